@@ -1,0 +1,724 @@
+"""Validation of the data package in three layers: structural, semantic and provenance.
+
+- **structural**: what the Table Schemas say (types, required, unique, enum, pattern, ranges,
+  primary and foreign keys) plus header and encoding problems, as ``frictionless validate``
+  checks them;
+- **semantic**: rules across fields and tables that a Table Schema cannot express;
+- **provenance**: archived sources match their hashes, and every excerpt equals its span.
+
+Every check runs over whole columns (pyarrow / numpy / pandas) so validation scales to millions
+of rows; findings are built only for the rows that fail. Row numbers count like frictionless's:
+the header is row 1, the first data row is row 2. Validation never writes to the package.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zoneinfo
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from belarus_timeline.errors import PackageError
+from belarus_timeline.package import DataPackage, TableSchema, unsafe_path_reason
+from belarus_timeline.tables import EncodingProblem, RawTable, convert, read_raw
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+# Tables that hold source spans, and the column that must equal the span's text.
+SPAN_TABLES = {
+    "quotes": "text",
+    "claims": "excerpt",
+    "event_links": "excerpt",
+    "evidence": "excerpt",
+    "source_furniture": "excerpt",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem, located precisely enough to fix it."""
+
+    layer: str  # package | structural | semantic | provenance
+    code: str  # e.g. type-error, foreign-key, end-before-start, excerpt-mismatch
+    file: str  # path relative to the package root
+    row: int | None  # frictionless numbering: header = 1, first data row = 2
+    field: str | None
+    value: str | None
+    message: str
+    fix: str
+
+    def to_text(self) -> str:
+        where = self.file + (f":{self.row}" if self.row is not None else "")
+        what = f" field {self.field!r}" if self.field else ""
+        value = f" value {_clip(self.value)!r}" if self.value is not None else ""
+        return f"{where}:{what}{value}: {self.message} Fix: {self.fix}"
+
+
+def _clip(value: str | None, n: int = 80) -> str | None:
+    if value is None or len(value) <= n:
+        return value
+    return value[: n - 1] + "…"
+
+
+@dataclass
+class Report:
+    """The result of validating a package."""
+
+    root: str
+    findings: list[Finding] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    truncated: dict[str, int] = field(default_factory=dict)  # check -> findings not listed
+
+    @property
+    def valid(self) -> bool:
+        return not self.findings
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "root": self.root,
+            "error_count": len(self.findings) + sum(self.truncated.values()),
+            "rows": self.rows,
+            "errors": [asdict(f) for f in self.findings],
+            "truncated": self.truncated,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    def to_text(self) -> str:
+        total = sum(self.rows.values())
+        if self.valid:
+            return (
+                f"VALID: {self.root}\n"
+                f"{len(self.rows)} tables, {total} rows; structural, semantic and provenance "
+                "checks passed."
+            )
+        lines = [f"INVALID: {self.root}"]
+        for layer in ("package", "structural", "semantic", "provenance"):
+            group = [f for f in self.findings if f.layer == layer]
+            if group:
+                lines.append(f"\n{layer} ({len(group)}):")
+                lines.extend("  " + f.to_text() for f in group)
+        for check, n in self.truncated.items():
+            lines.append(f"  … and {n} more {check} findings not listed")
+        count = len(self.findings) + sum(self.truncated.values())
+        lines.append(f"\n{count} error(s).")
+        return "\n".join(lines)
+
+
+class _Collector:
+    """Gathers findings, listing at most ``limit`` per (file, field, code)."""
+
+    def __init__(self, report: Report, limit: int | None) -> None:
+        self.report, self.limit = report, limit
+        self.counts: dict[tuple[str, str | None, str], int] = {}
+
+    def room(self, file: str, fld: str | None, code: str) -> int | None:
+        if self.limit is None:
+            return None
+        return max(self.limit - self.counts.get((file, fld, code), 0), 0)
+
+    def add(self, f: Finding) -> None:
+        key = (f.file, f.field, f.code)
+        n = self.counts.get(key, 0)
+        self.counts[key] = n + 1
+        if self.limit is not None and n >= self.limit:
+            name = f"{f.file}:{f.field or '-'}:{f.code}"
+            self.report.truncated[name] = self.report.truncated.get(name, 0) + 1
+        else:
+            self.report.findings.append(f)
+
+    def rows(
+        self,
+        mask: np.ndarray,
+        *,
+        layer: str,
+        code: str,
+        file: str,
+        fld: str | None,
+        values: Any,
+        message: Callable[[int], str],
+        fix: Callable[[int], str],
+    ) -> None:
+        """Add one finding per True in ``mask`` (positions are 0-based data rows)."""
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return
+        room = self.room(file, fld, code)
+        listed = idx if room is None else idx[:room]
+        for i in listed:
+            i = int(i)
+            v = values[i] if values is not None else None
+            self.add(
+                Finding(
+                    layer, code, file, i + 2, fld, None if v is None else str(v), message(i), fix(i)
+                )
+            )
+        rest = len(idx) - len(listed)
+        if rest:
+            name = f"{file}:{fld or '-'}:{code}"
+            self.report.truncated[name] = self.report.truncated.get(name, 0) + rest
+            self.counts[(file, fld, code)] = self.counts.get((file, fld, code), 0) + rest
+
+
+@dataclass
+class _Table:
+    name: str
+    file: str
+    schema: TableSchema
+    raw: RawTable
+
+    @cached_property
+    def typed(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in self.schema.fields:
+            if f.name in self.raw.table.column_names:
+                out[f.name] = convert(self.raw.table.column(f.name), f)
+        return out
+
+    def strings(self, name: str) -> np.ndarray:
+        return np.asarray(self.raw.table.column(name).to_numpy(zero_copy_only=False), dtype=object)
+
+    def frame(self, names: Iterable[str]) -> pd.DataFrame:
+        """Typed columns as pandas (invalid cells as missing), for cross-field rules."""
+        cols = {}
+        for n in names:
+            tc = self.typed.get(n)
+            if tc is None:
+                cols[n] = pd.Series([None] * self.raw.num_rows, dtype=object)
+            else:
+                a = tc.values
+                cols[n] = pd.Series(
+                    a.to_pandas(date_as_object=False)
+                    if pa.types.is_date(a.type)
+                    else a.to_numpy(zero_copy_only=False)
+                )
+        return pd.DataFrame(cols)
+
+
+def validate_package(root: Path | str, *, limit: int | None = 100) -> Report:
+    """Validate the data package at ``root`` (a folder or its ``datapackage.json``).
+
+    ``limit`` caps the findings listed per (file, field, check); the rest are counted in
+    ``Report.truncated``. ``None`` lists them all.
+    """
+    report = Report(str(root))
+    out = _Collector(report, limit)
+    try:
+        pkg = DataPackage(root)
+    except PackageError as exc:
+        out.add(Finding("package", "package-error", "datapackage.json", None, None, None,
+                        str(exc), "Make the descriptor valid JSON with a 'resources' list."))
+        return report
+    report.root = str(pkg.root)
+    tables = _load_tables(pkg, out)
+    for t in tables.values():
+        report.rows[t.name] = t.raw.num_rows
+        _structural(t, out)
+    _foreign_keys(tables, out)
+    _semantic(tables, out)
+    _provenance(pkg, tables, out)
+    return report
+
+
+def _load_tables(pkg: DataPackage, out: _Collector) -> dict[str, _Table]:
+    tables: dict[str, _Table] = {}
+    seen: set[str] = set()
+    try:
+        resources = pkg.resources
+    except PackageError as exc:
+        out.add(Finding("package", "package-error", "datapackage.json", None, None, None,
+                        str(exc), "Give every resource a 'name' and a 'path'."))
+        return tables
+    for r in resources:
+        if r.name in seen:
+            out.add(Finding("package", "duplicate-resource", "datapackage.json", None, "name",
+                            r.name, f"Two resources are named {r.name!r}.",
+                            "Give each resource its own name."))
+        seen.add(r.name)
+        reason = unsafe_path_reason(r.path)
+        if reason is None and not (pkg.root / r.path).resolve().is_relative_to(pkg.root):
+            reason = "it resolves (through a link) outside the package"
+        if reason is not None:
+            out.add(Finding("package", "unsafe-path", "datapackage.json", None, "path", r.path,
+                            f"Resource {r.name!r} has path {r.path!r}, which is not safe: "
+                            f"{reason}.",
+                            "Use a relative path inside the package, e.g. data/<table>.csv."))
+            continue
+        try:
+            schema = pkg.schema(r.name)
+        except PackageError as exc:
+            out.add(Finding("package", "schema-error", "datapackage.json", None, "schema", None,
+                            str(exc), "Point 'schema' at a readable Table Schema inside the "
+                            "package."))
+            continue
+        path = pkg.root / r.path
+        if not path.is_file():
+            out.add(Finding("package", "missing-file", r.path, None, None, None,
+                            f"Resource {r.name!r}: the file {r.path} does not exist.",
+                            "Restore the file or fix the resource's path."))
+            continue
+        try:
+            raw = read_raw(path)
+        except EncodingProblem as exc:
+            out.add(Finding("structural", "encoding-error", r.path, None, None, None,
+                            f"The file is not valid UTF-8: {exc.detail}, on line {exc.line}.",
+                            "Re-save the file as UTF-8 (without changing its text)."))
+            continue
+        except (pa.ArrowInvalid, OSError) as exc:
+            out.add(Finding("structural", "source-error", r.path, None, None, None,
+                            f"The file cannot be read as CSV: {exc}.",
+                            "Check quoting and delimiters."))
+            continue
+        tables[r.name] = _Table(r.name, r.path, schema, raw)
+    return tables
+
+
+def _structural(t: _Table, out: _Collector) -> None:
+    names = t.schema.field_names
+    header = t.raw.header
+    for i, h in enumerate(header):
+        if h not in names:
+            out.add(Finding("structural", "extra-label", t.file, 1, h, h,
+                            f"Column {i + 1} ({h!r}) is not in the table's schema.",
+                            f"Remove the column, or add it to the schema (fields: {names})."))
+    for f in t.schema.fields:
+        if f.name not in header:
+            out.add(Finding("structural", "missing-label", t.file, 1, f.name, None,
+                            f"Required column {f.name!r} is missing from the header.",
+                            f"Add the column {f.name!r} (header: {','.join(names)})."))
+    if header != [n for n in names if n in header] and set(header) >= set(names):
+        out.add(Finding("structural", "label-order", t.file, 1, None, ",".join(header),
+                        "Columns are not in the schema's order.",
+                        f"Order the header as: {','.join(names)}."))
+    for number, got, expected in t.raw.bad_rows:
+        code = "extra-cell" if got > expected else "missing-cell"
+        out.add(Finding("structural", code, t.file, number, None, None,
+                        f"The row has {got} cells where the header has {expected}.",
+                        "Quote cells that contain commas; give every row one cell per column."))
+    if t.raw.num_rows == 0 and not t.raw.bad_rows:
+        out.add(Finding("structural", "empty-table", t.file, None, None, None,
+                        f"Table {t.name!r} has no data rows; every table of the package must "
+                        "have at least one.",
+                        "Restore the table's rows (see the previous release)."))
+    for f in t.schema.fields:
+        tc = t.typed.get(f.name)
+        if tc is None:
+            continue
+        strings = t.strings(f.name)
+        # A field with a bad cell gets one finding per cell, as frictionless reports them.
+        if f.required:
+            out.rows(tc.missing, layer="structural", code="constraint-error", file=t.file,
+                     fld=f.name, values=strings,
+                     message=lambda i, f=f: f"{f.name!r} is required but the cell is empty.",
+                     fix=lambda i, f=f: f"Fill in {f.name!r}: {f.description}")
+        if tc.invalid.any():
+            expect = {"date": "a real date as YYYY-MM-DD", "integer": "a whole number",
+                      "number": "a number", "boolean": "true or false",
+                      "string": "an absolute URI (scheme://…)"}[f.type]
+            out.rows(tc.invalid, layer="structural", code="type-error", file=t.file,
+                     fld=f.name, values=strings,
+                     message=lambda i, f=f, e=expect: f"{f.name!r} must be {e}.",
+                     fix=lambda i, e=expect: f"Write {e}, or leave the cell empty if unknown.")
+        present = ~tc.missing & ~tc.invalid
+        col = tc.values
+        if f.enum is not None:
+            bad = present & ~_np(pc.is_in(pc.cast(col, pa.string()), pa.array(list(f.enum))))
+            out.rows(bad, layer="structural", code="constraint-error", file=t.file, fld=f.name,
+                     values=strings,
+                     message=lambda i, f=f: f"{f.name!r} is not in its controlled vocabulary.",
+                     fix=lambda i, f=f: f"Use one of: {', '.join(f.enum or ())}.")
+        if f.pattern is not None and f.type == "string":
+            bad = present & ~_np(pc.match_substring_regex(col, _anchored(f.pattern)))
+            out.rows(bad, layer="structural", code="constraint-error", file=t.file, fld=f.name,
+                     values=strings,
+                     message=lambda i, f=f: f"{f.name!r} does not match the pattern {f.pattern}.",
+                     fix=lambda i, f=f: f"Write it in the form the pattern requires ({f.description})")
+        for bound, op, word in ((f.minimum, pc.less, "at least"), (f.maximum, pc.greater, "at most")):
+            if bound is not None and f.type in ("integer", "number"):
+                bad = present & _np(op(col, pa.scalar(bound, col.type)))
+                out.rows(bad, layer="structural", code="constraint-error", file=t.file,
+                         fld=f.name, values=strings,
+                         message=lambda i, f=f, w=word, b=bound: f"{f.name!r} must be {w} {b}.",
+                         fix=lambda i, f=f: f"Correct the value ({f.description})")
+        if f.unique and len(t.schema.primary_key) != 1:
+            _duplicates(t, [f.name], present, "unique-error", out)
+    if t.schema.primary_key and all(k in t.typed for k in t.schema.primary_key):
+        complete = np.ones(t.raw.num_rows, dtype=bool)
+        for k in t.schema.primary_key:
+            complete &= ~t.typed[k].missing
+        _duplicates(t, list(t.schema.primary_key), complete, "primary-key", out)
+
+
+def _np(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(pc.fill_null(a, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _anchored(pattern: str) -> str:
+    # Table Schema patterns match the whole value.
+    return pattern if pattern.startswith("^") and pattern.endswith("$") else f"^(?:{pattern})$"
+
+
+def _key_strings(t: _Table, fields: list[str]) -> pd.Series:
+    parts = [pd.Series(t.strings(f)) for f in fields]
+    key = parts[0]
+    for p in parts[1:]:
+        key = key + "\x1f" + p
+    return key
+
+
+def _duplicates(t: _Table, fields: list[str], eligible: np.ndarray, code: str,
+                out: _Collector) -> None:
+    key = _key_strings(t, fields)
+    dup = key.where(eligible).duplicated(keep="first").to_numpy() & eligible
+    if not dup.any():
+        return
+    first = pd.Series(np.arange(len(key)) + 2).groupby(key.to_numpy()).transform("min").to_numpy()
+    label = ", ".join(fields)
+    out.rows(dup, layer="structural", code=code, file=t.file,
+             fld=fields[0] if len(fields) == 1 else label,
+             values=key.str.replace("\x1f", ", ").to_numpy(),
+             message=lambda i: f"({label}) repeats row {first[i]}; it must be unique.",
+             fix=lambda i: "Give the row its own key, or delete the duplicate row.")
+
+
+def _foreign_keys(tables: dict[str, _Table], out: _Collector) -> None:
+    for t in tables.values():
+        for fk in t.schema.foreign_keys:
+            target_name = fk.resource or t.name
+            target = tables.get(target_name)
+            if target is None or not all(f in t.typed for f in fk.fields):
+                continue
+            if not all(f in target.typed for f in fk.reference_fields):
+                continue
+            complete = np.ones(t.raw.num_rows, dtype=bool)
+            for f in fk.fields:
+                complete &= ~t.typed[f].missing
+            local = _key_strings(t, list(fk.fields))
+            remote = set(_key_strings(target, list(fk.reference_fields)).tolist())
+            bad = complete & ~local.isin(remote).to_numpy()
+            label = ", ".join(fk.fields)
+            ref = f"{target_name}.{', '.join(fk.reference_fields)}"
+            out.rows(bad, layer="structural", code="foreign-key", file=t.file,
+                     fld=fk.fields[0] if len(fk.fields) == 1 else label,
+                     values=local.str.replace("\x1f", ", ").to_numpy(),
+                     message=lambda i, r=ref: f"No row of {r} has this value.",
+                     fix=lambda i, r=ref, tf=target.file: f"Use an existing {r} (see {tf}), "
+                     "or add the missing row there first.")
+
+
+def _need(tables: dict[str, _Table], name: str, cols: list[str]) -> _Table | None:
+    t = tables.get(name)
+    if t is None or not all(c in t.typed for c in cols):
+        return None
+    return t
+
+
+def _semantic(tables: dict[str, _Table], out: _Collector) -> None:
+    for t in tables.values():
+        _formula_cells(t, out)
+    ev = _need(tables, "events", ["event_id", "start_date", "end_date", "date_precision", "edtf",
+                                  "timezone", "date_basis", "date_expression"])
+    if ev is not None:
+        _event_dates(ev, out)
+    _spans_ordered(tables, out)
+    _within_event(tables, "quotes", "said_on", out)
+    _within_event(tables, "claims", "stated_on", out)
+    _is_participant(tables, "quotes", "speaker_id", out)
+    _is_participant(tables, "claims", "claimant_id", out)
+    pl = _need(tables, "places", ["latitude", "longitude", "coordinate_precision"])
+    if pl is not None:
+        _coordinates(pl, out)
+    links = _need(tables, "event_links", ["from_event_id", "to_event_id"])
+    if links is not None:
+        a, b = links.strings("from_event_id"), links.strings("to_event_id")
+        out.rows((a == b) & (a != ""), layer="semantic", code="self-link", file=links.file,
+                 fld="to_event_id", values=b,
+                 message=lambda i: "An event cannot be linked to itself.",
+                 fix=lambda i: "Point to_event_id at another event, or delete the row.")
+    evid = _need(tables, "evidence", ["event_id"])
+    if ev is not None and evid is not None:
+        ids = ev.strings("event_id")
+        without = ~pd.Series(ids).isin(set(evid.strings("event_id").tolist())).to_numpy()
+        out.rows(without & (ids != ""), layer="semantic", code="no-evidence", file=ev.file,
+                 fld="event_id", values=ids,
+                 message=lambda i: "The event has no evidence row: every event must be traced "
+                 "to the source text behind it.",
+                 fix=lambda i: f"Add a row to {evid.file} with the span that supports the event.")
+
+
+def _formula_cells(t: _Table, out: _Collector) -> None:
+    for f in t.schema.fields:
+        if f.type != "string" or f.name not in t.typed:
+            continue
+        col = t.raw.table.column(f.name)
+        bad = _np(pc.starts_with(col, FORMULA_PREFIXES[0]))
+        for p in FORMULA_PREFIXES[1:]:
+            bad |= _np(pc.starts_with(col, p))
+        out.rows(bad, layer="semantic", code="formula-injection", file=t.file, fld=f.name,
+                 values=t.strings(f.name),
+                 message=lambda i: "The text starts with a character a spreadsheet would run "
+                 "as a formula (= + - @ tab CR).",
+                 fix=lambda i: "Reword the text so it does not start with that character "
+                 "(e.g. write 'minus 5' or put the sign later).")
+
+
+def _event_dates(ev: _Table, out: _Collector) -> None:
+    df = ev.frame(["start_date", "end_date"])
+    start, end = df["start_date"], df["end_date"]
+    prec = ev.strings("date_precision")
+    edtf = ev.strings("edtf")
+    both = (start.notna() & end.notna()).to_numpy()
+    before = both & (end < start).to_numpy()
+    out.rows(before, layer="semantic", code="end-before-start", file=ev.file, fld="end_date",
+             values=ev.strings("end_date"),
+             message=lambda i: f"end_date is before start_date ({ev.strings('start_date')[i]}).",
+             fix=lambda i: "Swap the dates or correct the one that is wrong.")
+    ok = both & ~before
+    s_day = start.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    e_day = end.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    expected = np.full(len(df), None, dtype=object)
+    aligned = np.ones(len(df), dtype=bool)
+    is_day, is_month, is_year = prec == "day", prec == "month", prec == "year"
+    m_start = (start.dt.day == 1).to_numpy()
+    m_end = end.dt.is_month_end.to_numpy()
+    y_start = m_start & (start.dt.month == 1).to_numpy()
+    y_end = m_end & (end.dt.month == 12).to_numpy()
+    aligned[is_month] = (m_start & m_end)[is_month]
+    aligned[is_year] = (y_start & y_end)[is_year]
+    for mask, n in ((is_day, 10), (is_month, 7), (is_year, 4)):
+        sel = mask & ok
+        if sel.any():
+            s = pd.Series(s_day[sel]).str.slice(0, n).to_numpy(dtype=object)
+            e = pd.Series(e_day[sel]).str.slice(0, n).to_numpy(dtype=object)
+            expected[sel] = np.where(s == e, s, s + "/" + e)
+    misaligned = ok & ~aligned & (is_month | is_year)
+    out.rows(misaligned, layer="semantic", code="precision-mismatch", file=ev.file,
+             fld="date_precision", values=prec,
+             message=lambda i: f"With {prec[i]} precision the dates must span whole "
+             f"{prec[i]}s, but they are {s_day[i]}..{e_day[i]}.",
+             fix=lambda i: "Use the first and last day of the period, or set the precision "
+             "to 'day'. Never put a midpoint in a date.")
+    wrong = ok & aligned & (expected != None) & (expected != edtf)  # noqa: E711
+    out.rows(wrong, layer="semantic", code="edtf-mismatch", file=ev.file, fld="edtf",
+             values=edtf,
+             message=lambda i: f"The EDTF does not agree with the dates and precision "
+             f"(expected {expected[i]!r}).",
+             fix=lambda i: f"Set edtf to {expected[i]!r}, or correct the dates.")
+    tz = ev.strings("timezone")
+    known = _timezones()
+    bad_tz = (tz != "") & ~pd.Series(tz).isin(known).to_numpy()
+    out.rows(bad_tz, layer="semantic", code="unknown-timezone", file=ev.file, fld="timezone",
+             values=tz, message=lambda i: "Not an IANA time zone name.",
+             fix=lambda i: "Use a name from the IANA tz database, e.g. Europe/Minsk.")
+    basis, expr = ev.strings("date_basis"), ev.strings("date_expression")
+    out.rows((basis == "resolved") & (expr == ""), layer="semantic",
+             code="resolved-without-expression", file=ev.file, fld="date_expression",
+             values=expr,
+             message=lambda i: "The date is 'resolved' but the source's words it was resolved "
+             "from are not given.",
+             fix=lambda i: "Quote the relative expression (e.g. 'on Thursday') and fill "
+             "date_anchor.")
+
+
+_TZ: set[str] = set()
+
+
+def _timezones() -> set[str]:
+    if not _TZ:
+        _TZ.update(zoneinfo.available_timezones())
+    return _TZ
+
+
+def _spans_ordered(tables: dict[str, _Table], out: _Collector) -> None:
+    for name in SPAN_TABLES:
+        t = _need(tables, name, ["char_start", "char_end"])
+        if t is None:
+            continue
+        s, e = t.typed["char_start"].values, t.typed["char_end"].values
+        bad = _np(pc.less_equal(e, s))
+        out.rows(bad, layer="semantic", code="empty-span", file=t.file, fld="char_end",
+                 values=t.strings("char_end"),
+                 message=lambda i, t=t: f"char_end must be greater than char_start "
+                 f"({t.strings('char_start')[i]}).",
+                 fix=lambda i: "char_end is exclusive: char_start + the excerpt's length.")
+
+
+def _event_ranges(tables: dict[str, _Table]) -> pd.DataFrame | None:
+    ev = _need(tables, "events", ["event_id", "start_date", "end_date"])
+    if ev is None:
+        return None
+    df = ev.frame(["start_date", "end_date"])
+    df.index = pd.Index(ev.strings("event_id"))
+    return df[~df.index.duplicated()]
+
+
+def _within_event(tables: dict[str, _Table], name: str, date_field: str, out: _Collector) -> None:
+    t = _need(tables, name, ["event_id", date_field])
+    ranges = _event_ranges(tables)
+    if t is None or ranges is None:
+        return
+    when = t.frame([date_field])[date_field]
+    ids = pd.Series(t.strings("event_id"))
+    start = ids.map(ranges["start_date"])
+    end = ids.map(ranges["end_date"])
+    bad = (when.notna() & start.notna() & ((when < start) | (when > end))).to_numpy()
+    out.rows(bad, layer="semantic", code="outside-event", file=t.file, fld=date_field,
+             values=t.strings(date_field),
+             message=lambda i: f"The date falls outside its event {ids[i]!r} "
+             f"({start[i]:%Y-%m-%d}..{end[i]:%Y-%m-%d}).",
+             fix=lambda i: "Correct the date, or attach the row to the event it belongs to.")
+
+
+def _is_participant(tables: dict[str, _Table], name: str, actor_field: str,
+                    out: _Collector) -> None:
+    t = _need(tables, name, ["event_id", actor_field])
+    p = _need(tables, "participants", ["event_id", "actor_id"])
+    if t is None or p is None:
+        return
+    pairs = set((pd.Series(p.strings("event_id")) + "\x1f" + p.strings("actor_id")).tolist())
+    ev, actor = t.strings("event_id"), t.strings(actor_field)
+    key = pd.Series(ev) + "\x1f" + actor
+    bad = (actor != "") & (ev != "") & ~key.isin(pairs).to_numpy()
+    out.rows(bad, layer="semantic", code="not-a-participant", file=t.file, fld=actor_field,
+             values=actor,
+             message=lambda i: f"{actor[i]!r} is not a participant of event {ev[i]!r}.",
+             fix=lambda i: f"Add ({ev[i]}, {actor[i]}, <role>) to {p.file}, or correct "
+             f"{actor_field}.")
+
+
+def _coordinates(pl: _Table, out: _Collector) -> None:
+    lat, lon = pl.typed["latitude"], pl.typed["longitude"]
+    has_lat, has_lon = ~lat.missing, ~lon.missing
+    out.rows(has_lat ^ has_lon, layer="semantic", code="half-coordinates", file=pl.file,
+             fld="longitude" if has_lat.any() else "latitude", values=None,
+             message=lambda i: "Only one of latitude and longitude is given.",
+             fix=lambda i: "Give both coordinates or neither.")
+    prec = pl.strings("coordinate_precision")
+    out.rows((has_lat & has_lon) == (prec == "none"), layer="semantic",
+             code="coordinate-precision", file=pl.file, fld="coordinate_precision", values=prec,
+             message=lambda i: "coordinate_precision must be 'none' exactly when there are no "
+             "coordinates.",
+             fix=lambda i: "Say what the point stands for (e.g. 'city'), or 'none'.")
+
+
+def _provenance(pkg: DataPackage, tables: dict[str, _Table], out: _Collector) -> None:
+    src = _need(tables, "sources", ["source_id", "archive_path", "sha256"])
+    if src is None:
+        return
+    texts: dict[str, str] = {}
+    ids, paths, hashes = src.strings("source_id"), src.strings("archive_path"), src.strings("sha256")
+    for i, (sid, rel, expected) in enumerate(zip(ids, paths, hashes, strict=True)):
+        # One iteration per source document, not per row of data.
+        reason = unsafe_path_reason(rel)
+        path = pkg.root / rel
+        if reason is None and not path.resolve().is_relative_to(pkg.root):
+            reason = "it resolves outside the package"
+        if reason is not None:
+            out.add(Finding("provenance", "unsafe-path", src.file, i + 2, "archive_path", rel,
+                            f"The archive path is not safe: {reason}.",
+                            "Store the text under sources/ and give its relative path."))
+            continue
+        if not path.is_file():
+            out.add(Finding("provenance", "missing-source-text", src.file, i + 2, "archive_path",
+                            rel, f"The archived text {rel} does not exist.",
+                            "Restore the archived copy from version control."))
+            continue
+        data = path.read_bytes()
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != expected:
+            out.add(Finding("provenance", "hash-mismatch", src.file, i + 2, "sha256", expected,
+                            f"The archived text {rel} has sha256 {actual}: it has changed since "
+                            "it was recorded.",
+                            "Restore the archived text from version control; if the new copy is "
+                            "deliberate, re-check every span and then update sha256."))
+            continue
+        try:
+            texts[sid] = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            out.add(Finding("provenance", "encoding-error", rel, None, None, None,
+                            f"The archived text is not UTF-8 ({exc}).", "Re-archive it as UTF-8."))
+    furniture = _furniture(tables, texts)
+    for name, text_field in SPAN_TABLES.items():
+        t = _need(tables, name, ["source_id", "char_start", "char_end", text_field])
+        if t is not None:
+            _check_spans(t, text_field, texts, furniture if name != "source_furniture" else {},
+                         out)
+
+
+def _furniture(tables: dict[str, _Table], texts: dict[str, str]) -> dict[str, np.ndarray]:
+    t = _need(tables, "source_furniture", ["source_id", "char_start", "char_end"])
+    if t is None:
+        return {}
+    df = t.frame(["char_start", "char_end"])
+    df["source_id"] = t.strings("source_id")
+    df = df.dropna()
+    return {
+        sid: g[["char_start", "char_end"]].to_numpy(dtype=np.int64)
+        for sid, g in df.groupby("source_id")
+        if sid in texts
+    }
+
+
+def _check_spans(t: _Table, text_field: str, texts: dict[str, str],
+                 furniture: dict[str, np.ndarray], out: _Collector) -> None:
+    sid = t.strings("source_id")
+    start = t.typed["char_start"].values.to_numpy(zero_copy_only=False)
+    end = t.typed["char_end"].values.to_numpy(zero_copy_only=False)
+    excerpt = t.strings(text_field)
+    n = len(sid)
+    start = np.nan_to_num(np.asarray(start, dtype=float), nan=-1).astype(np.int64)
+    end = np.nan_to_num(np.asarray(end, dtype=float), nan=-1).astype(np.int64)
+    known = pd.Series(sid).isin(texts.keys()).to_numpy() & (start >= 0) & (end > start)
+    lengths = pd.Series(sid).map({k: len(v) for k, v in texts.items()}).fillna(-1).to_numpy()
+    beyond = known & (end > lengths)
+    out.rows(beyond, layer="provenance", code="span-out-of-range", file=t.file, fld="char_end",
+             values=end,
+             message=lambda i: f"The span ends after the archived text ({int(lengths[i])} "
+             "characters).",
+             fix=lambda i: "Offsets are Python str indices (code points) into the archived "
+             "text; recompute them.")
+    check = known & ~beyond
+    # Exact comparison needs the slice itself: one str slice per row, compared column-wise.
+    actual = np.full(n, None, dtype=object)
+    for s in np.unique(sid[check]):
+        rows = np.flatnonzero(check & (sid == s))
+        text = texts[s]
+        actual[rows] = [text[a:b] for a, b in zip(start[rows], end[rows], strict=True)]
+    mismatch = check & (actual != excerpt)
+
+    def hint(i: int) -> str:
+        found = texts[sid[i]].find(excerpt[i]) if excerpt[i] else -1
+        if found >= 0:
+            return (f"The {text_field} occurs at {found}..{found + len(excerpt[i])}: set "
+                    f"char_start={found}, char_end={found + len(excerpt[i])}.")
+        return (f"Copy the {text_field} exactly from the archived text (same quotation marks "
+                f"and apostrophes), or correct the offsets; the span now reads "
+                f"{_clip(actual[i], 60)!r}.")
+
+    out.rows(mismatch, layer="provenance", code="excerpt-mismatch", file=t.file, fld=text_field,
+             values=excerpt,
+             message=lambda i: f"The {text_field} is not the text at "
+             f"{sid[i]}[{start[i]}:{end[i]}].",
+             fix=hint)
+    if furniture:
+        overlap = np.zeros(n, dtype=bool)
+        for s, spans in furniture.items():
+            rows = check & (sid == s)
+            for a, b in spans:
+                overlap |= rows & (start < b) & (end > a)
+        out.rows(overlap, layer="provenance", code="span-on-furniture", file=t.file,
+                 fld="char_start", values=start,
+                 message=lambda i: "The span overlaps page furniture (breadcrumb, comment count, "
+                 "another article's headline or a site tag), which supports no record.",
+                 fix=lambda i: "Point the span at the article's own text.")
