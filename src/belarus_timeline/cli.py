@@ -38,7 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("validate", help="validate a data package (structural, semantic, provenance)")
+    p = sub.add_parser(
+        "validate", help="validate a data package (structural, semantic, provenance)"
+    )
     p.add_argument("path", nargs="?", default=".", help="package folder or datapackage.json")
     p.add_argument("--json", action="store_true", help="machine-readable report on stdout")
     p.add_argument("--limit", type=int, default=100, help="findings listed per field and check")

@@ -87,7 +87,7 @@ def _package_for(version: str | None, root: Path | str | None) -> DataPackage:
         return DataPackage(root)
     if version is None:
         return DataPackage(bundled_root())
-    from belarus_timeline.download import download  # noqa: PLC0415 - optional network path
+    from belarus_timeline.download import download
 
     return DataPackage(download(version))
 
@@ -120,7 +120,9 @@ def load(version: str | None = None, *, root: Path | str | None = None) -> Timel
     return Timeline({t: read_table(pkg, r) for t, r in names.items()}, pkg.version, pkg.root)
 
 
-def load_table(name: str, version: str | None = None, *, root: Path | str | None = None) -> pd.DataFrame:
+def load_table(
+    name: str, version: str | None = None, *, root: Path | str | None = None
+) -> pd.DataFrame:
     """Load one table by name (see :class:`Timeline` for the tables and their columns).
 
     An unknown name raises :class:`~belarus_timeline.errors.UnknownTableError` listing the
@@ -129,7 +131,7 @@ def load_table(name: str, version: str | None = None, *, root: Path | str | None
     pkg = _package_for(version, root)
     names = _table_names(pkg)
     if name not in names:
-        raise _unknown(name, names)
+        raise _unknown(name, list(names))
     return read_table(pkg, names[name])
 
 

@@ -85,6 +85,11 @@ class ForeignKey:
     reference_fields: tuple[str, ...]
 
 
+def as_tuple(value: str | list[str]) -> tuple[str, ...]:
+    """A Table Schema key given as one name or a list of names."""
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 @dataclass(frozen=True)
 class TableSchema:
     """A parsed Table Schema."""
@@ -101,7 +106,6 @@ class TableSchema:
         fks = []
         for fk in d.get("foreignKeys", []):
             ref = fk["reference"]
-            as_tuple = lambda v: (v,) if isinstance(v, str) else tuple(v)  # noqa: E731
             fks.append(
                 ForeignKey(as_tuple(fk["fields"]), ref.get("resource", ""), as_tuple(ref["fields"]))
             )

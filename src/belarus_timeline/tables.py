@@ -96,7 +96,9 @@ def read_raw(path: Path) -> RawTable:
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
+            parse_options=pacsv.ParseOptions(
+                newlines_in_values=True, invalid_row_handler=on_invalid
+            ),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()),
                 strings_can_be_null=False,
@@ -128,14 +130,18 @@ def _to_numpy_bool(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 
 def convert(column: pa.ChunkedArray | pa.Array, f: Field) -> TypedColumn:
-    """Convert string cells to ``f``'s type; empty cells are missing values (``missingValues: [""]``)."""
+    """Convert string cells to ``f``'s type; an empty cell is a missing value."""
     col = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     missing_a = pc.equal(col, "")
     missing = _to_numpy_bool(missing_a)
     present = pc.invert(missing_a)
     if f.type == "string":
         ok = pc.match_substring_regex(col, _URI) if f.format == "uri" else None
-        invalid = _to_numpy_bool(pc.and_(present, pc.invert(ok))) if ok is not None else ~np.ones_like(missing)
+        invalid = (
+            _to_numpy_bool(pc.and_(present, pc.invert(ok)))
+            if ok is not None
+            else ~np.ones_like(missing)
+        )
         values = pc.if_else(missing_a, pa.scalar(None, pa.string()), col)
         return TypedColumn(values, missing, invalid)
     syntax_ok = pc.match_substring_regex(col, _TYPE_PATTERNS[f.type])
@@ -146,7 +152,9 @@ def convert(column: pa.ChunkedArray | pa.Array, f: Field) -> TypedColumn:
     elif f.type == "number":
         values = pc.cast(cleaned, pa.float64())
     elif f.type == "boolean":
-        values = pc.if_else(pc.is_null(cleaned), pa.scalar(None, pa.bool_()), pc.is_in(cleaned, _TRUE))
+        values = pc.if_else(
+            pc.is_null(cleaned), pa.scalar(None, pa.bool_()), pc.is_in(cleaned, _TRUE)
+        )
     elif f.type == "date":
         ts = pc.strptime(cleaned, format="%Y-%m-%d", unit="s", error_is_null=True)
         # strptime rolls 2023-02-30 over into March: a date is valid only if it prints back.

@@ -147,8 +147,8 @@ class _Collector:
         file: str,
         fld: str | None,
         values: Any,
-        message: Callable[[int], str],
-        fix: Callable[[int], str],
+        message: str | Callable[[int], str],
+        fix: str | Callable[[int], str],
     ) -> None:
         """Add one finding per True in ``mask`` (positions are 0-based data rows)."""
         idx = np.flatnonzero(mask)
@@ -161,7 +161,14 @@ class _Collector:
             v = values[i] if values is not None else None
             self.add(
                 Finding(
-                    layer, code, file, i + 2, fld, None if v is None else str(v), message(i), fix(i)
+                    layer,
+                    code,
+                    file,
+                    i + 2,
+                    fld,
+                    None if v is None else str(v),
+                    message if isinstance(message, str) else message(i),
+                    fix if isinstance(fix, str) else fix(i),
                 )
             )
         rest = len(idx) - len(listed)
@@ -217,10 +224,21 @@ def validate_package(root: Path | str, *, limit: int | None = 100) -> Report:
     try:
         pkg = DataPackage(root)
     except PackageError as exc:
-        out.add(Finding("package", "package-error", "datapackage.json", None, None, None,
-                        str(exc), "Make the descriptor valid JSON with a 'resources' list."))
+        out.add(
+            Finding(
+                "package",
+                "package-error",
+                "datapackage.json",
+                None,
+                None,
+                None,
+                str(exc),
+                "Make the descriptor valid JSON with a 'resources' list.",
+            )
+        )
         return report
     report.root = str(pkg.root)
+    _metadata(pkg, out)
     tables = _load_tables(pkg, out)
     for t in tables.values():
         report.rows[t.name] = t.raw.num_rows
@@ -231,54 +249,144 @@ def validate_package(root: Path | str, *, limit: int | None = 100) -> Report:
     return report
 
 
+def _metadata(pkg: DataPackage, out: _Collector) -> None:
+    from pydantic import ValidationError
+
+    from belarus_timeline.models import PackageMetadata
+
+    try:
+        PackageMetadata.model_validate(pkg.descriptor)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = ".".join(str(x) for x in err["loc"])
+            value = err.get("input")
+            out.add(
+                Finding(
+                    "package",
+                    "metadata-error",
+                    "datapackage.json",
+                    None,
+                    loc,
+                    value if isinstance(value, str) else None,
+                    f"Package metadata {loc!r}: {err['msg']}.",
+                    "Fill in the package metadata (name, title, description, SemVer "
+                    "version, RFC 3339 created, keywords, licenses, contributors, "
+                    "sources).",
+                )
+            )
+
+
 def _load_tables(pkg: DataPackage, out: _Collector) -> dict[str, _Table]:
     tables: dict[str, _Table] = {}
     seen: set[str] = set()
     try:
         resources = pkg.resources
     except PackageError as exc:
-        out.add(Finding("package", "package-error", "datapackage.json", None, None, None,
-                        str(exc), "Give every resource a 'name' and a 'path'."))
+        out.add(
+            Finding(
+                "package",
+                "package-error",
+                "datapackage.json",
+                None,
+                None,
+                None,
+                str(exc),
+                "Give every resource a 'name' and a 'path'.",
+            )
+        )
         return tables
     for r in resources:
         if r.name in seen:
-            out.add(Finding("package", "duplicate-resource", "datapackage.json", None, "name",
-                            r.name, f"Two resources are named {r.name!r}.",
-                            "Give each resource its own name."))
+            out.add(
+                Finding(
+                    "package",
+                    "duplicate-resource",
+                    "datapackage.json",
+                    None,
+                    "name",
+                    r.name,
+                    f"Two resources are named {r.name!r}.",
+                    "Give each resource its own name.",
+                )
+            )
         seen.add(r.name)
         reason = unsafe_path_reason(r.path)
         if reason is None and not (pkg.root / r.path).resolve().is_relative_to(pkg.root):
             reason = "it resolves (through a link) outside the package"
         if reason is not None:
-            out.add(Finding("package", "unsafe-path", "datapackage.json", None, "path", r.path,
-                            f"Resource {r.name!r} has path {r.path!r}, which is not safe: "
-                            f"{reason}.",
-                            "Use a relative path inside the package, e.g. data/<table>.csv."))
+            out.add(
+                Finding(
+                    "package",
+                    "unsafe-path",
+                    "datapackage.json",
+                    None,
+                    "path",
+                    r.path,
+                    f"Resource {r.name!r} has path {r.path!r}, which is not safe: {reason}.",
+                    "Use a relative path inside the package, e.g. data/<table>.csv.",
+                )
+            )
             continue
         try:
             schema = pkg.schema(r.name)
         except PackageError as exc:
-            out.add(Finding("package", "schema-error", "datapackage.json", None, "schema", None,
-                            str(exc), "Point 'schema' at a readable Table Schema inside the "
-                            "package."))
+            out.add(
+                Finding(
+                    "package",
+                    "schema-error",
+                    "datapackage.json",
+                    None,
+                    "schema",
+                    None,
+                    str(exc),
+                    "Point 'schema' at a readable Table Schema inside the package.",
+                )
+            )
             continue
         path = pkg.root / r.path
         if not path.is_file():
-            out.add(Finding("package", "missing-file", r.path, None, None, None,
-                            f"Resource {r.name!r}: the file {r.path} does not exist.",
-                            "Restore the file or fix the resource's path."))
+            out.add(
+                Finding(
+                    "package",
+                    "missing-file",
+                    r.path,
+                    None,
+                    None,
+                    None,
+                    f"Resource {r.name!r}: the file {r.path} does not exist.",
+                    "Restore the file or fix the resource's path.",
+                )
+            )
             continue
         try:
             raw = read_raw(path)
         except EncodingProblem as exc:
-            out.add(Finding("structural", "encoding-error", r.path, None, None, None,
-                            f"The file is not valid UTF-8: {exc.detail}, on line {exc.line}.",
-                            "Re-save the file as UTF-8 (without changing its text)."))
+            out.add(
+                Finding(
+                    "structural",
+                    "encoding-error",
+                    r.path,
+                    None,
+                    None,
+                    None,
+                    f"The file is not valid UTF-8: {exc.detail}, on line {exc.line}.",
+                    "Re-save the file as UTF-8 (without changing its text).",
+                )
+            )
             continue
         except (pa.ArrowInvalid, OSError) as exc:
-            out.add(Finding("structural", "source-error", r.path, None, None, None,
-                            f"The file cannot be read as CSV: {exc}.",
-                            "Check quoting and delimiters."))
+            out.add(
+                Finding(
+                    "structural",
+                    "source-error",
+                    r.path,
+                    None,
+                    None,
+                    None,
+                    f"The file cannot be read as CSV: {exc}.",
+                    "Check quoting and delimiters.",
+                )
+            )
             continue
         tables[r.name] = _Table(r.name, r.path, schema, raw)
     return tables
@@ -289,28 +397,73 @@ def _structural(t: _Table, out: _Collector) -> None:
     header = t.raw.header
     for i, h in enumerate(header):
         if h not in names:
-            out.add(Finding("structural", "extra-label", t.file, 1, h, h,
-                            f"Column {i + 1} ({h!r}) is not in the table's schema.",
-                            f"Remove the column, or add it to the schema (fields: {names})."))
+            out.add(
+                Finding(
+                    "structural",
+                    "extra-label",
+                    t.file,
+                    1,
+                    h,
+                    h,
+                    f"Column {i + 1} ({h!r}) is not in the table's schema.",
+                    f"Remove the column, or add it to the schema (fields: {names}).",
+                )
+            )
     for f in t.schema.fields:
         if f.name not in header:
-            out.add(Finding("structural", "missing-label", t.file, 1, f.name, None,
-                            f"Required column {f.name!r} is missing from the header.",
-                            f"Add the column {f.name!r} (header: {','.join(names)})."))
+            out.add(
+                Finding(
+                    "structural",
+                    "missing-label",
+                    t.file,
+                    1,
+                    f.name,
+                    None,
+                    f"Required column {f.name!r} is missing from the header.",
+                    f"Add the column {f.name!r} (header: {','.join(names)}).",
+                )
+            )
     if header != [n for n in names if n in header] and set(header) >= set(names):
-        out.add(Finding("structural", "label-order", t.file, 1, None, ",".join(header),
-                        "Columns are not in the schema's order.",
-                        f"Order the header as: {','.join(names)}."))
+        out.add(
+            Finding(
+                "structural",
+                "label-order",
+                t.file,
+                1,
+                None,
+                ",".join(header),
+                "Columns are not in the schema's order.",
+                f"Order the header as: {','.join(names)}.",
+            )
+        )
     for number, got, expected in t.raw.bad_rows:
         code = "extra-cell" if got > expected else "missing-cell"
-        out.add(Finding("structural", code, t.file, number, None, None,
-                        f"The row has {got} cells where the header has {expected}.",
-                        "Quote cells that contain commas; give every row one cell per column."))
+        out.add(
+            Finding(
+                "structural",
+                code,
+                t.file,
+                number,
+                None,
+                None,
+                f"The row has {got} cells where the header has {expected}.",
+                "Quote cells that contain commas; give every row one cell per column.",
+            )
+        )
     if t.raw.num_rows == 0 and not t.raw.bad_rows:
-        out.add(Finding("structural", "empty-table", t.file, None, None, None,
-                        f"Table {t.name!r} has no data rows; every table of the package must "
-                        "have at least one.",
-                        "Restore the table's rows (see the previous release)."))
+        out.add(
+            Finding(
+                "structural",
+                "empty-table",
+                t.file,
+                None,
+                None,
+                None,
+                f"Table {t.name!r} has no data rows; every table of the package must "
+                "have at least one.",
+                "Restore the table's rows (see the previous release).",
+            )
+        )
     for f in t.schema.fields:
         tc = t.typed.get(f.name)
         if tc is None:
@@ -318,39 +471,76 @@ def _structural(t: _Table, out: _Collector) -> None:
         strings = t.strings(f.name)
         # A field with a bad cell gets one finding per cell, as frictionless reports them.
         if f.required:
-            out.rows(tc.missing, layer="structural", code="constraint-error", file=t.file,
-                     fld=f.name, values=strings,
-                     message=lambda i, f=f: f"{f.name!r} is required but the cell is empty.",
-                     fix=lambda i, f=f: f"Fill in {f.name!r}: {f.description}")
+            out.rows(
+                tc.missing,
+                layer="structural",
+                code="constraint-error",
+                file=t.file,
+                fld=f.name,
+                values=strings,
+                message=f"{f.name!r} is required but the cell is empty.",
+                fix=f"Fill in {f.name!r}: {f.description}",
+            )
         if tc.invalid.any():
-            expect = {"date": "a real date as YYYY-MM-DD", "integer": "a whole number",
-                      "number": "a number", "boolean": "true or false",
-                      "string": "an absolute URI (scheme://…)"}[f.type]
-            out.rows(tc.invalid, layer="structural", code="type-error", file=t.file,
-                     fld=f.name, values=strings,
-                     message=lambda i, f=f, e=expect: f"{f.name!r} must be {e}.",
-                     fix=lambda i, e=expect: f"Write {e}, or leave the cell empty if unknown.")
+            expect = {
+                "date": "a real date as YYYY-MM-DD",
+                "integer": "a whole number",
+                "number": "a number",
+                "boolean": "true or false",
+                "string": "an absolute URI (scheme://…)",
+            }[f.type]
+            out.rows(
+                tc.invalid,
+                layer="structural",
+                code="type-error",
+                file=t.file,
+                fld=f.name,
+                values=strings,
+                message=f"{f.name!r} must be {expect}.",
+                fix=f"Write {expect}, or leave the cell empty if unknown.",
+            )
         present = ~tc.missing & ~tc.invalid
         col = tc.values
         if f.enum is not None:
             bad = present & ~_np(pc.is_in(pc.cast(col, pa.string()), pa.array(list(f.enum))))
-            out.rows(bad, layer="structural", code="constraint-error", file=t.file, fld=f.name,
-                     values=strings,
-                     message=lambda i, f=f: f"{f.name!r} is not in its controlled vocabulary.",
-                     fix=lambda i, f=f: f"Use one of: {', '.join(f.enum or ())}.")
+            out.rows(
+                bad,
+                layer="structural",
+                code="constraint-error",
+                file=t.file,
+                fld=f.name,
+                values=strings,
+                message=f"{f.name!r} is not in its controlled vocabulary.",
+                fix=f"Use one of: {', '.join(f.enum or ())}.",
+            )
         if f.pattern is not None and f.type == "string":
             bad = present & ~_np(pc.match_substring_regex(col, _anchored(f.pattern)))
-            out.rows(bad, layer="structural", code="constraint-error", file=t.file, fld=f.name,
-                     values=strings,
-                     message=lambda i, f=f: f"{f.name!r} does not match the pattern {f.pattern}.",
-                     fix=lambda i, f=f: f"Write it in the form the pattern requires ({f.description})")
-        for bound, op, word in ((f.minimum, pc.less, "at least"), (f.maximum, pc.greater, "at most")):
+            out.rows(
+                bad,
+                layer="structural",
+                code="constraint-error",
+                file=t.file,
+                fld=f.name,
+                values=strings,
+                message=f"{f.name!r} does not match the pattern {f.pattern}.",
+                fix=f"Write it in the form the pattern requires ({f.description})",
+            )
+        for bound, op, word in (
+            (f.minimum, pc.less, "at least"),
+            (f.maximum, pc.greater, "at most"),
+        ):
             if bound is not None and f.type in ("integer", "number"):
                 bad = present & _np(op(col, pa.scalar(bound, col.type)))
-                out.rows(bad, layer="structural", code="constraint-error", file=t.file,
-                         fld=f.name, values=strings,
-                         message=lambda i, f=f, w=word, b=bound: f"{f.name!r} must be {w} {b}.",
-                         fix=lambda i, f=f: f"Correct the value ({f.description})")
+                out.rows(
+                    bad,
+                    layer="structural",
+                    code="constraint-error",
+                    file=t.file,
+                    fld=f.name,
+                    values=strings,
+                    message=f"{f.name!r} must be {word} {bound}.",
+                    fix=f"Correct the value ({f.description})",
+                )
         if f.unique and len(t.schema.primary_key) != 1:
             _duplicates(t, [f.name], present, "unique-error", out)
     if t.schema.primary_key and all(k in t.typed for k in t.schema.primary_key):
@@ -377,19 +567,25 @@ def _key_strings(t: _Table, fields: list[str]) -> pd.Series:
     return key
 
 
-def _duplicates(t: _Table, fields: list[str], eligible: np.ndarray, code: str,
-                out: _Collector) -> None:
+def _duplicates(
+    t: _Table, fields: list[str], eligible: np.ndarray, code: str, out: _Collector
+) -> None:
     key = _key_strings(t, fields)
     dup = key.where(eligible).duplicated(keep="first").to_numpy() & eligible
     if not dup.any():
         return
     first = pd.Series(np.arange(len(key)) + 2).groupby(key.to_numpy()).transform("min").to_numpy()
     label = ", ".join(fields)
-    out.rows(dup, layer="structural", code=code, file=t.file,
-             fld=fields[0] if len(fields) == 1 else label,
-             values=key.str.replace("\x1f", ", ").to_numpy(),
-             message=lambda i: f"({label}) repeats row {first[i]}; it must be unique.",
-             fix=lambda i: "Give the row its own key, or delete the duplicate row.")
+    out.rows(
+        dup,
+        layer="structural",
+        code=code,
+        file=t.file,
+        fld=fields[0] if len(fields) == 1 else label,
+        values=key.str.replace("\x1f", ", ").to_numpy(),
+        message=lambda i: f"({label}) repeats row {first[i]}; it must be unique.",
+        fix=lambda i: "Give the row its own key, or delete the duplicate row.",
+    )
 
 
 def _foreign_keys(tables: dict[str, _Table], out: _Collector) -> None:
@@ -409,12 +605,16 @@ def _foreign_keys(tables: dict[str, _Table], out: _Collector) -> None:
             bad = complete & ~local.isin(remote).to_numpy()
             label = ", ".join(fk.fields)
             ref = f"{target_name}.{', '.join(fk.reference_fields)}"
-            out.rows(bad, layer="structural", code="foreign-key", file=t.file,
-                     fld=fk.fields[0] if len(fk.fields) == 1 else label,
-                     values=local.str.replace("\x1f", ", ").to_numpy(),
-                     message=lambda i, r=ref: f"No row of {r} has this value.",
-                     fix=lambda i, r=ref, tf=target.file: f"Use an existing {r} (see {tf}), "
-                     "or add the missing row there first.")
+            out.rows(
+                bad,
+                layer="structural",
+                code="foreign-key",
+                file=t.file,
+                fld=fk.fields[0] if len(fk.fields) == 1 else label,
+                values=local.str.replace("\x1f", ", ").to_numpy(),
+                message=f"No row of {ref} has this value.",
+                fix=f"Use an existing {ref} (see {target.file}), or add the row there first.",
+            )
 
 
 def _need(tables: dict[str, _Table], name: str, cols: list[str]) -> _Table | None:
@@ -427,8 +627,20 @@ def _need(tables: dict[str, _Table], name: str, cols: list[str]) -> _Table | Non
 def _semantic(tables: dict[str, _Table], out: _Collector) -> None:
     for t in tables.values():
         _formula_cells(t, out)
-    ev = _need(tables, "events", ["event_id", "start_date", "end_date", "date_precision", "edtf",
-                                  "timezone", "date_basis", "date_expression"])
+    ev = _need(
+        tables,
+        "events",
+        [
+            "event_id",
+            "start_date",
+            "end_date",
+            "date_precision",
+            "edtf",
+            "timezone",
+            "date_basis",
+            "date_expression",
+        ],
+    )
     if ev is not None:
         _event_dates(ev, out)
     _spans_ordered(tables, out)
@@ -442,19 +654,33 @@ def _semantic(tables: dict[str, _Table], out: _Collector) -> None:
     links = _need(tables, "event_links", ["from_event_id", "to_event_id"])
     if links is not None:
         a, b = links.strings("from_event_id"), links.strings("to_event_id")
-        out.rows((a == b) & (a != ""), layer="semantic", code="self-link", file=links.file,
-                 fld="to_event_id", values=b,
-                 message=lambda i: "An event cannot be linked to itself.",
-                 fix=lambda i: "Point to_event_id at another event, or delete the row.")
+        out.rows(
+            (a == b) & (a != ""),
+            layer="semantic",
+            code="self-link",
+            file=links.file,
+            fld="to_event_id",
+            values=b,
+            message=lambda i: "An event cannot be linked to itself.",
+            fix=lambda i: "Point to_event_id at another event, or delete the row.",
+        )
     evid = _need(tables, "evidence", ["event_id"])
     if ev is not None and evid is not None:
         ids = ev.strings("event_id")
         without = ~pd.Series(ids).isin(set(evid.strings("event_id").tolist())).to_numpy()
-        out.rows(without & (ids != ""), layer="semantic", code="no-evidence", file=ev.file,
-                 fld="event_id", values=ids,
-                 message=lambda i: "The event has no evidence row: every event must be traced "
-                 "to the source text behind it.",
-                 fix=lambda i: f"Add a row to {evid.file} with the span that supports the event.")
+        out.rows(
+            without & (ids != ""),
+            layer="semantic",
+            code="no-evidence",
+            file=ev.file,
+            fld="event_id",
+            values=ids,
+            message=lambda i: (
+                "The event has no evidence row: every event must be traced "
+                "to the source text behind it."
+            ),
+            fix=lambda i: f"Add a row to {evid.file} with the span that supports the event.",
+        )
 
 
 def _formula_cells(t: _Table, out: _Collector) -> None:
@@ -465,12 +691,22 @@ def _formula_cells(t: _Table, out: _Collector) -> None:
         bad = _np(pc.starts_with(col, FORMULA_PREFIXES[0]))
         for p in FORMULA_PREFIXES[1:]:
             bad |= _np(pc.starts_with(col, p))
-        out.rows(bad, layer="semantic", code="formula-injection", file=t.file, fld=f.name,
-                 values=t.strings(f.name),
-                 message=lambda i: "The text starts with a character a spreadsheet would run "
-                 "as a formula (= + - @ tab CR).",
-                 fix=lambda i: "Reword the text so it does not start with that character "
-                 "(e.g. write 'minus 5' or put the sign later).")
+        out.rows(
+            bad,
+            layer="semantic",
+            code="formula-injection",
+            file=t.file,
+            fld=f.name,
+            values=t.strings(f.name),
+            message=lambda i: (
+                "The text starts with a character a spreadsheet would run "
+                "as a formula (= + - @ tab CR)."
+            ),
+            fix=lambda i: (
+                "Reword the text so it does not start with that character "
+                "(e.g. write 'minus 5' or put the sign later)."
+            ),
+        )
 
 
 def _event_dates(ev: _Table, out: _Collector) -> None:
@@ -480,10 +716,16 @@ def _event_dates(ev: _Table, out: _Collector) -> None:
     edtf = ev.strings("edtf")
     both = (start.notna() & end.notna()).to_numpy()
     before = both & (end < start).to_numpy()
-    out.rows(before, layer="semantic", code="end-before-start", file=ev.file, fld="end_date",
-             values=ev.strings("end_date"),
-             message=lambda i: f"end_date is before start_date ({ev.strings('start_date')[i]}).",
-             fix=lambda i: "Swap the dates or correct the one that is wrong.")
+    out.rows(
+        before,
+        layer="semantic",
+        code="end-before-start",
+        file=ev.file,
+        fld="end_date",
+        values=ev.strings("end_date"),
+        message=lambda i: f"end_date is before start_date ({ev.strings('start_date')[i]}).",
+        fix=lambda i: "Swap the dates or correct the one that is wrong.",
+    )
     ok = both & ~before
     s_day = start.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
     e_day = end.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
@@ -503,32 +745,61 @@ def _event_dates(ev: _Table, out: _Collector) -> None:
             e = pd.Series(e_day[sel]).str.slice(0, n).to_numpy(dtype=object)
             expected[sel] = np.where(s == e, s, s + "/" + e)
     misaligned = ok & ~aligned & (is_month | is_year)
-    out.rows(misaligned, layer="semantic", code="precision-mismatch", file=ev.file,
-             fld="date_precision", values=prec,
-             message=lambda i: f"With {prec[i]} precision the dates must span whole "
-             f"{prec[i]}s, but they are {s_day[i]}..{e_day[i]}.",
-             fix=lambda i: "Use the first and last day of the period, or set the precision "
-             "to 'day'. Never put a midpoint in a date.")
+    out.rows(
+        misaligned,
+        layer="semantic",
+        code="precision-mismatch",
+        file=ev.file,
+        fld="date_precision",
+        values=prec,
+        message=lambda i: (
+            f"With {prec[i]} precision the dates must span whole "
+            f"{prec[i]}s, but they are {s_day[i]}..{e_day[i]}."
+        ),
+        fix=lambda i: (
+            "Use the first and last day of the period, or set the precision "
+            "to 'day'. Never put a midpoint in a date."
+        ),
+    )
     wrong = ok & aligned & (expected != None) & (expected != edtf)  # noqa: E711
-    out.rows(wrong, layer="semantic", code="edtf-mismatch", file=ev.file, fld="edtf",
-             values=edtf,
-             message=lambda i: f"The EDTF does not agree with the dates and precision "
-             f"(expected {expected[i]!r}).",
-             fix=lambda i: f"Set edtf to {expected[i]!r}, or correct the dates.")
+    out.rows(
+        wrong,
+        layer="semantic",
+        code="edtf-mismatch",
+        file=ev.file,
+        fld="edtf",
+        values=edtf,
+        message=lambda i: (
+            f"The EDTF does not agree with the dates and precision (expected {expected[i]!r})."
+        ),
+        fix=lambda i: f"Set edtf to {expected[i]!r}, or correct the dates.",
+    )
     tz = ev.strings("timezone")
     known = _timezones()
     bad_tz = (tz != "") & ~pd.Series(tz).isin(known).to_numpy()
-    out.rows(bad_tz, layer="semantic", code="unknown-timezone", file=ev.file, fld="timezone",
-             values=tz, message=lambda i: "Not an IANA time zone name.",
-             fix=lambda i: "Use a name from the IANA tz database, e.g. Europe/Minsk.")
+    out.rows(
+        bad_tz,
+        layer="semantic",
+        code="unknown-timezone",
+        file=ev.file,
+        fld="timezone",
+        values=tz,
+        message=lambda i: "Not an IANA time zone name.",
+        fix=lambda i: "Use a name from the IANA tz database, e.g. Europe/Minsk.",
+    )
     basis, expr = ev.strings("date_basis"), ev.strings("date_expression")
-    out.rows((basis == "resolved") & (expr == ""), layer="semantic",
-             code="resolved-without-expression", file=ev.file, fld="date_expression",
-             values=expr,
-             message=lambda i: "The date is 'resolved' but the source's words it was resolved "
-             "from are not given.",
-             fix=lambda i: "Quote the relative expression (e.g. 'on Thursday') and fill "
-             "date_anchor.")
+    out.rows(
+        (basis == "resolved") & (expr == ""),
+        layer="semantic",
+        code="resolved-without-expression",
+        file=ev.file,
+        fld="date_expression",
+        values=expr,
+        message=lambda i: (
+            "The date is 'resolved' but the source's words it was resolved from are not given."
+        ),
+        fix=lambda i: "Quote the relative expression (e.g. 'on Thursday') and fill date_anchor.",
+    )
 
 
 _TZ: set[str] = set()
@@ -546,12 +817,16 @@ def _spans_ordered(tables: dict[str, _Table], out: _Collector) -> None:
         if t is None:
             continue
         s, e = t.typed["char_start"].values, t.typed["char_end"].values
-        bad = _np(pc.less_equal(e, s))
-        out.rows(bad, layer="semantic", code="empty-span", file=t.file, fld="char_end",
-                 values=t.strings("char_end"),
-                 message=lambda i, t=t: f"char_end must be greater than char_start "
-                 f"({t.strings('char_start')[i]}).",
-                 fix=lambda i: "char_end is exclusive: char_start + the excerpt's length.")
+        out.rows(
+            _np(pc.less_equal(e, s)),
+            layer="semantic",
+            code="empty-span",
+            file=t.file,
+            fld="char_end",
+            values=t.strings("char_end"),
+            message="char_end must be greater than char_start.",
+            fix="char_end is exclusive: char_start + the excerpt's length.",
+        )
 
 
 def _event_ranges(tables: dict[str, _Table]) -> pd.DataFrame | None:
@@ -573,15 +848,23 @@ def _within_event(tables: dict[str, _Table], name: str, date_field: str, out: _C
     start = ids.map(ranges["start_date"])
     end = ids.map(ranges["end_date"])
     bad = (when.notna() & start.notna() & ((when < start) | (when > end))).to_numpy()
-    out.rows(bad, layer="semantic", code="outside-event", file=t.file, fld=date_field,
-             values=t.strings(date_field),
-             message=lambda i: f"The date falls outside its event {ids[i]!r} "
-             f"({start[i]:%Y-%m-%d}..{end[i]:%Y-%m-%d}).",
-             fix=lambda i: "Correct the date, or attach the row to the event it belongs to.")
+    out.rows(
+        bad,
+        layer="semantic",
+        code="outside-event",
+        file=t.file,
+        fld=date_field,
+        values=t.strings(date_field),
+        message=lambda i: (
+            f"The date falls outside its event {ids[i]!r} ({start[i]:%Y-%m-%d}..{end[i]:%Y-%m-%d})."
+        ),
+        fix=lambda i: "Correct the date, or attach the row to the event it belongs to.",
+    )
 
 
-def _is_participant(tables: dict[str, _Table], name: str, actor_field: str,
-                    out: _Collector) -> None:
+def _is_participant(
+    tables: dict[str, _Table], name: str, actor_field: str, out: _Collector
+) -> None:
     t = _need(tables, name, ["event_id", actor_field])
     p = _need(tables, "participants", ["event_id", "actor_id"])
     if t is None or p is None:
@@ -590,26 +873,44 @@ def _is_participant(tables: dict[str, _Table], name: str, actor_field: str,
     ev, actor = t.strings("event_id"), t.strings(actor_field)
     key = pd.Series(ev) + "\x1f" + actor
     bad = (actor != "") & (ev != "") & ~key.isin(pairs).to_numpy()
-    out.rows(bad, layer="semantic", code="not-a-participant", file=t.file, fld=actor_field,
-             values=actor,
-             message=lambda i: f"{actor[i]!r} is not a participant of event {ev[i]!r}.",
-             fix=lambda i: f"Add ({ev[i]}, {actor[i]}, <role>) to {p.file}, or correct "
-             f"{actor_field}.")
+    out.rows(
+        bad,
+        layer="semantic",
+        code="not-a-participant",
+        file=t.file,
+        fld=actor_field,
+        values=actor,
+        message=lambda i: f"{actor[i]!r} is not a participant of event {ev[i]!r}.",
+        fix=lambda i: f"Add ({ev[i]}, {actor[i]}, <role>) to {p.file}, or correct {actor_field}.",
+    )
 
 
 def _coordinates(pl: _Table, out: _Collector) -> None:
     lat, lon = pl.typed["latitude"], pl.typed["longitude"]
     has_lat, has_lon = ~lat.missing, ~lon.missing
-    out.rows(has_lat ^ has_lon, layer="semantic", code="half-coordinates", file=pl.file,
-             fld="longitude" if has_lat.any() else "latitude", values=None,
-             message=lambda i: "Only one of latitude and longitude is given.",
-             fix=lambda i: "Give both coordinates or neither.")
+    out.rows(
+        has_lat ^ has_lon,
+        layer="semantic",
+        code="half-coordinates",
+        file=pl.file,
+        fld="longitude" if has_lat.any() else "latitude",
+        values=None,
+        message=lambda i: "Only one of latitude and longitude is given.",
+        fix=lambda i: "Give both coordinates or neither.",
+    )
     prec = pl.strings("coordinate_precision")
-    out.rows((has_lat & has_lon) == (prec == "none"), layer="semantic",
-             code="coordinate-precision", file=pl.file, fld="coordinate_precision", values=prec,
-             message=lambda i: "coordinate_precision must be 'none' exactly when there are no "
-             "coordinates.",
-             fix=lambda i: "Say what the point stands for (e.g. 'city'), or 'none'.")
+    out.rows(
+        (has_lat & has_lon) == (prec == "none"),
+        layer="semantic",
+        code="coordinate-precision",
+        file=pl.file,
+        fld="coordinate_precision",
+        values=prec,
+        message=lambda i: (
+            "coordinate_precision must be 'none' exactly when there are no coordinates."
+        ),
+        fix=lambda i: "Say what the point stands for (e.g. 'city'), or 'none'.",
+    )
 
 
 def _provenance(pkg: DataPackage, tables: dict[str, _Table], out: _Collector) -> None:
@@ -617,7 +918,11 @@ def _provenance(pkg: DataPackage, tables: dict[str, _Table], out: _Collector) ->
     if src is None:
         return
     texts: dict[str, str] = {}
-    ids, paths, hashes = src.strings("source_id"), src.strings("archive_path"), src.strings("sha256")
+    ids, paths, hashes = (
+        src.strings("source_id"),
+        src.strings("archive_path"),
+        src.strings("sha256"),
+    )
     for i, (sid, rel, expected) in enumerate(zip(ids, paths, hashes, strict=True)):
         # One iteration per source document, not per row of data.
         reason = unsafe_path_reason(rel)
@@ -625,35 +930,71 @@ def _provenance(pkg: DataPackage, tables: dict[str, _Table], out: _Collector) ->
         if reason is None and not path.resolve().is_relative_to(pkg.root):
             reason = "it resolves outside the package"
         if reason is not None:
-            out.add(Finding("provenance", "unsafe-path", src.file, i + 2, "archive_path", rel,
-                            f"The archive path is not safe: {reason}.",
-                            "Store the text under sources/ and give its relative path."))
+            out.add(
+                Finding(
+                    "provenance",
+                    "unsafe-path",
+                    src.file,
+                    i + 2,
+                    "archive_path",
+                    rel,
+                    f"The archive path is not safe: {reason}.",
+                    "Store the text under sources/ and give its relative path.",
+                )
+            )
             continue
         if not path.is_file():
-            out.add(Finding("provenance", "missing-source-text", src.file, i + 2, "archive_path",
-                            rel, f"The archived text {rel} does not exist.",
-                            "Restore the archived copy from version control."))
+            out.add(
+                Finding(
+                    "provenance",
+                    "missing-source-text",
+                    src.file,
+                    i + 2,
+                    "archive_path",
+                    rel,
+                    f"The archived text {rel} does not exist.",
+                    "Restore the archived copy from version control.",
+                )
+            )
             continue
         data = path.read_bytes()
         actual = hashlib.sha256(data).hexdigest()
         if actual != expected:
-            out.add(Finding("provenance", "hash-mismatch", src.file, i + 2, "sha256", expected,
-                            f"The archived text {rel} has sha256 {actual}: it has changed since "
-                            "it was recorded.",
-                            "Restore the archived text from version control; if the new copy is "
-                            "deliberate, re-check every span and then update sha256."))
+            out.add(
+                Finding(
+                    "provenance",
+                    "hash-mismatch",
+                    src.file,
+                    i + 2,
+                    "sha256",
+                    expected,
+                    f"The archived text {rel} has sha256 {actual}: it has changed since "
+                    "it was recorded.",
+                    "Restore the archived text from version control; if the new copy is "
+                    "deliberate, re-check every span and then update sha256.",
+                )
+            )
             continue
         try:
             texts[sid] = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            out.add(Finding("provenance", "encoding-error", rel, None, None, None,
-                            f"The archived text is not UTF-8 ({exc}).", "Re-archive it as UTF-8."))
+            out.add(
+                Finding(
+                    "provenance",
+                    "encoding-error",
+                    rel,
+                    None,
+                    None,
+                    None,
+                    f"The archived text is not UTF-8 ({exc}).",
+                    "Re-archive it as UTF-8.",
+                )
+            )
     furniture = _furniture(tables, texts)
     for name, text_field in SPAN_TABLES.items():
         t = _need(tables, name, ["source_id", "char_start", "char_end", text_field])
         if t is not None:
-            _check_spans(t, text_field, texts, furniture if name != "source_furniture" else {},
-                         out)
+            _check_spans(t, text_field, texts, furniture if name != "source_furniture" else {}, out)
 
 
 def _furniture(tables: dict[str, _Table], texts: dict[str, str]) -> dict[str, np.ndarray]:
@@ -664,14 +1005,19 @@ def _furniture(tables: dict[str, _Table], texts: dict[str, str]) -> dict[str, np
     df["source_id"] = t.strings("source_id")
     df = df.dropna()
     return {
-        sid: g[["char_start", "char_end"]].to_numpy(dtype=np.int64)
+        str(sid): g[["char_start", "char_end"]].to_numpy(dtype=np.int64)
         for sid, g in df.groupby("source_id")
         if sid in texts
     }
 
 
-def _check_spans(t: _Table, text_field: str, texts: dict[str, str],
-                 furniture: dict[str, np.ndarray], out: _Collector) -> None:
+def _check_spans(
+    t: _Table,
+    text_field: str,
+    texts: dict[str, str],
+    furniture: dict[str, np.ndarray],
+    out: _Collector,
+) -> None:
     sid = t.strings("source_id")
     start = t.typed["char_start"].values.to_numpy(zero_copy_only=False)
     end = t.typed["char_end"].values.to_numpy(zero_copy_only=False)
@@ -682,12 +1028,18 @@ def _check_spans(t: _Table, text_field: str, texts: dict[str, str],
     known = pd.Series(sid).isin(texts.keys()).to_numpy() & (start >= 0) & (end > start)
     lengths = pd.Series(sid).map({k: len(v) for k, v in texts.items()}).fillna(-1).to_numpy()
     beyond = known & (end > lengths)
-    out.rows(beyond, layer="provenance", code="span-out-of-range", file=t.file, fld="char_end",
-             values=end,
-             message=lambda i: f"The span ends after the archived text ({int(lengths[i])} "
-             "characters).",
-             fix=lambda i: "Offsets are Python str indices (code points) into the archived "
-             "text; recompute them.")
+    out.rows(
+        beyond,
+        layer="provenance",
+        code="span-out-of-range",
+        file=t.file,
+        fld="char_end",
+        values=end,
+        message=lambda i: f"The span ends after the archived text ({int(lengths[i])} characters).",
+        fix=lambda i: (
+            "Offsets are Python str indices (code points) into the archived text; recompute them."
+        ),
+    )
     check = known & ~beyond
     # Exact comparison needs the slice itself: one str slice per row, compared column-wise.
     actual = np.full(n, None, dtype=object)
@@ -700,25 +1052,42 @@ def _check_spans(t: _Table, text_field: str, texts: dict[str, str],
     def hint(i: int) -> str:
         found = texts[sid[i]].find(excerpt[i]) if excerpt[i] else -1
         if found >= 0:
-            return (f"The {text_field} occurs at {found}..{found + len(excerpt[i])}: set "
-                    f"char_start={found}, char_end={found + len(excerpt[i])}.")
-        return (f"Copy the {text_field} exactly from the archived text (same quotation marks "
-                f"and apostrophes), or correct the offsets; the span now reads "
-                f"{_clip(actual[i], 60)!r}.")
+            return (
+                f"The {text_field} occurs at {found}..{found + len(excerpt[i])}: set "
+                f"char_start={found}, char_end={found + len(excerpt[i])}."
+            )
+        return (
+            f"Copy the {text_field} exactly from the archived text (same quotation marks "
+            f"and apostrophes), or correct the offsets; the span now reads "
+            f"{_clip(actual[i], 60)!r}."
+        )
 
-    out.rows(mismatch, layer="provenance", code="excerpt-mismatch", file=t.file, fld=text_field,
-             values=excerpt,
-             message=lambda i: f"The {text_field} is not the text at "
-             f"{sid[i]}[{start[i]}:{end[i]}].",
-             fix=hint)
+    out.rows(
+        mismatch,
+        layer="provenance",
+        code="excerpt-mismatch",
+        file=t.file,
+        fld=text_field,
+        values=excerpt,
+        message=lambda i: f"The {text_field} is not the text at {sid[i]}[{start[i]}:{end[i]}].",
+        fix=hint,
+    )
     if furniture:
         overlap = np.zeros(n, dtype=bool)
         for s, spans in furniture.items():
             rows = check & (sid == s)
             for a, b in spans:
                 overlap |= rows & (start < b) & (end > a)
-        out.rows(overlap, layer="provenance", code="span-on-furniture", file=t.file,
-                 fld="char_start", values=start,
-                 message=lambda i: "The span overlaps page furniture (breadcrumb, comment count, "
-                 "another article's headline or a site tag), which supports no record.",
-                 fix=lambda i: "Point the span at the article's own text.")
+        out.rows(
+            overlap,
+            layer="provenance",
+            code="span-on-furniture",
+            file=t.file,
+            fld="char_start",
+            values=start,
+            message=lambda i: (
+                "The span overlaps page furniture (breadcrumb, comment count, "
+                "another article's headline or a site tag), which supports no record."
+            ),
+            fix=lambda i: "Point the span at the article's own text.",
+        )

@@ -1,0 +1,12 @@
+"""Regenerate the README's data dictionary and events table from schema/ and data/."""
+
+from pathlib import Path
+
+from belarus_timeline.docs import render_readme
+
+ROOT = Path(__file__).resolve().parent.parent
+
+if __name__ == "__main__":
+    readme = ROOT / "README.md"
+    readme.write_text(render_readme(readme.read_text(encoding="utf-8"), ROOT), encoding="utf-8")
+    print(f"updated {readme.relative_to(ROOT)}")

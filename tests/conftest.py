@@ -1,0 +1,55 @@
+"""Shared fixtures: a scratch copy of the repository's data package that tests may break."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_PARTS = ("datapackage.json", "data", "schema", "sources")
+
+
+def copy_package(dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for part in PACKAGE_PARTS:
+        src = ROOT / part
+        if src.is_dir():
+            shutil.copytree(src, dest / part)
+        else:
+            shutil.copy2(src, dest / part)
+    return dest
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """sha256 and mode of every file under root: proves a command modified nothing."""
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() + oct(p.stat().st_mode)
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def pkg(tmp_path: Path) -> Path:
+    """A fresh, valid copy of the data package."""
+    return copy_package(tmp_path / "pkg")
+
+
+@pytest.fixture
+def edit_csv() -> Callable[[Path, str, Callable[[list[list[str]]], None]], None]:
+    """Edit a CSV table of a package copy as a list of rows (header first)."""
+    import csv
+
+    def edit(root: Path, table: str, change: Callable[[list[list[str]]], None]) -> None:
+        path = root / "data" / f"{table}.csv"
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+        change(rows)
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(rows)
+
+    return edit
