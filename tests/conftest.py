@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGE_PARTS = ("datapackage.json", "data", "schema", "sources")
+PACKAGE_PARTS = ("datapackage.json", "data", "schema", "sources", "CHANGELOG.md")
 
 
 def copy_package(dest: Path) -> Path:

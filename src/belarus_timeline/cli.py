@@ -6,14 +6,14 @@ Exit codes: 0 success, 1 invalid data or a failed operation, 2 usage error.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from belarus_timeline.errors import BelarusTimelineError
+from belarus_timeline.errors import BelarusTimelineError, ValidationFailed
 
 Handler = Callable[[argparse.Namespace], int]
-_COMMANDS: dict[str, Handler] = {}
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -28,13 +28,76 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0 if report.valid else 1
 
 
+def _cmd_build(args: argparse.Namespace) -> int:
+    from belarus_timeline.release import VersionError, build_release
+
+    try:
+        result = build_release(args.root, args.dist, previous=args.previous)
+    except VersionError as exc:
+        print(f"belarus-timeline build: {exc}", file=sys.stderr)
+        return 2
+    except ValidationFailed as exc:
+        print(exc.report.to_text(), file=sys.stderr)  # type: ignore[attr-defined]
+        print(f"belarus-timeline build: {exc}", file=sys.stderr)
+        return 1
+    print(result.summary())
+    return 0
+
+
+def _resolve_release(spec: str, dist: Path) -> Path:
+    """A release folder given as a path, or as a version (in dist/, else downloaded)."""
+    path = Path(spec)
+    if path.exists():
+        return path
+    from belarus_timeline.diff import parse_semver
+    from belarus_timeline.release import release_dir_name
+
+    try:
+        parse_semver(spec)
+    except ValueError:
+        raise SystemExit(f"belarus-timeline: {spec!r} is neither a folder nor a version") from None
+    local = dist / release_dir_name(spec)
+    if local.is_dir():
+        return local
+    from belarus_timeline.download import download
+
+    return download(spec)
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from belarus_timeline.diff import diff_packages
+    from belarus_timeline.package import DataPackage
+
+    old = DataPackage(_resolve_release(args.old, Path(args.dist)))
+    new = DataPackage(_resolve_release(args.new, Path(args.dist)))
+    d = diff_packages(old, new)
+    print(d.to_json() if args.json else d.summary())
+    return 0
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from belarus_timeline.release import verify_folder
+
+    folder = _resolve_release(args.target, Path(args.dist))
+    checks = verify_folder(folder)
+    bad = [c for c in checks if c.status != "ok"]
+    if args.json:
+        print(json.dumps([c.__dict__ for c in checks], indent=2))
+    else:
+        for c in checks:
+            print(f"{c.status:14} {c.path}" + (f"  ({c.detail})" if c.detail else ""))
+        print(f"{folder}: {len(checks) - len(bad)} of {len(checks)} files verified")
+    return 1 if bad else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, with one sub-command per job."""
+    from belarus_timeline import __version__
+
     parser = argparse.ArgumentParser(
         prog="belarus-timeline",
         description="Build, check, publish and load the belarus-timeline data package.",
     )
-    from belarus_timeline import __version__
-
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -47,16 +110,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="list every finding")
     p.set_defaults(handler=_cmd_validate)
 
-    for register in _EXTENSIONS:
-        register(sub)
+    p = sub.add_parser("build", help="validate and build the versioned release into dist/")
+    p.add_argument("--root", default=".", help="the package to release (default: .)")
+    p.add_argument("--dist", default="dist", help="where releases are built (default: dist)")
+    p.add_argument("--previous", help="previous release folder (default: found in dist/)")
+    p.set_defaults(handler=_cmd_build)
+
+    p = sub.add_parser("diff", help="rows and schema changed between two releases")
+    p.add_argument("old", help="release folder or version")
+    p.add_argument("new", help="release folder or version")
+    p.add_argument("--dist", default="dist", help="where to look for versions (default: dist)")
+    p.add_argument("--json", action="store_true", help="the full diff as JSON")
+    p.set_defaults(handler=_cmd_diff)
+
+    p = sub.add_parser("verify", help="re-hash a local release against its manifest")
+    p.add_argument("target", help="release folder or version")
+    p.add_argument("--dist", default="dist", help="where to look for versions (default: dist)")
+    p.add_argument("--json", action="store_true", help="one record per file as JSON")
+    p.set_defaults(handler=_cmd_verify)
+
     return parser
 
 
-# Other modules add their sub-commands here (release, publish, download, export).
-_EXTENSIONS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
-
-
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler

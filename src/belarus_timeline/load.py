@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from belarus_timeline.errors import PackageError, UnknownTableError
@@ -92,20 +93,23 @@ def _package_for(version: str | None, root: Path | str | None) -> DataPackage:
     return DataPackage(download(version))
 
 
-def read_table(pkg: DataPackage, name: str) -> pd.DataFrame:
-    """Read one table of a package (CSV or Parquet resource) with the schema's dtypes."""
+def read_arrow(pkg: DataPackage, name: str) -> pa.Table:
+    """One resource of a package (CSV or Parquet) as an Arrow table typed by its schema."""
     if name not in pkg.table_names:
         raise _unknown(name, pkg.table_names)
     schema = pkg.schema(name)
     path = pkg.path_of(pkg.resource(name).path)
     if path.suffix == ".parquet":
-        table = pq.read_table(path)
-    else:
-        raw = read_raw(path)
-        if raw.bad_rows:
-            raise PackageError(f"{path}: rows of the wrong width; run `belarus-timeline validate`.")
-        table = typed_table(raw, schema)
-    return to_pandas(table, schema)
+        return pq.read_table(path, columns=schema.field_names)
+    raw = read_raw(path)
+    if raw.bad_rows:
+        raise PackageError(f"{path}: rows of the wrong width; run `belarus-timeline validate`.")
+    return typed_table(raw, schema)
+
+
+def read_table(pkg: DataPackage, name: str) -> pd.DataFrame:
+    """Read one resource of a package (CSV or Parquet) with the schema's dtypes."""
+    return to_pandas(read_arrow(pkg, name), pkg.schema(name))
 
 
 def load(version: str | None = None, *, root: Path | str | None = None) -> Timeline:

@@ -1,0 +1,443 @@
+"""Versioned releases: deterministic CSV + Parquet builds with manifest, checksums, changelog,
+data diff and zip.
+
+``build_release`` validates first and refuses invalid data; writes everything into a temporary
+folder beside the final one and renames it into place only when complete (atomic); refuses to
+overwrite a release, or a recorded manifest, that differs (immutable); and gives byte-identical
+output for the same commit and pinned toolchain (deterministic).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as dist_version
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from belarus_timeline.canonical import canonical_text, content_hash, sort_by_key, write_csv
+from belarus_timeline.diff import PackageDiff, bump_between, bump_rank, diff_packages, parse_semver
+from belarus_timeline.errors import ReleaseError, ValidationFailed
+from belarus_timeline.load import _table_names, read_arrow
+from belarus_timeline.package import DataPackage, unsafe_path_reason
+from belarus_timeline.validate import validate_package
+
+NAME = "belarus-timeline"
+MANIFEST = "manifest.json"
+SUMS = "SHA256SUMS"
+PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
+# Every write option explicit: defaults have changed between pyarrow versions.
+PARQUET_OPTIONS: dict[str, Any] = {
+    "compression": "zstd",
+    "compression_level": 9,
+    "use_dictionary": True,
+    "row_group_size": 1_000_000,
+    "version": "2.6",
+    "data_page_version": "1.0",
+    "write_statistics": True,
+    "store_schema": False,
+}
+CSV_DIALECT = {"delimiter": ",", "lineTerminator": "\n", "quoteChar": '"', "header": True}
+ZIP_LEVEL = 9
+TOOLS = ("pyarrow", "pandas", "numpy", "pydantic", "belarus-timeline")
+
+
+class VersionError(ReleaseError):
+    """The version is not a semantic version (a usage error: exit 2)."""
+
+
+def release_dir_name(version: str) -> str:
+    return f"{NAME}-{version}"
+
+
+@dataclass
+class BuildResult:
+    """What ``build_release`` did."""
+
+    path: Path
+    version: str
+    status: str  # built | unchanged
+    zip_path: Path
+    rows: dict[str, int] = field(default_factory=dict)
+    files: int = 0
+    diff: PackageDiff | None = None
+
+    def summary(self) -> str:
+        total = sum(self.rows.values())
+        verb = "built" if self.status == "built" else "already built, identical:"
+        lines = [
+            f"{NAME} {self.version} {verb} {self.path}",
+            f"  {len(self.rows)} tables, {total} rows, {self.files} files (+ {self.zip_path.name})",
+        ]
+        lines += [f"  {name:18} {n:>9} rows" for name, n in self.rows.items()]
+        if self.diff is not None:
+            lines.append(
+                f"  changes since {self.diff.old_version or '(first release)'}: "
+                f"requires {self.diff.required_bump.upper()}"
+            )
+        return "\n".join(lines)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def tool_versions() -> dict[str, str]:
+    """Versions of the tools whose output is in the release (pinned in constraints.txt)."""
+    out = {"python": ".".join(platform.python_version_tuple()[:2])}
+    for name in TOOLS:
+        try:
+            out[name] = dist_version(name)
+        except PackageNotFoundError:  # pragma: no cover
+            out[name] = "unknown"
+    return out
+
+
+def release_created(pkg: DataPackage) -> str:
+    """RFC 3339 creation time: SOURCE_DATE_EPOCH if set, else the descriptor's ``created``."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            when = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+        except ValueError as exc:
+            raise ReleaseError(f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix time.") from exc
+        return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    created = str(pkg.descriptor.get("created", ""))
+    if not created:
+        raise ReleaseError("datapackage.json has no 'created': set it to the release date.")
+    return created
+
+
+def _write_json(data: Any, path: Path) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _changelog_section(root: Path, version: str) -> str:
+    path = root / "CHANGELOG.md"
+    if not path.is_file():
+        raise ReleaseError(f"{path}: missing. Add a CHANGELOG.md with a section '## [{version}]'.")
+    text = path.read_text(encoding="utf-8")
+    m = re.search(rf"^## \[{re.escape(version)}\].*?(?=^## \[|\Z)", text, re.M | re.S)
+    if not m:
+        raise ReleaseError(
+            f"{path}: no section '## [{version}]'. Describe this version's changes there."
+        )
+    return m.group(0).rstrip() + "\n"
+
+
+def registered_versions(registry: Path) -> list[str]:
+    """Versions with a recorded manifest in ``registry`` (releases/), oldest first."""
+    out = []
+    for p in registry.glob("*.json"):
+        try:
+            parse_semver(p.stem)
+        except ValueError:
+            continue
+        out.append(p.stem)
+    return sorted(out, key=parse_semver)
+
+
+def build_release(
+    root: Path | str,
+    dist: Path | str,
+    *,
+    previous: Path | str | None = None,
+    registry: Path | str | None = None,
+    record: bool = True,
+) -> BuildResult:
+    """Validate the package at ``root`` and build its release into ``dist``.
+
+    ``registry`` (default ``root/releases``) holds the recorded manifests of published versions;
+    ``previous`` is the previous release's folder (default: found in ``dist``). With ``record``,
+    a version built for the first time gets its manifest recorded in the registry.
+    """
+    root, dist = Path(root).resolve(), Path(dist).resolve()
+    pkg = DataPackage(root)
+    version = pkg.version
+    try:
+        parse_semver(version)
+    except ValueError as exc:
+        raise VersionError(f"datapackage.json: version {version!r}: {exc}.") from exc
+    report = validate_package(root)
+    if not report.valid:
+        raise ValidationFailed(report, "the data is invalid; no release was built.")
+    registry = Path(registry) if registry else root / "releases"
+    created = release_created(pkg)
+    prev_pkg = _previous_package(version, registry, dist, previous)
+    diff = diff_packages(prev_pkg, pkg)
+    if prev_pkg is not None:
+        actual = bump_between(prev_pkg.version, version)
+        if bump_rank(actual) < bump_rank(diff.required_bump):
+            needs = [c for c in diff.changes if bump_rank(c.bump) > bump_rank(actual)]
+            detail = "; ".join(
+                f"{c.table}: {c.kind} ({c.detail}) needs {c.bump.upper()}" for c in needs
+            )
+            raise ReleaseError(
+                f"version {version} is a {actual.upper()} bump from {prev_pkg.version}, but the "
+                f"changes require {diff.required_bump.upper()}: {detail}. Raise the version in "
+                "datapackage.json."
+            )
+    changelog = _changelog_section(root, version)
+
+    dist.mkdir(parents=True, exist_ok=True)
+    final = dist / release_dir_name(version)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{final.name}-", dir=dist))
+    tmp.chmod(0o755)  # mkdtemp makes it private; a release is for everyone to read
+    try:
+        rows = _write_release(pkg, tmp, created, diff, changelog)
+        status = _place(tmp, final)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    manifest = json.loads((final / MANIFEST).read_text(encoding="utf-8"))
+    _check_recorded(registry / f"{version}.json", manifest, record)
+    zip_path = dist / f"{final.name}.zip"
+    if status == "built" or not zip_path.is_file():
+        write_zip(final, zip_path, created)
+    return BuildResult(final, version, status, zip_path, rows, len(manifest["files"]) + 2, diff)
+
+
+def _previous_package(
+    version: str, registry: Path, dist: Path, previous: Path | str | None
+) -> DataPackage | None:
+    if previous is not None:
+        prev = DataPackage(previous)
+        if parse_semver(prev.version) >= parse_semver(version):
+            raise ReleaseError(f"--previous is version {prev.version}, not older than {version}.")
+        return prev
+    older = [v for v in registered_versions(registry) if parse_semver(v) < parse_semver(version)]
+    if not older:
+        return None
+    last = older[-1]
+    folder = dist / release_dir_name(last)
+    if not (folder / "datapackage.json").is_file():
+        raise ReleaseError(
+            f"the previous release {last} (recorded in {registry / (last + '.json')}) is not in "
+            f"{dist}: fetch it with `belarus-timeline download {last} --to {folder}` or pass "
+            "--previous PATH, so the diff and version bump can be checked."
+        )
+    return DataPackage(folder)
+
+
+def _write_release(
+    pkg: DataPackage, out: Path, created: str, diff: PackageDiff, changelog: str
+) -> dict[str, int]:
+    (out / "data").mkdir()
+    (out / "parquet").mkdir()
+    (out / "schema").mkdir()
+    resources_csv, resources_parquet = [], []
+    tables: dict[str, dict[str, Any]] = {}
+    rows: dict[str, int] = {}
+    for name, res_name in _table_names(pkg).items():
+        res = pkg.resource(res_name)
+        schema = pkg.schema(res_name)
+        table = sort_by_key(read_arrow(pkg, res_name), schema)
+        text = canonical_text(table)
+        csv_path, pq_path = out / "data" / f"{name}.csv", out / "parquet" / f"{name}.parquet"
+        write_csv(text, csv_path)
+        pq.write_table(table, pq_path, **PARQUET_OPTIONS)
+        schema_rel = f"schema/{name}.json"
+        _write_json(schema.descriptor, out / schema_rel)
+        rows[name] = table.num_rows
+        tables[name] = {
+            "rows": table.num_rows,
+            "primary_key": list(schema.primary_key),
+            "content_sha256": content_hash(table),
+        }
+        common = {
+            "type": "table",
+            "description": res.descriptor.get("description", ""),
+            "schema": schema_rel,
+        }
+        resources_csv.append(
+            {
+                "name": name,
+                "path": f"data/{name}.csv",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "bytes": csv_path.stat().st_size,
+                "hash": f"sha256:{sha256_file(csv_path)}",
+                "dialect": CSV_DIALECT,
+                **common,
+            }
+        )
+        resources_parquet.append(
+            {
+                "name": f"{name}-parquet",
+                "x-table": name,
+                "path": f"parquet/{name}.parquet",
+                "format": "parquet",
+                "mediatype": PARQUET_MEDIATYPE,
+                # No "bytes": frictionless 5.21 cannot count a Parquet file's bytes and would
+                # report a byte-count error; the size is in manifest.json.
+                "hash": f"sha256:{sha256_file(pq_path)}",
+                **common,
+            }
+        )
+    descriptor = {k: v for k, v in pkg.descriptor.items() if k != "resources"}
+    descriptor["created"] = created
+    descriptor["resources"] = resources_csv + resources_parquet
+    _write_json(descriptor, out / "datapackage.json")
+    (out / "diff.json").write_text(diff.to_json(), encoding="utf-8")
+    (out / "CHANGELOG.md").write_text(
+        changelog + "\n### Data changes (generated)\n\n```\n" + diff.summary() + "\n```\n",
+        encoding="utf-8",
+    )
+    _write_exports(pkg, out)
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    manifest = {
+        "name": NAME,
+        "version": pkg.version,
+        "created": created,
+        "previous_version": diff.old_version,
+        "tools": tool_versions(),
+        "tables": tables,
+        "files": [
+            {"path": f, "bytes": (out / f).stat().st_size, "sha256": sha256_file(out / f)}
+            for f in files
+        ],
+    }
+    _write_json(manifest, out / MANIFEST)
+    sums = [f"{sha256_file(out / f)}  {f}\n" for f in [*files, MANIFEST]]
+    (out / SUMS).write_text("".join(sums), encoding="utf-8")
+    return rows
+
+
+def _write_exports(pkg: DataPackage, out: Path) -> None:
+    """Exports, chart and page, built from the release's own tables."""
+    try:
+        from belarus_timeline.export import write_all
+    except ImportError:  # pragma: no cover - the exports module is optional during development
+        return
+    write_all(out, out, sources_root=pkg.root)
+
+
+def _tree(path: Path) -> dict[str, str]:
+    return {
+        p.relative_to(path).as_posix(): sha256_file(p)
+        for p in sorted(path.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _place(tmp: Path, final: Path) -> str:
+    """Rename the finished build into place, or compare it with the release already there."""
+    if final.exists():
+        old, new = _tree(final), _tree(tmp)
+        differing = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+        if differing:
+            raise ReleaseError(
+                f"{final} already exists with different content in: {', '.join(differing)}. "
+                "A released version is immutable: raise the version in datapackage.json (and "
+                "CHANGELOG.md), or delete the local folder if it was never published."
+            )
+        return "unchanged"
+    os.rename(tmp, final)
+    return "built"
+
+
+def _check_recorded(recorded: Path, manifest: dict[str, Any], record: bool) -> None:
+    """Compare with the manifest recorded when the version was first built; record it if new."""
+    if recorded.is_file():
+        old = json.loads(recorded.read_text(encoding="utf-8"))
+        before = {f["path"]: f["sha256"] for f in old.get("files", [])}
+        after = {f["path"]: f["sha256"] for f in manifest["files"]}
+        differing = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+        if differing:
+            tables_same = old.get("tables") == manifest["tables"]
+            why = (
+                "The table contents are identical, so the toolchain differs "
+                f"(recorded {old.get('tools')}, now {manifest['tools']}): build with the pinned "
+                "constraints (`make release`)."
+                if tables_same
+                else "The data differs from the recorded release: raise the version."
+            )
+            raise ReleaseError(
+                f"version {manifest['version']} was recorded in {recorded} with other content in: "
+                f"{', '.join(differing)}. {why}"
+            )
+    elif record:
+        recorded.parent.mkdir(parents=True, exist_ok=True)
+        tmp = recorded.with_name(f".{recorded.name}.tmp")
+        _write_json(manifest, tmp)
+        os.replace(tmp, recorded)
+
+
+def write_zip(folder: Path, target: Path, created: str) -> None:
+    """Zip ``folder`` under its own name with fixed timestamps, order and permissions."""
+    when = dt.datetime.strptime(created[:19], "%Y-%m-%dT%H:%M:%S")
+    stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
+    tmp = target.with_name(f".{target.name}.tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as zf:
+        for p in sorted(folder.rglob("*")):
+            if not p.is_file():
+                continue
+            info = zipfile.ZipInfo(f"{folder.name}/{p.relative_to(folder).as_posix()}", stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 3
+            zf.writestr(info, p.read_bytes(), compresslevel=ZIP_LEVEL)
+    os.replace(tmp, target)
+
+
+@dataclass
+class FileCheck:
+    path: str
+    status: str  # ok | missing | size-mismatch | hash-mismatch | unexpected | unsafe-path
+    detail: str = ""
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    path = folder / MANIFEST
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ReleaseError(f"{path}: cannot read the release manifest ({exc}).") from exc
+    return data
+
+
+def verify_folder(folder: Path | str, manifest: dict[str, Any] | None = None) -> list[FileCheck]:
+    """Re-hash every file of a release folder against its manifest (or the one given)."""
+    folder = Path(folder)
+    manifest = manifest if manifest is not None else read_manifest(folder)
+    out: list[FileCheck] = []
+    listed = set()
+    for entry in manifest.get("files", []):
+        rel = str(entry.get("path", ""))
+        listed.add(rel)
+        reason = unsafe_path_reason(rel)
+        if reason is not None:
+            out.append(FileCheck(rel, "unsafe-path", reason))
+            continue
+        p = folder / rel
+        if not p.is_file():
+            out.append(FileCheck(rel, "missing"))
+        elif p.stat().st_size != entry.get("bytes"):
+            out.append(
+                FileCheck(
+                    rel, "size-mismatch", f"{p.stat().st_size} bytes, expected {entry.get('bytes')}"
+                )
+            )
+        elif (actual := sha256_file(p)) != entry.get("sha256"):
+            out.append(
+                FileCheck(rel, "hash-mismatch", f"sha256 {actual}, expected {entry.get('sha256')}")
+            )
+        else:
+            out.append(FileCheck(rel, "ok"))
+    return out

@@ -1,0 +1,312 @@
+"""Releases: deterministic, validated, immutable, atomic, recorded, and readable elsewhere."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+import belarus_timeline as bt
+from belarus_timeline import release as rel
+from belarus_timeline.canonical import content_hash
+from belarus_timeline.cli import main
+from belarus_timeline.load import read_arrow
+from belarus_timeline.package import DataPackage
+from conftest import ROOT, copy_package, tree_digest
+
+VERSION = DataPackage(ROOT).version
+
+
+def build(pkg: Path, dist: Path, **kw: object) -> rel.BuildResult:
+    return rel.build_release(pkg, dist, registry=pkg / "releases", **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One release of the repository's package, built once for the read-only tests."""
+    base = tmp_path_factory.mktemp("rel")
+    pkg = copy_package(base / "pkg")
+    return build(pkg, base / "dist").path
+
+
+def set_version(pkg: Path, version: str) -> None:
+    p = pkg / "datapackage.json"
+    d = json.loads(p.read_text(encoding="utf-8"))
+    d["version"] = version
+    p.write_text(json.dumps(d, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    log = pkg / "CHANGELOG.md"
+    log.write_text(log.read_text(encoding="utf-8") + f"\n## [{version}] - 2026-12-01\n\nTest.\n")
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
+    pkg = copy_package(tmp_path / "pkg")
+    a = build(pkg, tmp_path / "a")
+    b = rel.build_release(pkg, tmp_path / "b", registry=tmp_path / "other-registry")
+    assert tree_digest(a.path) == tree_digest(b.path)
+    assert a.zip_path.read_bytes() == b.zip_path.read_bytes()
+
+
+def test_release_layout_and_checksums(released: Path) -> None:
+    names = {p.relative_to(released).as_posix() for p in released.rglob("*") if p.is_file()}
+    tables = DataPackage(ROOT).table_names
+    for t in tables:
+        assert f"data/{t}.csv" in names and f"parquet/{t}.parquet" in names
+    assert {"datapackage.json", "manifest.json", "SHA256SUMS", "CHANGELOG.md", "diff.json"} <= names
+    assert not any(n.startswith("sources/") for n in names), "archived texts are never released"
+    if shutil.which("sha256sum"):
+        done = subprocess.run(
+            ["sha256sum", "-c", "--strict", "SHA256SUMS"],
+            cwd=released,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert [c.status for c in rel.verify_folder(released)] == ["ok"] * (len(names) - 2)
+    zipped = zipfile.ZipFile(released.parent / f"{released.name}.zip").namelist()
+    assert sorted(zipped) == sorted(f"{released.name}/{n}" for n in names)
+
+
+def test_frictionless_validates_the_release(released: Path) -> None:
+    exe = Path(sys.executable).with_name("frictionless")
+    done = subprocess.run(
+        [str(exe), "validate", "--json", "datapackage.json"],
+        cwd=released,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = json.loads(done.stdout)
+    assert report["valid"] and len(report["tasks"]) == 2 * len(DataPackage(ROOT).table_names)
+
+
+def test_release_descriptor_lists_csv_and_parquet_with_hashes(released: Path) -> None:
+    d = json.loads((released / "datapackage.json").read_text(encoding="utf-8"))
+    manifest = json.loads((released / "manifest.json").read_text(encoding="utf-8"))
+    sizes = {f["path"]: (f["bytes"], f["sha256"]) for f in manifest["files"]}
+    assert d["created"] == DataPackage(ROOT).descriptor["created"]
+    formats = sorted({r["format"] for r in d["resources"]})
+    assert formats == ["csv", "parquet"]
+    for r in d["resources"]:
+        assert r["hash"] == "sha256:" + sizes[r["path"]][1]
+        if r["format"] == "csv":
+            assert r["bytes"] == sizes[r["path"]][0]
+            assert r["dialect"]["lineTerminator"] == "\n"
+        assert not Path(r["schema"]).is_absolute() and (released / r["schema"]).is_file()
+
+
+def test_csv_is_sorted_unix_and_integers_stay_integers(released: Path) -> None:
+    raw = (released / "data" / "places.csv").read_bytes()
+    assert b"\r\n" not in raw
+    text = raw.decode("utf-8")
+    assert ",625144," in text and "625144.0" not in text
+    ids = [line.split(",")[0] for line in text.splitlines()[1:]]
+    assert ids == sorted(ids)
+
+
+def test_parquet_has_no_pandas_metadata_and_loads_like_the_bundled_data(released: Path) -> None:
+    meta = pq.read_schema(released / "parquet" / "events.parquet").metadata or {}
+    assert b"pandas" not in meta
+    fresh, bundled = bt.load(root=released), bt.load()
+    assert list(fresh) == list(bundled)
+    for name in bundled:
+        key = list(DataPackage(ROOT).schema(name).primary_key)
+        # Releases are sorted by primary key (as text); the curated CSVs are in reading order.
+        expected = (
+            bundled[name]
+            .sort_values(key, key=lambda s: s.astype(str) if s.dtype == "category" else s)
+            .reset_index(drop=True)
+        )
+        pd.testing.assert_frame_equal(fresh[name], expected, check_exact=True)
+
+
+def test_content_hash_does_not_depend_on_the_file_format(released: Path) -> None:
+    manifest = json.loads((released / "manifest.json").read_text(encoding="utf-8"))
+    pkg = DataPackage(released)
+    for name, info in manifest["tables"].items():
+        from_csv = content_hash(read_arrow(pkg, name))
+        from_parquet = content_hash(read_arrow(pkg, f"{name}-parquet"))
+        assert from_csv == from_parquet == info["content_sha256"], name
+        assert info["rows"] == len(read_arrow(pkg, name))
+
+
+def test_duckdb_and_polars_read_the_same_values(released: Path) -> None:
+    duckdb = pytest.importorskip("duckdb")
+    pl = pytest.importorskip("polars")
+    for name in ("events", "claims", "places", "quotes"):
+        path = released / "parquet" / f"{name}.parquet"
+        via_arrow = pq.read_table(path).to_pylist()
+        via_duckdb = duckdb.connect().sql(f"SELECT * FROM read_parquet('{path}')").to_arrow_table()
+        via_polars = pl.read_parquet(path).to_arrow()
+        assert via_duckdb.to_pylist() == via_arrow, name
+        assert via_polars.to_pylist() == via_arrow, name
+        assert len(via_arrow) == len(bt.load_table(name))
+
+
+def test_recorded_manifest_matches_a_fresh_build(released: Path) -> None:
+    """releases/<version>.json in the repository is what building this commit gives."""
+    recorded = json.loads((ROOT / "releases" / f"{VERSION}.json").read_text(encoding="utf-8"))
+    fresh = json.loads((released / "manifest.json").read_text(encoding="utf-8"))
+    assert recorded["tables"] == fresh["tables"], "the data differs from the recorded release"
+    if recorded["tools"] != fresh["tools"]:
+        pytest.skip(f"toolchain differs from the pinned one: {fresh['tools']}")
+    assert recorded == fresh
+
+
+def test_invalid_data_builds_nothing(
+    pkg: Path, edit_csv: Callable, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def bad(rows: list[list[str]]) -> None:
+        rows[1][rows[0].index("end_date")] = "2000-01-01"
+
+    edit_csv(pkg, "events", bad)
+    dist = tmp_path / "dist"
+    assert main(["build", "--root", str(pkg), "--dist", str(dist)]) == 1
+    err = capsys.readouterr().err
+    assert "data/events.csv:2" in err and "end_date" in err
+    assert not dist.exists() or not any(dist.iterdir())
+    assert not (pkg / "releases").exists()
+
+
+def test_not_semver_is_a_usage_error(pkg: Path, tmp_path: Path) -> None:
+    p = pkg / "datapackage.json"
+    p.write_text(
+        p.read_text(encoding="utf-8").replace(f'"version": "{VERSION}"', '"version": "v1"')
+    )
+    assert main(["build", "--root", str(pkg), "--dist", str(tmp_path / "d")]) == 2
+
+
+def test_existing_release_with_other_content_is_refused(
+    pkg: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dist = tmp_path / "dist"
+    first = build(pkg, dist)
+    assert build(pkg, dist).status == "unchanged"  # same content: a no-op
+    (first.path / "data" / "actors.csv").write_text("tampered\n")
+    assert main(["build", "--root", str(pkg), "--dist", str(dist)]) == 1
+    assert "data/actors.csv" in capsys.readouterr().err
+
+
+def test_recorded_manifest_with_other_content_is_refused(pkg: Path, tmp_path: Path) -> None:
+    first = build(pkg, tmp_path / "a")
+    recorded = pkg / "releases" / f"{VERSION}.json"
+    m = json.loads(recorded.read_text(encoding="utf-8"))
+    m["files"][0]["sha256"] = "0" * 64
+    recorded.write_text(json.dumps(m))
+    with pytest.raises(bt.ReleaseError, match=m["files"][0]["path"]):
+        build(pkg, tmp_path / "b")
+    assert first.path.is_dir()
+
+
+def test_a_failed_build_leaves_no_partial_release(
+    pkg: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = []
+
+    def explode(*args: object, **kw: object) -> None:
+        calls.append(args)
+        if len(calls) == 3:
+            raise OSError("disk full")
+        return real(*args, **kw)
+
+    real = pq.write_table
+    monkeypatch.setattr(rel.pq, "write_table", explode)
+    dist = tmp_path / "dist"
+    with pytest.raises(OSError, match="disk full"):
+        build(pkg, dist)
+    assert list(dist.iterdir()) == []
+    assert not (pkg / "releases").exists()
+
+
+# --- diffs and version bumps, from before/after fixtures --------------------------------------
+
+
+def _release_v1(pkg: Path, dist: Path) -> Path:
+    return build(pkg, dist).path
+
+
+def test_row_added_is_minor(pkg: Path, tmp_path: Path, edit_csv: Callable) -> None:
+    dist = tmp_path / "dist"
+    _release_v1(pkg, dist)
+    edit_csv(
+        pkg,
+        "actor_aliases",
+        lambda rows: rows.append(
+            ["vladimir-putin", "Uladzimir Pucin", "be", "Latn", "romanization"]
+        ),
+    )
+    set_version(pkg, "1.0.1")
+    with pytest.raises(bt.ReleaseError, match=r"actor_aliases: rows-added .* needs MINOR"):
+        build(pkg, dist)
+    set_version(pkg, "1.1.0")
+    result = build(pkg, dist)
+    diff = json.loads((result.path / "diff.json").read_text(encoding="utf-8"))
+    assert diff["from"] == VERSION and diff["required_bump"] == "minor"
+    (added,) = diff["tables"]["actor_aliases"]["rows_added"]
+    assert added["key"] == {"actor_id": "vladimir-putin", "alias": "Uladzimir Pucin"}
+    assert "rows-added" in (result.path / "CHANGELOG.md").read_text(encoding="utf-8")
+
+
+def test_value_corrected_is_patch(
+    pkg: Path, tmp_path: Path, edit_csv: Callable, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dist = tmp_path / "dist"
+    old = _release_v1(pkg, dist)
+
+    def correct(rows: list[list[str]]) -> None:
+        rows[1][rows[0].index("role")] = "President of Russia"
+
+    edit_csv(pkg, "actors", correct)
+    set_version(pkg, "1.0.1")
+    new = build(pkg, dist).path
+    assert main(["diff", str(old), str(new), "--json"]) == 0
+    diff = json.loads(capsys.readouterr().out)
+    assert diff["required_bump"] == "patch"
+    (change,) = diff["tables"]["actors"]["rows_changed"]
+    assert change["key"] == {"actor_id": "vladimir-putin"}
+    assert change["changes"] == {"role": {"old": "leader of Russia", "new": "President of Russia"}}
+    assert main(["diff", str(old), str(new)]) == 0
+    assert "requires at least a PATCH bump" in capsys.readouterr().out
+
+
+def test_field_renamed_is_major(pkg: Path, tmp_path: Path, edit_csv: Callable) -> None:
+    dist = tmp_path / "dist"
+    _release_v1(pkg, dist)
+
+    def rename_header(rows: list[list[str]]) -> None:
+        rows[0][rows[0].index("role")] = "title"
+
+    edit_csv(pkg, "actors", rename_header)
+    schema = pkg / "schema" / "actors.json"
+    schema.write_text(
+        schema.read_text(encoding="utf-8").replace('"name": "role"', '"name": "title"')
+    )
+    set_version(pkg, "1.1.0")
+    with pytest.raises(
+        bt.ReleaseError, match=r"actors: field-renamed \(role -> title\) needs MAJOR"
+    ):
+        build(pkg, dist)
+    set_version(pkg, "2.0.0")
+    diff = json.loads((build(pkg, dist).path / "diff.json").read_text(encoding="utf-8"))
+    assert diff["required_bump"] == "major"
+    assert {
+        "table": "actors",
+        "kind": "field-renamed",
+        "detail": "role -> title",
+        "bump": "major",
+    } in diff["schema_changes"]
+
+
+def test_missing_previous_release_is_explained(pkg: Path, tmp_path: Path) -> None:
+    build(pkg, tmp_path / "a")
+    set_version(pkg, "1.0.1")
+    with pytest.raises(bt.ReleaseError, match=r"previous release 1\.0\.0"):
+        build(pkg, tmp_path / "elsewhere")
