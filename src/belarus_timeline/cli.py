@@ -44,8 +44,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _resolve_release(spec: str, dist: Path) -> Path:
-    """A release folder given as a path, or as a version (in dist/, else downloaded)."""
+def _resolve_release(spec: str, dist: Path, *, fetch: bool = True) -> Path:
+    """A release folder given as a path, or as a version (in dist/, the download cache, or
+    downloaded when ``fetch``)."""
     path = Path(spec)
     if path.exists():
         return path
@@ -59,8 +60,13 @@ def _resolve_release(spec: str, dist: Path) -> Path:
     local = dist / release_dir_name(spec)
     if local.is_dir():
         return local
-    from belarus_timeline.download import download
+    from belarus_timeline.download import cache_root, download
 
+    cached = cache_root() / spec
+    if not fetch:
+        if cached.is_dir():
+            return cached
+        raise SystemExit(f"belarus-timeline: version {spec} is neither in {dist} nor in {cached}")
     return download(spec)
 
 
@@ -78,7 +84,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 def _cmd_verify(args: argparse.Namespace) -> int:
     from belarus_timeline.release import verify_folder
 
-    folder = _resolve_release(args.target, Path(args.dist))
+    folder = _resolve_release(args.target, Path(args.dist), fetch=False)
     checks = verify_folder(folder)
     bad = [c for c in checks if c.status != "ok"]
     if args.json:
@@ -88,6 +94,35 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             print(f"{c.status:14} {c.path}" + (f"  ({c.detail})" if c.detail else ""))
         print(f"{folder}: {len(checks) - len(bad)} of {len(checks)} files verified")
     return 1 if bad else 0
+
+
+def _cmd_publish(args: argparse.Namespace) -> int:
+    from belarus_timeline.publish import publish
+
+    target = publish(_resolve_release(args.release, Path(args.dist), fetch=False), args.to)
+    print(f"published {target}")
+    return 0
+
+
+def _cmd_download(args: argparse.Namespace) -> int:
+    from belarus_timeline.download import download
+
+    folder = download(
+        args.version,
+        tables=args.tables,
+        formats=args.format or ("parquet", "csv"),
+        base_url=args.base_url,
+        dest=args.to,
+    )
+    print(folder)
+    return 0
+
+
+def _cmd_versions(args: argparse.Namespace) -> int:
+    from belarus_timeline.download import versions
+
+    print("\n".join(versions()))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -128,6 +163,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dist", default="dist", help="where to look for versions (default: dist)")
     p.add_argument("--json", action="store_true", help="one record per file as JSON")
     p.set_defaults(handler=_cmd_verify)
+
+    p = sub.add_parser("publish", help="lay out a release for a static web server")
+    p.add_argument("release", help="release folder or version (in --dist)")
+    p.add_argument("--to", required=True, help="the folder the web server serves")
+    p.add_argument("--dist", default="dist", help="where to look for versions (default: dist)")
+    p.set_defaults(handler=_cmd_publish)
+
+    p = sub.add_parser("download", help="fetch and verify a published release")
+    p.add_argument("version", help="the version, e.g. 1.0.0")
+    p.add_argument("--tables", nargs="+", metavar="TABLE", help="only these tables")
+    p.add_argument("--format", action="append", choices=["parquet", "csv"], help="repeatable")
+    p.add_argument("--to", help="download into this folder instead of the cache")
+    p.add_argument(
+        "--base-url", help="where releases are published (env BELARUS_TIMELINE_BASE_URL)"
+    )
+    p.set_defaults(handler=_cmd_download)
+
+    p = sub.add_parser("versions", help="list the versions this installation knows")
+    p.set_defaults(handler=_cmd_versions)
 
     return parser
 

@@ -1,0 +1,389 @@
+"""Downloading published releases: verified, cached, offline-ready, safe under concurrency.
+
+Every file is checked (size and sha256) against a manifest that is trusted because it ships in
+the installed package (``releases/<version>.json``) or, for a newer version, because its sha256
+matches the published ``index.json``. Files stream to a temporary name in the destination folder
+and are renamed into place only once they verify, so the cache never holds a partial or wrong
+file. The transfer itself is pooch's ``HTTPDownloader`` (requests: proxies and CA bundles from
+the usual environment variables).
+
+Settings, by argument or environment (read at call time):
+
+- ``BELARUS_TIMELINE_BASE_URL``: where releases are published (``<base>/index.json``,
+  ``<base>/<version>/<file>``);
+- ``BELARUS_TIMELINE_CACHE``: cache folder (default: the platform's user cache folder);
+- ``BELARUS_TIMELINE_OFFLINE=1``: never open a connection;
+- ``BELARUS_TIMELINE_TIMEOUT``: seconds to wait for the server (default 30);
+- ``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``NO_PROXY``, ``REQUESTS_CA_BUNDLE`` / ``SSL_CERT_FILE``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+import sys
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import platformdirs
+from filelock import FileLock
+from filelock import Timeout as LockTimeout
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from belarus_timeline.diff import parse_semver
+from belarus_timeline.errors import DownloadError
+from belarus_timeline.package import bundled_root, unsafe_path_reason
+from belarus_timeline.release import MANIFEST, SUMS, sha256_file
+
+log = logging.getLogger(__name__)
+
+ENV_BASE_URL = "BELARUS_TIMELINE_BASE_URL"
+ENV_CACHE = "BELARUS_TIMELINE_CACHE"
+ENV_OFFLINE = "BELARUS_TIMELINE_OFFLINE"
+ENV_TIMEOUT = "BELARUS_TIMELINE_TIMEOUT"
+RETRIES = 3
+BACKOFF_S = 0.5
+# Only plain names: no spaces, no control or shell characters, no backslashes.
+_SAFE_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class ManifestFile(BaseModel):
+    """One file of a release, as its manifest lists it."""
+
+    model_config = ConfigDict(extra="ignore")
+    path: str
+    bytes: Annotated[int, Field(ge=0)]
+    sha256: Annotated[str, Field(pattern=_SHA256.pattern)]
+
+    @field_validator("path")
+    @classmethod
+    def _plain_relative(cls, v: str) -> str:
+        reason = unsafe_path_reason(v)
+        if reason is None and not _SAFE_PATH.match(v):
+            reason = "it has characters other than letters, digits, '.', '_', '-' and '/'"
+        if reason is None and v in (MANIFEST, SUMS):
+            reason = "it would overwrite the manifest or checksums"
+        if reason is not None:
+            raise ValueError(f"file path {v!r} is refused: {reason}")
+        return v
+
+
+class Manifest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    name: str
+    version: str
+    files: list[ManifestFile]
+
+    @field_validator("files")
+    @classmethod
+    def _unique(cls, v: list[ManifestFile]) -> list[ManifestFile]:
+        paths = [f.path for f in v]
+        if len(set(paths)) != len(paths):
+            raise ValueError("a file is listed twice")
+        folded = {p.lower() for p in paths}
+        if len(folded) != len(paths):
+            raise ValueError("two files differ only in case")
+        return v
+
+
+class IndexEntry(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    manifest_sha256: Annotated[str, Field(pattern=_SHA256.pattern)]
+
+
+class Index(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    versions: dict[str, IndexEntry]
+
+    @field_validator("versions")
+    @classmethod
+    def _semver_keys(cls, v: dict[str, IndexEntry]) -> dict[str, IndexEntry]:
+        for key in v:
+            parse_semver(key)
+        return v
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def cache_root(cache_dir: Path | str | None = None) -> Path:
+    """The cache folder: argument, ``BELARUS_TIMELINE_CACHE``, or the user cache folder."""
+    if cache_dir is not None:
+        return Path(cache_dir)
+    env = os.environ.get(ENV_CACHE)
+    return Path(env) if env else Path(platformdirs.user_cache_dir("belarus-timeline"))
+
+
+def registry_dir() -> Path:
+    return bundled_root() / "releases"
+
+
+def versions() -> list[str]:
+    """Versions this installation knows (their manifests ship in the package), oldest first."""
+    from belarus_timeline.release import registered_versions
+
+    return registered_versions(registry_dir())
+
+
+def _base_url(base_url: str | None) -> str:
+    url = base_url or os.environ.get(ENV_BASE_URL)
+    if not url:
+        raise DownloadError(
+            f"No download location is configured: pass base_url=... or set {ENV_BASE_URL} to "
+            "the URL where releases are published (the folder holding index.json)."
+        )
+    return url.rstrip("/")
+
+
+def _timeout() -> float:
+    try:
+        return float(os.environ.get(ENV_TIMEOUT, "30"))
+    except ValueError as exc:
+        raise DownloadError(f"{ENV_TIMEOUT} must be a number of seconds.") from exc
+
+
+def _fetch(url: str, dest: Path) -> None:
+    """Stream ``url`` to ``dest`` with bounded retries on network errors and 5xx answers."""
+    import pooch
+    import requests
+
+    extra: dict[str, Any] = {"timeout": _timeout()}
+    ca = os.environ.get("SSL_CERT_FILE")
+    if ca and not os.environ.get("REQUESTS_CA_BUNDLE") and not os.environ.get("CURL_CA_BUNDLE"):
+        extra["verify"] = ca
+    downloader = pooch.HTTPDownloader(progressbar=sys.stderr.isatty(), **extra)
+    for attempt in range(1, RETRIES + 1):
+        try:
+            downloader(url, str(dest), None)
+            return
+        except requests.HTTPError as exc:
+            status = exc.response.status_code if exc.response is not None else 0
+            if status < 500 or attempt == RETRIES:
+                raise DownloadError(
+                    f"{url}: the server answered HTTP {status}. Check the version and "
+                    f"{ENV_BASE_URL}; nothing was written to the cache."
+                ) from exc
+        except (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+        ) as exc:
+            if attempt == RETRIES:
+                raise DownloadError(
+                    f"{url}: {type(exc).__name__} after {RETRIES} attempts ({exc}). Check the "
+                    "network, proxy settings and BELARUS_TIMELINE_TIMEOUT; nothing was written "
+                    "to the cache."
+                ) from exc
+        log.info("retrying %s (attempt %d of %d)", url, attempt + 1, RETRIES)
+        time.sleep(BACKOFF_S * 2 ** (attempt - 1))
+
+
+def _download_bytes(url: str, folder: Path) -> bytes:
+    tmp = folder / f".fetch-{uuid.uuid4().hex}.part"
+    try:
+        _fetch(url, tmp)
+        return tmp.read_bytes()
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _ensure_writable(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write-test-{uuid.uuid4().hex}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise DownloadError(
+            f"The cache folder {folder} is not writable ({exc.strerror}). Set {ENV_CACHE} to a "
+            "writable folder, or pass cache_dir=... (CLI: --to DIR)."
+        ) from exc
+
+
+def _parse_manifest(raw: bytes, origin: str) -> Manifest:
+    try:
+        return Manifest.model_validate(json.loads(raw))
+    except (ValueError, ValidationError) as exc:
+        raise DownloadError(f"The manifest from {origin} is refused: {exc}") from exc
+
+
+def _trusted_manifest(version: str, base: str | None, folder: Path, offline: bool) -> bytes:
+    """The manifest's bytes, from the installed registry or verified against index.json."""
+    shipped = registry_dir() / f"{version}.json"
+    if shipped.is_file():
+        return shipped.read_bytes()
+    cached = folder / MANIFEST
+    if offline:
+        if cached.is_file():
+            return cached.read_bytes()  # verified against the index when it was downloaded
+        raise DownloadError(
+            f"Version {version} is not known to this installation and its manifest is not in "
+            f"the cache ({cached}); offline mode ({ENV_OFFLINE}=1) forbids fetching it. On a "
+            f"connected machine run `belarus-timeline download {version} --to DIR` and copy DIR "
+            f"to {folder}."
+        )
+    assert base is not None
+    index_raw = _download_bytes(f"{base}/index.json", folder)
+    try:
+        index = Index.model_validate(json.loads(index_raw))
+    except (ValueError, ValidationError) as exc:
+        raise DownloadError(f"{base}/index.json is refused: {exc}") from exc
+    entry = index.versions.get(version)
+    if entry is None:
+        known = ", ".join(index.versions) or "none"
+        raise DownloadError(f"Version {version} is not published at {base} (published: {known}).")
+    raw = _download_bytes(f"{base}/{version}/{MANIFEST}", folder)
+    actual = hashlib.sha256(raw).hexdigest()
+    if actual != entry.manifest_sha256:
+        raise DownloadError(
+            f"{base}/{version}/{MANIFEST}: sha256 {actual} does not match {entry.manifest_sha256} "
+            "in index.json; the manifest was not trusted and nothing was downloaded. Report it to "
+            "the publisher."
+        )
+    return raw
+
+
+def _wanted(
+    files: Iterable[ManifestFile], tables: Iterable[str] | None, formats: Iterable[str]
+) -> list[ManifestFile]:
+    tables = set(tables) if tables is not None else None
+    formats = set(formats)
+    unknown = formats - {"parquet", "csv"}
+    if unknown:
+        raise DownloadError(f"Unknown format(s) {sorted(unknown)}: use parquet and/or csv.")
+    out = []
+    for f in files:
+        top, _, rest = f.path.partition("/")
+        if top in ("data", "parquet"):
+            kind = "csv" if top == "data" else "parquet"
+            stem = rest.rsplit(".", 1)[0]
+            if kind not in formats or (tables is not None and stem not in tables):
+                continue
+        out.append(f)
+    if tables is not None:
+        present = {
+            f.path.partition("/")[2].rsplit(".", 1)[0]
+            for f in files
+            if f.path.startswith(("data/", "parquet/"))
+        }
+        missing = set(tables) - present
+        if missing:
+            have = ", ".join(sorted(present))
+            raise DownloadError(f"No table(s) {sorted(missing)} in this release; it has: {have}.")
+    return out
+
+
+def _verified(path: Path, entry: ManifestFile) -> bool:
+    return (
+        path.is_file()
+        and not path.is_symlink()
+        and path.stat().st_size == entry.bytes
+        and sha256_file(path) == entry.sha256
+    )
+
+
+@contextlib.contextmanager
+def _lock(root: Path, version: str) -> Iterator[None]:
+    """One downloader per version at a time; on file systems where locks hang (NFS), go on
+    without it after a while: atomic renames still keep every file whole."""
+    locks = root / ".locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(locks / f"{version}.lock"))
+    try:
+        lock.acquire(timeout=120)
+    except LockTimeout:
+        log.warning("could not lock %s; downloading without the lock", locks)
+        yield
+        return
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def download(
+    version: str,
+    *,
+    tables: Iterable[str] | None = None,
+    formats: Iterable[str] = ("parquet", "csv"),
+    base_url: str | None = None,
+    cache_dir: Path | str | None = None,
+    dest: Path | str | None = None,
+) -> Path:
+    """Fetch a published release into the cache (or ``dest``) and return its folder.
+
+    Files already there and verified are not fetched again. Every file is checked against the
+    trusted manifest (size and sha256) before it is renamed into place. ``tables`` and
+    ``formats`` fetch part of a release; metadata files are always fetched.
+    """
+    parse_semver(version)
+    offline = _env_flag(ENV_OFFLINE)
+    root = cache_root(cache_dir)
+    folder = Path(dest) if dest is not None else root / version
+    base = None if offline else _base_url(base_url)
+    if not offline:
+        _ensure_writable(folder)
+    lock_root = folder.parent if dest is not None else root
+    with _lock(lock_root, version) if not offline else contextlib.nullcontext():
+        raw = _trusted_manifest(version, base, folder, offline)
+        manifest = _parse_manifest(raw, f"version {version}")
+        if manifest.version != version:
+            raise DownloadError(f"The manifest is for version {manifest.version}, not {version}.")
+        wanted = _wanted(manifest.files, tables, formats)
+        todo = [f for f in wanted if not _verified(folder / f.path, f)]
+        if offline and todo:
+            listing = "\n  ".join(f.path for f in todo)
+            raise DownloadError(
+                f"Offline ({ENV_OFFLINE}=1) and {len(todo)} file(s) of version {version} are not "
+                f"in the cache {folder}:\n  {listing}\nOn a connected machine run "
+                f"`belarus-timeline download {version} --to DIR`, then copy DIR to {folder}."
+            )
+        for f in todo:
+            _fetch_verified(f, f"{base}/{version}/{f.path}", folder)
+        if not offline:
+            _write_atomic(folder / MANIFEST, raw)
+            sums = "".join(f"{f.sha256}  {f.path}\n" for f in manifest.files)
+            sums += f"{hashlib.sha256(raw).hexdigest()}  {MANIFEST}\n"
+            _write_atomic(folder / SUMS, sums.encode())
+    return folder
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    if path.is_file() and path.read_bytes() == data:
+        return
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _fetch_verified(entry: ManifestFile, url: str, folder: Path) -> None:
+    target = folder / entry.path
+    # Refuse to write through a link, or anywhere outside the release folder.
+    parent = target.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    if not parent.resolve().is_relative_to(folder.resolve()) or target.is_symlink():
+        raise DownloadError(f"{target}: refusing to write through a symbolic link.")
+    tmp = parent / f".{target.name}.{uuid.uuid4().hex}.part"
+    try:
+        _fetch(url, tmp)
+        size = tmp.stat().st_size
+        actual = sha256_file(tmp)
+        if size != entry.bytes or actual != entry.sha256:
+            raise DownloadError(
+                f"{entry.path} from {url} does not verify: expected {entry.bytes} bytes with "
+                f"sha256 {entry.sha256}, got {size} bytes with sha256 {actual}. The download was "
+                f"deleted; the cache ({target}) holds no copy of it. Try again later; if it "
+                "persists, the published file is corrupt or was tampered with: report it."
+            )
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)

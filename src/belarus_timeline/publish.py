@@ -1,0 +1,93 @@
+"""Publishing releases as a static folder any web server (or object store) can serve.
+
+``publish(release, to)`` lays out ``to/<version>/…`` and maintains ``to/index.json``::
+
+    {"name": "belarus-timeline",
+     "versions": {"1.0.0": {"manifest_sha256": "…", "created": "…"}},
+     "latest": "1.0.0"}
+
+Downloads trust a version's files through its manifest, and a manifest through its sha256 here
+(or through the copy shipped in the installed package).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+
+from belarus_timeline.diff import parse_semver
+from belarus_timeline.errors import ReleaseError
+from belarus_timeline.release import MANIFEST, SUMS, read_manifest, sha256_file, verify_folder
+
+INDEX = "index.json"
+
+
+def read_index(folder: Path) -> dict[str, Any]:
+    """The publication index of ``folder`` (an empty one if there is none yet)."""
+    path = folder / INDEX
+    if not path.is_file():
+        return {"name": "belarus-timeline", "versions": {}, "latest": None}
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def publish(release: Path | str, to: Path | str) -> Path:
+    """Copy a built release folder to ``to/<version>/`` and record it in ``to/index.json``.
+
+    The release is verified against its manifest first. Publishing a version that is already
+    there with the same content is a no-op; with different content it is refused.
+    """
+    release, to = Path(release), Path(to)
+    bad = [c for c in verify_folder(release) if c.status != "ok"]
+    if bad:
+        listing = ", ".join(f"{c.path} ({c.status})" for c in bad)
+        raise ReleaseError(f"{release} does not verify against its manifest: {listing}.")
+    manifest = read_manifest(release)
+    version = str(manifest["version"])
+    parse_semver(version)
+    files = [f["path"] for f in manifest["files"]] + [MANIFEST, SUMS]
+    to.mkdir(parents=True, exist_ok=True)
+    target = to / version
+    with FileLock(str(to / f".{INDEX}.lock"), timeout=60):
+        if target.exists():
+            differing = [
+                f
+                for f in files
+                if not (target / f).is_file() or sha256_file(target / f) != sha256_file(release / f)
+            ]
+            if differing:
+                raise ReleaseError(
+                    f"{target} is already published with different content in: "
+                    f"{', '.join(differing)}. Published versions are immutable: release a new "
+                    "version instead."
+                )
+        else:
+            tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=to))
+            try:
+                tmp.chmod(0o755)
+                for f in files:
+                    (tmp / f).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(release / f, tmp / f)
+                os.rename(tmp, target)
+            finally:
+                if tmp.exists():
+                    shutil.rmtree(tmp)
+        index = read_index(to)
+        index["versions"][version] = {
+            "manifest_sha256": sha256_file(target / MANIFEST),
+            "created": manifest.get("created"),
+        }
+        index["versions"] = dict(
+            sorted(index["versions"].items(), key=lambda kv: parse_semver(kv[0]))
+        )
+        index["latest"] = next(reversed(index["versions"]))
+        tmp_index = to / f".{INDEX}.tmp"
+        tmp_index.write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp_index, to / INDEX)
+    return target
