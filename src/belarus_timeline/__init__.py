@@ -3,6 +3,7 @@
 >>> import belarus_timeline as bt
 >>> tl = bt.load()          # one DataFrame per table: tl.events, tl.quotes, tl.actors, ...
 >>> events = bt.load_table("events")
+>>> tl = bt.load(version="1.0.0")   # a published release, downloaded and verified first
 """
 
 from importlib.metadata import PackageNotFoundError
@@ -16,6 +17,7 @@ from belarus_timeline.errors import (
     UnknownTableError,
     ValidationFailed,
 )
+from belarus_timeline.download import download, versions
 from belarus_timeline.load import Timeline, load, load_table
 from belarus_timeline.validate import Report, validate_package
 
@@ -34,7 +36,9 @@ __all__ = [
     "UnknownTableError",
     "ValidationFailed",
     "__version__",
+    "download",
     "load",
     "load_table",
     "validate_package",
+    "versions",
 ]
