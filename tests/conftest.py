@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +24,18 @@ def copy_package(dest: Path) -> Path:
         else:
             shutil.copy2(src, dest / part)
     return dest
+
+
+def frictionless_validate(folder: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """``frictionless validate --json datapackage.json`` in ``folder`` (the CLI users run)."""
+    exe = Path(sys.executable).with_name("frictionless")
+    return subprocess.run(
+        [str(exe), "validate", "--json", "datapackage.json"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def tree_digest(root: Path) -> dict[str, str]:

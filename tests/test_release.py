@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +19,7 @@ from belarus_timeline.canonical import content_hash
 from belarus_timeline.cli import main
 from belarus_timeline.load import read_arrow
 from belarus_timeline.package import DataPackage
-from conftest import ROOT, copy_package, tree_digest
+from conftest import ROOT, copy_package, frictionless_validate, tree_digest
 
 VERSION = DataPackage(ROOT).version
 
@@ -75,14 +74,7 @@ def test_release_layout_and_checksums(released: Path) -> None:
 
 
 def test_frictionless_validates_the_release(released: Path) -> None:
-    exe = Path(sys.executable).with_name("frictionless")
-    done = subprocess.run(
-        [str(exe), "validate", "--json", "datapackage.json"],
-        cwd=released,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = frictionless_validate(released)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     report = json.loads(done.stdout)
     assert report["valid"] and len(report["tasks"]) == 2 * len(DataPackage(ROOT).table_names)

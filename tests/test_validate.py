@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,7 +15,7 @@ import pytest
 
 from belarus_timeline.cli import main
 from belarus_timeline.validate import validate_package
-from conftest import ROOT, tree_digest
+from conftest import ROOT, frictionless_validate, tree_digest
 
 Rows = list[list[str]]
 SRC = "sources/wapo-2023-02-17-putin-lukashenko-moscow.txt"
@@ -30,14 +28,7 @@ def test_repository_package_is_valid() -> None:
 
 
 def test_frictionless_cli_accepts_the_repository() -> None:
-    exe = Path(sys.executable).with_name("frictionless")
-    done = subprocess.run(
-        [str(exe), "validate", "--json", "datapackage.json"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = frictionless_validate(ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
     assert json.loads(done.stdout)["valid"] is True
 
@@ -330,16 +321,9 @@ def test_limit_truncates_but_counts(pkg: Path, edit_csv: Callable) -> None:
 
 def test_frictionless_also_rejects_the_structural_cases(pkg: Path, edit_csv: Callable) -> None:
     """The structural corpus is broken by the standard's own reading, not just ours."""
-    exe = Path(sys.executable).with_name("frictionless")
     edit_csv(pkg, "participants", set_cell(2, "actor_id", "nobody"))
     edit_csv(pkg, "events", set_cell(3, "end_date", "2023-02-30"))
-    done = subprocess.run(
-        [str(exe), "validate", "--json", "datapackage.json"],
-        cwd=pkg,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = frictionless_validate(pkg)
     assert done.returncode == 1 and done.stdout
     found = {
         (task["name"], e["type"], e.get("rowNumber"), e.get("fieldName"))
