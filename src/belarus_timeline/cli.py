@@ -125,6 +125,14 @@ def _cmd_versions(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from belarus_timeline.export import run_export
+
+    out = run_export(args.format, args.version, Path(args.out) if args.out else None)
+    print(out)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with one sub-command per job."""
     from belarus_timeline import __version__
@@ -182,6 +190,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("versions", help="list the versions this installation knows")
     p.set_defaults(handler=_cmd_versions)
+
+    from belarus_timeline.export import FORMATS
+
+    p = sub.add_parser("export", help="write the events as TimelineJS, GeoJSON, iCalendar or JSONL")
+    p.add_argument("format", choices=FORMATS, metavar="FORMAT", help=", ".join(FORMATS))
+    p.add_argument("--version", help="a published release (default: the bundled data)")
+    p.add_argument("--out", help="file or folder (default: ./belarus-timeline-<version>.<ext>)")
+    p.set_defaults(handler=_cmd_export)
 
     return parser
 

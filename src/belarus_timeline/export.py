@@ -1,0 +1,503 @@
+"""Exports of the timeline to other tools' formats: TimelineJS 3, GeoJSON, iCalendar, JSON lines.
+
+Every writer is deterministic (same package → same bytes): events come in the order of
+:func:`belarus_timeline.views.build_view`, JSON keys in a fixed order, and the iCalendar
+``DTSTAMP`` is the package's ``created`` time, never the clock. Files are written atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from belarus_timeline.errors import PackageError
+from belarus_timeline.views import EventView, Participant, TimelineView, build_view
+
+FORMATS = ("timelinejs", "geojson", "ics", "jsonl")
+
+#: File-name ending of each format; ``timeline.json`` says which JSON it is.
+EXTENSIONS = {"timelinejs": "timeline.json", "geojson": "geojson", "ics": "ics", "jsonl": "jsonl"}
+
+#: Where :func:`write_all` puts each format, relative to its output folder.
+EXPORT_PATHS = {
+    "timelinejs": "exports/timeline.json",
+    "geojson": "exports/events.geojson",
+    "ics": "exports/events.ics",
+    "jsonl": "exports/events.jsonl",
+}
+
+_RELATION_LABELS = {
+    ("anniversary_of", "out"): "Anniversary of",
+    ("anniversary_of", "in"): "Its anniversary",
+    ("refers_to", "out"): "Refers to",
+    ("refers_to", "in"): "Referred to by",
+    ("prelude_to", "out"): "Prelude to",
+    ("prelude_to", "in"): "After its prelude",
+    ("part_of", "out"): "Part of",
+    ("part_of", "in"): "Includes",
+    ("same_day_as", "out"): "Same day as",
+    ("same_day_as", "in"): "Same day as",
+    ("precedes", "out"): "Precedes",
+    ("precedes", "in"): "Preceded by",
+}
+
+
+def relation_label(relation: str, direction: str) -> str:
+    """How a link reads from the event it is seen from (``Anniversary of``, ``Includes``)."""
+    return _RELATION_LABELS.get((relation, direction), relation.replace("_", " "))
+
+
+def type_label(event_type: str) -> str:
+    """An event type as words: ``bilateral_meeting`` → ``bilateral meeting``."""
+    return event_type.replace("_", " ")
+
+
+def atomic_write(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and ``os.replace``,
+    so that a reader never sees half a file and a failed run leaves the old file in place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        # mkstemp creates 0600; exports are ordinary public files.
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _json_bytes(obj: Any) -> bytes:
+    return (json.dumps(obj, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+# --- TimelineJS 3 ---------------------------------------------------------------------------
+
+
+def _tl_date(day: dt.date, precision: str) -> dict[str, int]:
+    """TimelineJS date parts down to the event's precision only: a month-precise date has no
+    day, so TimelineJS shows no invented day."""
+    parts = {"year": day.year}
+    if precision in ("month", "day"):
+        parts["month"] = day.month
+    if precision == "day":
+        parts["day"] = day.day
+    return parts
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _slide(ev: EventView, view: TimelineView, titles: dict[str, str]) -> dict[str, Any]:
+    paragraphs = [f"<p>{_esc(ev.summary)}</p>"]
+    quote = ev.key_quote
+    if quote is not None:
+        paragraphs.append(
+            f"<blockquote>{_esc(quote.text)} <cite>— {_esc(quote.speaker)}</cite></blockquote>"
+        )
+    for link in ev.links:
+        other = titles.get(link.other_event_id, link.other_event_id)
+        label = relation_label(link.relation, link.direction)
+        paragraphs.append(f"<p>{_esc(label)}: {_esc(other)}.</p>")
+    if ev.status == "anticipated":
+        paragraphs.append("<p>Anticipated as of the source's publication.</p>")
+    credits = [view.sources[s].credit for s in ev.source_ids if s in view.sources]
+    credit = "; ".join(credits)
+    urls = [view.sources[s].url for s in ev.source_ids if s in view.sources]
+    url = next((u for u in urls if u), "")
+    slide: dict[str, Any] = {
+        "unique_id": ev.event_id,
+        "start_date": _tl_date(ev.start, ev.precision),
+    }
+    end = _tl_date(ev.end, ev.precision)
+    if end != slide["start_date"]:
+        slide["end_date"] = end
+    slide["display_date"] = ev.display_date
+    slide["text"] = {"headline": ev.title, "text": "".join(paragraphs)}
+    slide["group"] = type_label(ev.event_type)
+    # TimelineJS shows a credit only with media; the source has no URL, so the media has none
+    # and the credit (also written into the text) is the source itself.
+    slide["media"] = {"url": url, "caption": "Source", "credit": credit}
+    if credit:
+        slide["text"]["text"] += f"<p class='credit'>Source: {_esc(credit)}</p>"
+    return slide
+
+
+def timelinejs(view: TimelineView) -> dict[str, Any]:
+    """The timeline as a TimelineJS 3 JSON object (``title``, ``events``, ``scale``)."""
+    titles = {ev.event_id: ev.title for ev in view.events}
+    return {
+        "title": {
+            "text": {
+                "headline": view.title,
+                "text": f"<p>{_esc(view.description)}</p><p>Version {_esc(view.version)}.</p>",
+            },
+        },
+        "events": [_slide(ev, view, titles) for ev in view.events],
+        "scale": "human",
+    }
+
+
+# --- GeoJSON --------------------------------------------------------------------------------
+
+
+def _feature(ev: EventView) -> dict[str, Any]:
+    place = ev.place
+    geometry: dict[str, Any] | None = None
+    if place is not None and place.latitude is not None and place.longitude is not None:
+        # RFC 7946: positions are [longitude, latitude], WGS 84.
+        geometry = {"type": "Point", "coordinates": [place.longitude, place.latitude]}
+    props: dict[str, Any] = {
+        "event_id": ev.event_id,
+        "title": ev.title,
+        "event_type": ev.event_type,
+        "status": ev.status,
+        "start_date": ev.start.isoformat(),
+        "end_date": ev.end.isoformat(),
+        "date_precision": ev.precision,
+        "edtf": ev.edtf,
+        "timezone": ev.timezone,
+        "place_id": place.place_id if place else None,
+        "place_name": place.name if place else None,
+        "place_kind": place.kind if place else None,
+        "country": place.country if place else None,
+        "geonames_id": place.geonames_id if place else None,
+        "wikidata_qid": place.wikidata_qid if place else None,
+        "coordinate_precision": place.coordinate_precision if place else None,
+        "coordinate_note": place.coordinate_note if place else "No place: the source names none.",
+        "actor_ids": list(dict.fromkeys(p.actor_id for p in ev.participants)),
+        "quote_ids": [q.quote_id for q in ev.quotes],
+        "claim_ids": [c.claim_id for c in ev.claims],
+        "evidence_ids": [e.evidence_id for e in ev.evidence],
+        "source_ids": list(ev.source_ids),
+    }
+    return {"type": "Feature", "id": ev.event_id, "geometry": geometry, "properties": props}
+
+
+def geojson(view: TimelineView) -> dict[str, Any]:
+    """The events as an RFC 7946 FeatureCollection; events without a point have null geometry."""
+    return {"type": "FeatureCollection", "features": [_feature(ev) for ev in view.events]}
+
+
+# --- iCalendar ------------------------------------------------------------------------------
+
+
+def _ics_text(text: str) -> str:
+    """RFC 5545 §3.3.11 TEXT escaping."""
+    return (
+        text.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\n")
+        .replace("\n", "\\n")
+    )
+
+
+def _fold(line: str) -> str:
+    """RFC 5545 §3.1: lines of at most 75 octets, continued with CRLF and a space, never
+    splitting a UTF-8 sequence."""
+    out: list[str] = []
+    current, size, limit = "", 0, 75
+    for ch in line:
+        n = len(ch.encode("utf-8"))
+        if size + n > limit:
+            out.append(current)
+            current, size, limit = " ", 1, 75
+        current += ch
+        size += n
+    out.append(current)
+    return "\r\n".join(out)
+
+
+def _dtstamp(view: TimelineView) -> str:
+    if not view.created:
+        raise PackageError(
+            f"{view.root}/datapackage.json has no 'created' time. The iCalendar DTSTAMP is "
+            "taken from it so that the file is reproducible: add 'created' (ISO 8601, UTC)."
+        )
+    try:
+        created = dt.datetime.fromisoformat(view.created.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise PackageError(
+            f"{view.root}/datapackage.json: 'created' is {view.created!r}, not an ISO 8601 time."
+        ) from exc
+    if created.tzinfo is None:  # a naive time in a descriptor is read as UTC
+        created = created.replace(tzinfo=dt.UTC)
+    return created.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _ics_description(ev: EventView, view: TimelineView) -> str:
+    lines = [ev.summary]
+    quote = ev.key_quote
+    if quote is not None:
+        lines += ["", f"{quote.text} — {quote.speaker}"]
+    lines += ["", f"Date: {ev.display_date} (precision: {ev.precision}; EDTF {ev.edtf})."]
+    if ev.date_basis == "resolved" and ev.date_expression:
+        lines.append(f"Resolved from “{ev.date_expression}”: {ev.date_anchor or ''}".rstrip(": "))
+    if ev.status == "anticipated":
+        lines.append("Anticipated as of the source's publication.")
+    if ev.place is not None:
+        lines.append(f"Place: {ev.place.label}. {ev.place.coordinate_note}")
+    for sid in ev.source_ids:
+        src = view.sources.get(sid)
+        if src is not None:
+            lines.append(f"Source: {src.credit}" + (f" {src.url}" if src.url else ""))
+    return "\n".join(lines)
+
+
+def ics(view: TimelineView) -> str:
+    """The events as an iCalendar (RFC 5545) calendar of all-day events, CRLF line endings.
+
+    ``DTEND`` is exclusive (the day after ``end_date``), so a month-precise event covers its
+    whole month rather than an invented day.
+    """
+    stamp = _dtstamp(view)
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:-//belarus-timeline//{view.name} {view.version}//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{_ics_text(view.title)}",
+    ]
+    for ev in view.events:
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{ev.event_id}@belarus-timeline",
+            f"DTSTAMP:{stamp}",
+            f"DTSTART;VALUE=DATE:{ev.start.strftime('%Y%m%d')}",
+            f"DTEND;VALUE=DATE:{(ev.end + dt.timedelta(days=1)).strftime('%Y%m%d')}",
+            f"SUMMARY:{_ics_text(ev.title)}",
+            f"DESCRIPTION:{_ics_text(_ics_description(ev, view))}",
+        ]
+        if ev.place is not None:
+            lines.append(f"LOCATION:{_ics_text(ev.place.label)}")
+            if ev.place.latitude is not None and ev.place.longitude is not None:
+                lines.append(f"GEO:{ev.place.latitude!r};{ev.place.longitude!r}")
+        lines += [
+            f"CATEGORIES:{_ics_text(type_label(ev.event_type))}",
+            f"STATUS:{'TENTATIVE' if ev.status == 'anticipated' else 'CONFIRMED'}",
+            "TRANSP:TRANSPARENT",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    return "".join(_fold(line) + "\r\n" for line in lines)
+
+
+# --- PLOVER-like JSON lines -----------------------------------------------------------------
+
+# Participant roles → PLOVER actor slots. In a visit the visitor is the source and the host the
+# recipient (PLOVER manual, consult/visit); otherwise whoever initiates, or failing that speaks,
+# is the source and whoever is targeted or addressed the recipient.
+_SOURCE_ROLES = (("visitor",), ("initiator", "armed_force"), ("speaker",))
+_RECIPIENT_ROLES = (("host",), ("target",), ("addressee",))
+#: An event this long before its source's publication is background (PLOVER context
+#: "historical"), not the news the source reports.
+HISTORICAL_AFTER = dt.timedelta(days=30)
+
+
+def _actor(p: Participant, roles: list[str]) -> dict[str, Any]:
+    return {
+        "actor_id": p.actor_id,
+        "name": p.name,
+        "kind": p.kind,
+        "country": p.country,
+        "wikidata_qid": p.wikidata_qid,
+        "roles": roles,
+    }
+
+
+def _slots(
+    ev: EventView,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    roles: dict[str, list[str]] = {}
+    first: dict[str, Participant] = {}
+    for p in ev.participants:
+        roles.setdefault(p.actor_id, []).append(p.role)
+        first.setdefault(p.actor_id, p)
+
+    def pick(tiers: tuple[tuple[str, ...], ...], exclude: set[str]) -> list[str]:
+        for tier in tiers:
+            ids = [a for a, rs in roles.items() if a not in exclude and set(rs) & set(tier)]
+            if ids:
+                return ids
+        return []
+
+    source = pick(_SOURCE_ROLES, set())
+    recipient = pick(_RECIPIENT_ROLES, set(source))
+    other = [a for a in roles if a not in source and a not in recipient]
+    return (
+        [_actor(first[a], roles[a]) for a in source],
+        [_actor(first[a], roles[a]) for a in recipient],
+        [_actor(first[a], roles[a]) for a in other],
+    )
+
+
+def _context(ev: EventView, view: TimelineView) -> list[str]:
+    published = [view.sources[s].published for s in ev.source_ids if s in view.sources]
+    context = []
+    if ev.status == "anticipated":
+        context.append("future")
+    if published and ev.end < min(published) - HISTORICAL_AFTER:
+        context.append("historical")
+    return context
+
+
+def plover_record(ev: EventView, view: TimelineView) -> dict[str, Any]:
+    """One event in a PLOVER-like shape: category, mode, context, source/recipient actors,
+    location and the text spans that support it."""
+    source, recipient, other = _slots(ev)
+    place = ev.place
+    return {
+        "id": ev.event_id,
+        "event_date": ev.start.isoformat(),
+        "end_date": ev.end.isoformat(),
+        "date_precision": ev.precision,
+        "edtf": ev.edtf,
+        "timezone": ev.timezone,
+        "category": ev.plover_category,
+        "mode": ev.plover_mode,
+        "context": _context(ev, view),
+        "cameo_code": ev.cameo_code,
+        "event_type": ev.event_type,
+        "status": ev.status,
+        "title": ev.title,
+        "summary": ev.summary,
+        "source_actors": source,
+        "recipient_actors": recipient,
+        "other_actors": other,
+        "location": None
+        if place is None
+        else {
+            "place_id": place.place_id,
+            "name": place.name,
+            "kind": place.kind,
+            "country": place.country,
+            "latitude": place.latitude,
+            "longitude": place.longitude,
+            "coordinate_precision": place.coordinate_precision,
+            "geonames_id": place.geonames_id,
+            "wikidata_qid": place.wikidata_qid,
+        },
+        "text_spans": [
+            {
+                "evidence_id": e.evidence_id,
+                "aspect": e.aspect,
+                "source_id": e.span.source_id,
+                "char_start": e.span.char_start,
+                "char_end": e.span.char_end,
+                "text": e.span.excerpt,
+            }
+            for e in ev.evidence
+        ],
+        "sources": [
+            {
+                "source_id": s.source_id,
+                "title": s.title,
+                "publisher": s.publisher,
+                "published": s.published.isoformat(),
+                "url": s.url,
+            }
+            for s in (view.sources[i] for i in ev.source_ids if i in view.sources)
+        ],
+    }
+
+
+def jsonl(view: TimelineView) -> str:
+    """One PLOVER-like JSON object per event and line, in date order."""
+    return "".join(
+        json.dumps(plover_record(ev, view), ensure_ascii=False, separators=(",", ":")) + "\n"
+        for ev in view.events
+    )
+
+
+# --- entry points ---------------------------------------------------------------------------
+
+_WRITERS: dict[str, Callable[[TimelineView], bytes]] = {
+    "timelinejs": lambda v: _json_bytes(timelinejs(v)),
+    "geojson": lambda v: _json_bytes(geojson(v)),
+    "ics": lambda v: ics(v).encode("utf-8"),
+    "jsonl": lambda v: jsonl(v).encode("utf-8"),
+}
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise ValueError(f"Unknown export format {fmt!r}. The formats are: {', '.join(FORMATS)}.")
+
+
+def render(fmt: str, view: TimelineView) -> bytes:
+    """The bytes of one format for an already-built view."""
+    _check_format(fmt)
+    return _WRITERS[fmt](view)
+
+
+def export(fmt: str, root: Path, out: Path) -> Path:
+    """Write format ``fmt`` (one of :data:`FORMATS`) of the package at ``root`` to ``out``."""
+    _check_format(fmt)
+    return atomic_write(Path(out), render(fmt, build_view(Path(root))))
+
+
+def write_all(root: Path, out_dir: Path, *, sources_root: Path | None = None) -> list[Path]:
+    """Write every export, the chart (PNG, SVG) and ``timeline.html`` into ``out_dir``.
+
+    ``sources_root`` is the folder the sources' ``archive_path`` is relative to (the repository,
+    when ``root`` is a release folder without ``sources/``); it defaults to ``root``. The same
+    package always gives byte-identical files. Returns the paths written, in a fixed order.
+    """
+    from belarus_timeline.chart import chart_bytes
+    from belarus_timeline.page import page_html
+
+    view = build_view(Path(root))
+    out_dir = Path(out_dir)
+    written = [atomic_write(out_dir / EXPORT_PATHS[f], render(f, view)) for f in FORMATS]
+    png, svg = chart_bytes(view)
+    written.append(atomic_write(out_dir / "chart.png", png))
+    written.append(atomic_write(out_dir / "chart.svg", svg))
+    html = page_html(view, Path(sources_root) if sources_root is not None else view.root)
+    written.append(atomic_write(out_dir / "timeline.html", html.encode("utf-8")))
+    return written
+
+
+def run_export(fmt: str, version: str | None, out: Path | None) -> Path:
+    """The ``belarus-timeline export`` command: the bundled data (``version`` None) or a
+    published release, written to ``out`` (a file, or a folder to put the default name in) or
+    ``./belarus-timeline-<version>.<ext>``."""
+    from belarus_timeline.load import _package_for
+    from belarus_timeline.package import DataPackage, bundled_root
+
+    _check_format(fmt)
+    pkg = DataPackage(bundled_root()) if version is None else _package_for(version, None)
+    name = f"belarus-timeline-{pkg.version}.{EXTENSIONS[fmt]}"
+    if out is None:
+        out = Path.cwd() / name
+    elif out.is_dir():
+        out = out / name
+    return export(fmt, pkg.root, out)
+
+
+__all__ = [
+    "EXPORT_PATHS",
+    "EXTENSIONS",
+    "FORMATS",
+    "atomic_write",
+    "export",
+    "geojson",
+    "ics",
+    "jsonl",
+    "render",
+    "run_export",
+    "timelinejs",
+    "write_all",
+]
