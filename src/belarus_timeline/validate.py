@@ -16,14 +16,13 @@ from __future__ import annotations
 import hashlib
 import json
 import zoneinfo
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -156,9 +155,9 @@ class _Collector:
             return
         room = self.room(file, fld, code)
         listed = idx if room is None else idx[:room]
-        for i in listed:
-            i = int(i)
-            v = values[i] if values is not None else None
+        # Values are fetched only for the rows listed, in one take: never a whole column.
+        picked = _pick(values, listed)
+        for i, v in zip(listed.tolist(), picked, strict=True):
             self.add(
                 Finding(
                     layer,
@@ -178,39 +177,60 @@ class _Collector:
             self.counts[(file, fld, code)] = self.counts.get((file, fld, code), 0) + rest
 
 
+def _pick(values: Any, rows: np.ndarray) -> list[Any]:
+    """``values[rows]`` as Python objects, for an Arrow array, a numpy array or ``None``."""
+    if values is None:
+        return [None] * len(rows)
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return list(values.take(pa.array(rows, pa.int64())).to_pylist())
+    return [values[i] for i in rows.tolist()]
+
+
+def _at(values: pa.Array | pa.ChunkedArray, i: int) -> Any:
+    """One cell as a Python object (for messages of failing rows only)."""
+    return values[i].as_py()
+
+
+def _single(column: pa.ChunkedArray) -> pa.Array:
+    """A column as one contiguous array (combined once, so later kernels see one chunk)."""
+    if column.num_chunks == 1:
+        return column.chunk(0)
+    if column.num_chunks == 0:
+        return pa.array([], type=column.type)
+    return pa.concat_arrays(column.chunks)
+
+
 @dataclass
 class _Table:
     name: str
     file: str
     schema: TableSchema
     raw: RawTable
+    _cols: dict[str, pa.Array] = field(default_factory=dict, repr=False)
 
     @cached_property
     def typed(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for f in self.schema.fields:
             if f.name in self.raw.table.column_names:
-                out[f.name] = convert(self.raw.table.column(f.name), f)
+                out[f.name] = convert(self.col(f.name), f)
         return out
 
-    def strings(self, name: str) -> np.ndarray:
-        return np.asarray(self.raw.table.column(name).to_numpy(zero_copy_only=False), dtype=object)
+    def col(self, name: str) -> pa.Array:
+        """The raw cells of a column (strings, "" when empty) as one Arrow array."""
+        c = self._cols.get(name)
+        if c is None:
+            c = self._cols[name] = _single(self.raw.table.column(name))
+        return c
 
-    def frame(self, names: Iterable[str]) -> pd.DataFrame:
-        """Typed columns as pandas (invalid cells as missing), for cross-field rules."""
-        cols = {}
-        for n in names:
-            tc = self.typed.get(n)
-            if tc is None:
-                cols[n] = pd.Series([None] * self.raw.num_rows, dtype=object)
-            else:
-                a = tc.values
-                cols[n] = pd.Series(
-                    a.to_pandas(date_as_object=False)
-                    if pa.types.is_date(a.type)
-                    else a.to_numpy(zero_copy_only=False)
-                )
-        return pd.DataFrame(cols)
+    def strings(self, name: str) -> np.ndarray:
+        """The raw cells as a numpy object array (for small tables and per-source loops)."""
+        return np.asarray(self.col(name).to_numpy(zero_copy_only=False), dtype=object)
+
+    def values(self, name: str) -> pa.Array:
+        """The typed values of a column (null where the cell is empty or invalid)."""
+        v: pa.Array = self.typed[name].values
+        return v
 
 
 def validate_package(root: Path | str, *, limit: int | None = 100) -> Report:
@@ -468,7 +488,7 @@ def _structural(t: _Table, out: _Collector) -> None:
         tc = t.typed.get(f.name)
         if tc is None:
             continue
-        strings = t.strings(f.name)
+        strings = t.col(f.name)
         # A field with a bad cell gets one finding per cell, as frictionless reports them.
         if f.required:
             out.rows(
@@ -559,22 +579,30 @@ def _anchored(pattern: str) -> str:
     return pattern if pattern.startswith("^") and pattern.endswith("$") else f"^(?:{pattern})$"
 
 
-def _key_strings(t: _Table, fields: list[str]) -> pd.Series:
-    parts = [pd.Series(t.strings(f)) for f in fields]
-    key = parts[0]
-    for p in parts[1:]:
-        key = key + "\x1f" + p
-    return key
+def _key(t: _Table, fields: list[str]) -> pa.Array:
+    """The raw cells of ``fields`` joined by a unit separator: one string per row."""
+    cols = [t.col(f) for f in fields]
+    return cols[0] if len(cols) == 1 else pc.binary_join_element_wise(*cols, "\x1f")
+
+
+def _shown(key: pa.Array) -> pa.Array:
+    return pc.replace_substring(key, "\x1f", ", ")
 
 
 def _duplicates(
     t: _Table, fields: list[str], eligible: np.ndarray, code: str, out: _Collector
 ) -> None:
-    key = _key_strings(t, fields)
-    dup = key.where(eligible).duplicated(keep="first").to_numpy() & eligible
-    if not dup.any():
+    key = _key(t, fields)
+    # Integer codes per distinct key; a row is a duplicate if an earlier eligible row has its code.
+    codes = np.asarray(pc.dictionary_encode(key).indices.to_numpy(zero_copy_only=False))
+    rows = np.flatnonzero(eligible)
+    uniq, first_at = np.unique(codes[rows], return_index=True)
+    if len(uniq) == len(rows):
         return
-    first = pd.Series(np.arange(len(key)) + 2).groupby(key.to_numpy()).transform("min").to_numpy()
+    dup = eligible.copy()
+    dup[rows[first_at]] = False
+    first = np.zeros(int(codes.max()) + 1 if len(codes) else 0, dtype=np.int64)
+    first[uniq] = rows[first_at] + 2
     label = ", ".join(fields)
     out.rows(
         dup,
@@ -582,8 +610,8 @@ def _duplicates(
         code=code,
         file=t.file,
         fld=fields[0] if len(fields) == 1 else label,
-        values=key.str.replace("\x1f", ", ").to_numpy(),
-        message=lambda i: f"({label}) repeats row {first[i]}; it must be unique.",
+        values=_shown(key),
+        message=lambda i: f"({label}) repeats row {first[codes[i]]}; it must be unique.",
         fix=lambda i: "Give the row its own key, or delete the duplicate row.",
     )
 
@@ -600,9 +628,9 @@ def _foreign_keys(tables: dict[str, _Table], out: _Collector) -> None:
             complete = np.ones(t.raw.num_rows, dtype=bool)
             for f in fk.fields:
                 complete &= ~t.typed[f].missing
-            local = _key_strings(t, list(fk.fields))
-            remote = set(_key_strings(target, list(fk.reference_fields)).tolist())
-            bad = complete & ~local.isin(remote).to_numpy()
+            local = _key(t, list(fk.fields))
+            remote = _key(target, list(fk.reference_fields))
+            bad = complete & ~_np(pc.is_in(local, value_set=remote))
             label = ", ".join(fk.fields)
             ref = f"{target_name}.{', '.join(fk.reference_fields)}"
             out.rows(
@@ -611,7 +639,7 @@ def _foreign_keys(tables: dict[str, _Table], out: _Collector) -> None:
                 code="foreign-key",
                 file=t.file,
                 fld=fk.fields[0] if len(fk.fields) == 1 else label,
-                values=local.str.replace("\x1f", ", ").to_numpy(),
+                values=_shown(local) if bad.any() else None,
                 message=f"No row of {ref} has this value.",
                 fix=f"Use an existing {ref} (see {target.file}), or add the row there first.",
             )
@@ -653,9 +681,9 @@ def _semantic(tables: dict[str, _Table], out: _Collector) -> None:
         _coordinates(pl, out)
     links = _need(tables, "event_links", ["from_event_id", "to_event_id"])
     if links is not None:
-        a, b = links.strings("from_event_id"), links.strings("to_event_id")
+        a, b = links.col("from_event_id"), links.col("to_event_id")
         out.rows(
-            (a == b) & (a != ""),
+            _np(pc.and_(pc.equal(a, b), pc.not_equal(a, ""))),
             layer="semantic",
             code="self-link",
             file=links.file,
@@ -666,10 +694,10 @@ def _semantic(tables: dict[str, _Table], out: _Collector) -> None:
         )
     evid = _need(tables, "evidence", ["event_id"])
     if ev is not None and evid is not None:
-        ids = ev.strings("event_id")
-        without = ~pd.Series(ids).isin(set(evid.strings("event_id").tolist())).to_numpy()
+        ids = ev.col("event_id")
+        without = ~_np(pc.is_in(ids, value_set=evid.col("event_id")))
         out.rows(
-            without & (ids != ""),
+            without & _np(pc.not_equal(ids, "")),
             layer="semantic",
             code="no-evidence",
             file=ev.file,
@@ -683,21 +711,22 @@ def _semantic(tables: dict[str, _Table], out: _Collector) -> None:
         )
 
 
+# A cell a spreadsheet would run as a formula: one anchored regex pass per column.
+_FORMULA = "^[" + "".join("\\" + p if p in "-+" else p for p in FORMULA_PREFIXES) + "]"
+
+
 def _formula_cells(t: _Table, out: _Collector) -> None:
     for f in t.schema.fields:
         if f.type != "string" or f.name not in t.typed:
             continue
-        col = t.raw.table.column(f.name)
-        bad = _np(pc.starts_with(col, FORMULA_PREFIXES[0]))
-        for p in FORMULA_PREFIXES[1:]:
-            bad |= _np(pc.starts_with(col, p))
+        col = t.col(f.name)
         out.rows(
-            bad,
+            _np(pc.match_substring_regex(col, _FORMULA)),
             layer="semantic",
             code="formula-injection",
             file=t.file,
             fld=f.name,
-            values=t.strings(f.name),
+            values=col,
             message=lambda i: (
                 "The text starts with a character a spreadsheet would run "
                 "as a formula (= + - @ tab CR)."
@@ -709,41 +738,56 @@ def _formula_cells(t: _Table, out: _Collector) -> None:
         )
 
 
+def _days(a: pa.Array) -> np.ndarray:
+    """date32 values as numpy ``datetime64[D]`` (nulls become 1970-01-01: mask them)."""
+    days = pc.fill_null(a.cast(pa.int32()), 0).to_numpy(zero_copy_only=False)
+    return np.asarray(days, dtype="datetime64[D]")
+
+
 def _event_dates(ev: _Table, out: _Collector) -> None:
-    df = ev.frame(["start_date", "end_date"])
-    start, end = df["start_date"], df["end_date"]
-    prec = ev.strings("date_precision")
-    edtf = ev.strings("edtf")
-    both = (start.notna() & end.notna()).to_numpy()
-    before = both & (end < start).to_numpy()
+    start_a, end_a = ev.values("start_date"), ev.values("end_date")
+    start, end = _days(start_a), _days(end_a)
+    prec_a, edtf_a = ev.col("date_precision"), ev.col("edtf")
+    prec = np.asarray(prec_a.to_numpy(zero_copy_only=False), dtype=object)
+    n = len(prec)
+    both = _np(pc.and_(pc.is_valid(start_a), pc.is_valid(end_a)))
+    before = both & (end < start)
     out.rows(
         before,
         layer="semantic",
         code="end-before-start",
         file=ev.file,
         fld="end_date",
-        values=ev.strings("end_date"),
-        message=lambda i: f"end_date is before start_date ({ev.strings('start_date')[i]}).",
+        values=ev.col("end_date"),
+        message=lambda i: f"end_date is before start_date ({_at(ev.col('start_date'), i)}).",
         fix=lambda i: "Swap the dates or correct the one that is wrong.",
     )
     ok = both & ~before
-    s_day = start.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
-    e_day = end.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
-    expected = np.full(len(df), None, dtype=object)
-    aligned = np.ones(len(df), dtype=bool)
+    # ISO text of the dates (valid dates print as YYYY-MM-DD, as the cells hold them).
+    s_day = pc.cast(start_a, pa.string())
+    e_day = pc.cast(end_a, pa.string())
+    aligned = np.ones(n, dtype=bool)
     is_day, is_month, is_year = prec == "day", prec == "month", prec == "year"
-    m_start = (start.dt.day == 1).to_numpy()
-    m_end = end.dt.is_month_end.to_numpy()
-    y_start = m_start & (start.dt.month == 1).to_numpy()
-    y_end = m_end & (end.dt.month == 12).to_numpy()
+    month = start.astype("datetime64[M]")
+    m_start = month.astype("datetime64[D]") == start
+    m_end = (end + 1).astype("datetime64[M]") != end.astype("datetime64[M]")
+    y_start = start.astype("datetime64[Y]").astype("datetime64[D]") == start
+    y_end = (end + 1).astype("datetime64[Y]") != end.astype("datetime64[Y]")
     aligned[is_month] = (m_start & m_end)[is_month]
     aligned[is_year] = (y_start & y_end)[is_year]
-    for mask, n in ((is_day, 10), (is_month, 7), (is_year, 4)):
-        sel = mask & ok
-        if sel.any():
-            s = pd.Series(s_day[sel]).str.slice(0, n).to_numpy(dtype=object)
-            e = pd.Series(e_day[sel]).str.slice(0, n).to_numpy(dtype=object)
-            expected[sel] = np.where(s == e, s, s + "/" + e)
+    # Expected EDTF: the dates cut to the precision, "start/end" when they differ.
+    width = pa.array(np.where(is_year, 4, np.where(is_month, 7, 10)))
+    cut_s = pc.utf8_slice_codeunits(s_day, 0, 10)
+    cut_e = pc.utf8_slice_codeunits(e_day, 0, 10)
+    for w in (7, 4):
+        use = pc.equal(width, w)
+        cut_s = pc.if_else(use, pc.utf8_slice_codeunits(s_day, 0, w), cut_s)
+        cut_e = pc.if_else(use, pc.utf8_slice_codeunits(e_day, 0, w), cut_e)
+    expected = pc.if_else(
+        pc.equal(cut_s, cut_e), cut_s, pc.binary_join_element_wise(cut_s, cut_e, "/")
+    )
+    known_prec = is_day | is_month | is_year
+    expected = pc.if_else(pa.array(ok & known_prec), expected, pa.scalar(None, pa.string()))
     misaligned = ok & ~aligned & (is_month | is_year)
     out.rows(
         misaligned,
@@ -751,32 +795,32 @@ def _event_dates(ev: _Table, out: _Collector) -> None:
         code="precision-mismatch",
         file=ev.file,
         fld="date_precision",
-        values=prec,
+        values=prec_a,
         message=lambda i: (
             f"With {prec[i]} precision the dates must span whole "
-            f"{prec[i]}s, but they are {s_day[i]}..{e_day[i]}."
+            f"{prec[i]}s, but they are {_at(s_day, i)}..{_at(e_day, i)}."
         ),
         fix=lambda i: (
             "Use the first and last day of the period, or set the precision "
             "to 'day'. Never put a midpoint in a date."
         ),
     )
-    wrong = ok & aligned & (expected != None) & (expected != edtf)  # noqa: E711
+    wrong = ok & aligned & _np(pc.is_valid(expected)) & _np(pc.not_equal(expected, edtf_a))
     out.rows(
         wrong,
         layer="semantic",
         code="edtf-mismatch",
         file=ev.file,
         fld="edtf",
-        values=edtf,
+        values=edtf_a,
         message=lambda i: (
-            f"The EDTF does not agree with the dates and precision (expected {expected[i]!r})."
+            f"The EDTF does not agree with the dates and precision (expected {_at(expected, i)!r})."
         ),
-        fix=lambda i: f"Set edtf to {expected[i]!r}, or correct the dates.",
+        fix=lambda i: f"Set edtf to {_at(expected, i)!r}, or correct the dates.",
     )
-    tz = ev.strings("timezone")
-    known = _timezones()
-    bad_tz = (tz != "") & ~pd.Series(tz).isin(known).to_numpy()
+    tz = ev.col("timezone")
+    known = pa.array(sorted(_timezones()))
+    bad_tz = _np(pc.and_(pc.not_equal(tz, ""), pc.invert(pc.is_in(tz, value_set=known))))
     out.rows(
         bad_tz,
         layer="semantic",
@@ -787,9 +831,9 @@ def _event_dates(ev: _Table, out: _Collector) -> None:
         message=lambda i: "Not an IANA time zone name.",
         fix=lambda i: "Use a name from the IANA tz database, e.g. Europe/Minsk.",
     )
-    basis, expr = ev.strings("date_basis"), ev.strings("date_expression")
+    basis, expr = ev.col("date_basis"), ev.col("date_expression")
     out.rows(
-        (basis == "resolved") & (expr == ""),
+        _np(pc.and_(pc.equal(basis, "resolved"), pc.equal(expr, ""))),
         layer="semantic",
         code="resolved-without-expression",
         file=ev.file,
@@ -816,47 +860,41 @@ def _spans_ordered(tables: dict[str, _Table], out: _Collector) -> None:
         t = _need(tables, name, ["char_start", "char_end"])
         if t is None:
             continue
-        s, e = t.typed["char_start"].values, t.typed["char_end"].values
+        s, e = t.values("char_start"), t.values("char_end")
         out.rows(
             _np(pc.less_equal(e, s)),
             layer="semantic",
             code="empty-span",
             file=t.file,
             fld="char_end",
-            values=t.strings("char_end"),
+            values=t.col("char_end"),
             message="char_end must be greater than char_start.",
             fix="char_end is exclusive: char_start + the excerpt's length.",
         )
 
 
-def _event_ranges(tables: dict[str, _Table]) -> pd.DataFrame | None:
-    ev = _need(tables, "events", ["event_id", "start_date", "end_date"])
-    if ev is None:
-        return None
-    df = ev.frame(["start_date", "end_date"])
-    df.index = pd.Index(ev.strings("event_id"))
-    return df[~df.index.duplicated()]
-
-
 def _within_event(tables: dict[str, _Table], name: str, date_field: str, out: _Collector) -> None:
     t = _need(tables, name, ["event_id", date_field])
-    ranges = _event_ranges(tables)
-    if t is None or ranges is None:
+    ev = _need(tables, "events", ["event_id", "start_date", "end_date"])
+    if t is None or ev is None:
         return
-    when = t.frame([date_field])[date_field]
-    ids = pd.Series(t.strings("event_id"))
-    start = ids.map(ranges["start_date"])
-    end = ids.map(ranges["end_date"])
-    bad = (when.notna() & start.notna() & ((when < start) | (when > end))).to_numpy()
+    ids = t.col("event_id")
+    # Row of each id's event (the first, if an id repeats); null when there is none.
+    at = pc.index_in(ids, value_set=ev.col("event_id"))
+    start = pc.take(ev.values("start_date"), at)
+    end = pc.take(ev.values("end_date"), at)
+    when = t.values(date_field)
+    bad = _np(pc.or_(pc.less(when, start), pc.greater(when, end)))
     out.rows(
         bad,
         layer="semantic",
         code="outside-event",
         file=t.file,
         fld=date_field,
-        values=t.strings(date_field),
+        values=t.col(date_field),
         message=lambda i: (
-            f"The date falls outside its event {ids[i]!r} ({start[i]:%Y-%m-%d}..{end[i]:%Y-%m-%d})."
+            f"The date falls outside its event {_at(ids, i)!r} "
+            f"({_at(start, i):%Y-%m-%d}..{_at(end, i):%Y-%m-%d})."
         ),
         fix=lambda i: "Correct the date, or attach the row to the event it belongs to.",
     )
@@ -869,10 +907,15 @@ def _is_participant(
     p = _need(tables, "participants", ["event_id", "actor_id"])
     if t is None or p is None:
         return
-    pairs = set((pd.Series(p.strings("event_id")) + "\x1f" + p.strings("actor_id")).tolist())
-    ev, actor = t.strings("event_id"), t.strings(actor_field)
-    key = pd.Series(ev) + "\x1f" + actor
-    bad = (actor != "") & (ev != "") & ~key.isin(pairs).to_numpy()
+    pairs = pc.binary_join_element_wise(p.col("event_id"), p.col("actor_id"), "\x1f")
+    ev, actor = t.col("event_id"), t.col(actor_field)
+    key = pc.binary_join_element_wise(ev, actor, "\x1f")
+    bad = _np(
+        pc.and_(
+            pc.and_(pc.not_equal(actor, ""), pc.not_equal(ev, "")),
+            pc.invert(pc.is_in(key, value_set=pairs)),
+        )
+    )
     out.rows(
         bad,
         layer="semantic",
@@ -880,8 +923,10 @@ def _is_participant(
         file=t.file,
         fld=actor_field,
         values=actor,
-        message=lambda i: f"{actor[i]!r} is not a participant of event {ev[i]!r}.",
-        fix=lambda i: f"Add ({ev[i]}, {actor[i]}, <role>) to {p.file}, or correct {actor_field}.",
+        message=lambda i: f"{_at(actor, i)!r} is not a participant of event {_at(ev, i)!r}.",
+        fix=lambda i: (
+            f"Add ({_at(ev, i)}, {_at(actor, i)}, <role>) to {p.file}, or correct {actor_field}."
+        ),
     )
 
 
@@ -898,9 +943,9 @@ def _coordinates(pl: _Table, out: _Collector) -> None:
         message=lambda i: "Only one of latitude and longitude is given.",
         fix=lambda i: "Give both coordinates or neither.",
     )
-    prec = pl.strings("coordinate_precision")
+    prec = pl.col("coordinate_precision")
     out.rows(
-        (has_lat & has_lon) == (prec == "none"),
+        (has_lat & has_lon) == _np(pc.equal(prec, "none")),
         layer="semantic",
         code="coordinate-precision",
         file=pl.file,
@@ -990,43 +1035,85 @@ def _provenance(pkg: DataPackage, tables: dict[str, _Table], out: _Collector) ->
                     "Re-archive it as UTF-8.",
                 )
             )
-    furniture = _furniture(tables, texts)
+    names = pa.array(list(texts), pa.string())
+    furniture = _furniture(tables, names)
     for name, text_field in SPAN_TABLES.items():
         t = _need(tables, name, ["source_id", "char_start", "char_end", text_field])
         if t is not None:
-            _check_spans(t, text_field, texts, furniture if name != "source_furniture" else {}, out)
+            spans_of = furniture if name != "source_furniture" else None
+            _check_spans(t, text_field, texts, names, spans_of, out)
 
 
-def _furniture(tables: dict[str, _Table], texts: dict[str, str]) -> dict[str, np.ndarray]:
+@dataclass
+class _Furniture:
+    """Furniture spans sorted by (source, start), with a running maximum of their ends, so that
+    "does [a, b) overlap any furniture of its source?" is one binary search per row."""
+
+    key: np.ndarray  # source code * _BIG + shifted start, ascending
+    code: np.ndarray  # source code of each span
+    max_end: np.ndarray  # running max of source code * _BIG + shifted end
+
+
+_BIG = 1 << 34  # > any shifted offset: keeps sources apart in one int64 key
+_SHIFT = 1 << 32  # makes (clipped) negative offsets sort correctly
+
+
+def _shifted(x: np.ndarray) -> np.ndarray:
+    out: np.ndarray = np.clip(x, -_SHIFT, _SHIFT - 1) + _SHIFT
+    return out
+
+
+def _ints(a: pa.Array) -> np.ndarray:
+    """Integer values as int64, -1 where null (a null span is never checked)."""
+    return np.asarray(pc.fill_null(a, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _source_codes(sid: pa.Array, names: pa.Array) -> np.ndarray:
+    """Position of each row's source in ``names``; -1 for a source without a verified text."""
+    at = pc.index_in(sid, value_set=names)
+    return np.asarray(pc.fill_null(at, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _furniture(tables: dict[str, _Table], names: pa.Array) -> _Furniture | None:
     t = _need(tables, "source_furniture", ["source_id", "char_start", "char_end"])
     if t is None:
-        return {}
-    df = t.frame(["char_start", "char_end"])
-    df["source_id"] = t.strings("source_id")
-    df = df.dropna()
-    return {
-        str(sid): g[["char_start", "char_end"]].to_numpy(dtype=np.int64)
-        for sid, g in df.groupby("source_id")
-        if sid in texts
-    }
+        return None
+    code = _source_codes(t.col("source_id"), names)
+    s, e = t.values("char_start"), t.values("char_end")
+    keep = (code >= 0) & _np(pc.and_(pc.is_valid(s), pc.is_valid(e)))
+    code, start, end = code[keep], _ints(s)[keep], _ints(e)[keep]
+    key = code * _BIG + _shifted(start)
+    order = np.argsort(key, kind="stable")
+    ends = code[order] * _BIG + _shifted(end[order])
+    return _Furniture(key[order], code[order], np.maximum.accumulate(ends) if len(ends) else ends)
+
+
+def _on_furniture(
+    f: _Furniture, code: np.ndarray, start: np.ndarray, end: np.ndarray
+) -> np.ndarray:
+    # The last furniture span of the row's source that starts before the row's end...
+    pos = np.searchsorted(f.key, code * _BIG + _shifted(end), side="left") - 1
+    safe = np.maximum(pos, 0)
+    same = (pos >= 0) & (f.code[safe] == code) if len(f.key) else np.zeros(len(code), bool)
+    # ...overlaps it if the furthest end among that source's spans up to it lies past our start.
+    return same & (f.max_end[safe] - code * _BIG > _shifted(start)) if len(f.key) else same
 
 
 def _check_spans(
     t: _Table,
     text_field: str,
     texts: dict[str, str],
-    furniture: dict[str, np.ndarray],
+    names: pa.Array,
+    furniture: _Furniture | None,
     out: _Collector,
 ) -> None:
-    sid = t.strings("source_id")
-    start = t.typed["char_start"].values.to_numpy(zero_copy_only=False)
-    end = t.typed["char_end"].values.to_numpy(zero_copy_only=False)
-    excerpt = t.strings(text_field)
-    n = len(sid)
-    start = np.nan_to_num(np.asarray(start, dtype=float), nan=-1).astype(np.int64)
-    end = np.nan_to_num(np.asarray(end, dtype=float), nan=-1).astype(np.int64)
-    known = pd.Series(sid).isin(texts.keys()).to_numpy() & (start >= 0) & (end > start)
-    lengths = pd.Series(sid).map({k: len(v) for k, v in texts.items()}).fillna(-1).to_numpy()
+    sid = t.col("source_id")
+    code = _source_codes(sid, names)
+    start, end = _ints(t.values("char_start")), _ints(t.values("char_end"))
+    excerpt = t.col(text_field)
+    text_list = [texts[s] for s in names.to_pylist()]
+    known = (code >= 0) & (start >= 0) & (end > start)
+    lengths = np.where(code >= 0, np.array([len(x) for x in text_list] + [-1])[code], -1)
     beyond = known & (end > lengths)
     out.rows(
         beyond,
@@ -1041,25 +1128,34 @@ def _check_spans(
         ),
     )
     check = known & ~beyond
-    # Exact comparison needs the slice itself: one str slice per row, compared column-wise.
-    actual = np.full(n, None, dtype=object)
-    for s in np.unique(sid[check]):
-        rows = np.flatnonzero(check & (sid == s))
-        text = texts[s]
-        actual[rows] = [text[a:b] for a, b in zip(start[rows], end[rows], strict=True)]
-    mismatch = check & (actual != excerpt)
+    # Exact comparison needs the slice itself: one Python str slice per row (exactly the
+    # documented ``text[char_start:char_end]``), grouped by source and compared with the
+    # excerpts in Arrow, a batch of rows at a time so memory stays bounded.
+    rows = np.flatnonzero(check)
+    rows = rows[np.argsort(code[rows], kind="stable")]
+    mismatch = np.zeros(len(code), dtype=bool)
+    batch = 1 << 18
+    for lo in range(0, len(rows), batch):
+        part = rows[lo : lo + batch]
+        c, a, b = code[part].tolist(), start[part].tolist(), end[part].tolist()
+        actual = pa.array(
+            [text_list[ci][ai:bi] for ci, ai, bi in zip(c, a, b, strict=True)], pa.string()
+        )
+        same = pc.equal(pc.take(excerpt, pa.array(part)), actual)
+        mismatch[part] = ~_np(same)
 
     def hint(i: int) -> str:
-        found = texts[sid[i]].find(excerpt[i]) if excerpt[i] else -1
+        text, ex = text_list[code[i]], _at(excerpt, i)
+        found = text.find(ex) if ex else -1
         if found >= 0:
             return (
-                f"The {text_field} occurs at {found}..{found + len(excerpt[i])}: set "
-                f"char_start={found}, char_end={found + len(excerpt[i])}."
+                f"The {text_field} occurs at {found}..{found + len(ex)}: set "
+                f"char_start={found}, char_end={found + len(ex)}."
             )
         return (
             f"Copy the {text_field} exactly from the archived text (same quotation marks "
             f"and apostrophes), or correct the offsets; the span now reads "
-            f"{_clip(actual[i], 60)!r}."
+            f"{_clip(text[start[i] : end[i]], 60)!r}."
         )
 
     out.rows(
@@ -1069,17 +1165,14 @@ def _check_spans(
         file=t.file,
         fld=text_field,
         values=excerpt,
-        message=lambda i: f"The {text_field} is not the text at {sid[i]}[{start[i]}:{end[i]}].",
+        message=lambda i: (
+            f"The {text_field} is not the text at {_at(sid, i)}[{start[i]}:{end[i]}]."
+        ),
         fix=hint,
     )
-    if furniture:
-        overlap = np.zeros(n, dtype=bool)
-        for s, spans in furniture.items():
-            rows = check & (sid == s)
-            for a, b in spans:
-                overlap |= rows & (start < b) & (end > a)
+    if furniture is not None and len(furniture.key):
         out.rows(
-            overlap,
+            check & _on_furniture(furniture, code, start, end),
             layer="provenance",
             code="span-on-furniture",
             file=t.file,
