@@ -2,11 +2,14 @@
 
 from pathlib import Path
 
-from belarus_timeline.docs import render_readme
+from belarus_timeline.docs import readme_chart, render_readme
 
 ROOT = Path(__file__).resolve().parent.parent
 
 if __name__ == "__main__":
     readme = ROOT / "README.md"
     readme.write_text(render_readme(readme.read_text(encoding="utf-8"), ROOT), encoding="utf-8")
-    print(f"updated {readme.relative_to(ROOT)}")
+    chart = ROOT / "docs" / "chart.png"
+    chart.parent.mkdir(exist_ok=True)
+    chart.write_bytes(readme_chart(ROOT))
+    print(f"updated {readme.relative_to(ROOT)} and {chart.relative_to(ROOT)}")

@@ -16,7 +16,7 @@ import pytest
 from pydantic import ValidationError
 
 import belarus_timeline as bt
-from belarus_timeline.docs import render_readme
+from belarus_timeline.docs import readme_chart, render_readme
 from belarus_timeline.load import Timeline
 from belarus_timeline.models import row_model
 from belarus_timeline.package import DataPackage
@@ -143,6 +143,10 @@ def test_row_model_rejects_what_the_schema_rejects() -> None:
 def test_readme_generated_sections_are_fresh() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert render_readme(readme, ROOT) == readme, "README is stale: run `make docs`"
+
+
+def test_readme_chart_is_fresh() -> None:
+    assert (ROOT / "docs" / "chart.png").read_bytes() == readme_chart(ROOT), "run `make docs`"
 
 
 def test_readme_first_block_is_the_two_setup_commands() -> None:

@@ -63,6 +63,15 @@ def events_table(root: Path) -> str:
     return "".join(rows)
 
 
+def readme_chart(root: Path) -> bytes:
+    """The chart the README shows (docs/chart.png): the release chart of the current data."""
+    from belarus_timeline.chart import chart_bytes
+    from belarus_timeline.views import build_view
+
+    png, _svg = chart_bytes(build_view(root))
+    return png
+
+
 def render_readme(readme: str, root: Path) -> str:
     """The README with its generated sections replaced by fresh ones."""
     pkg = DataPackage(root)
