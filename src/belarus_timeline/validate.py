@@ -593,9 +593,17 @@ def _duplicates(
     t: _Table, fields: list[str], eligible: np.ndarray, code: str, out: _Collector
 ) -> None:
     key = _key(t, fields)
-    # Integer codes per distinct key; a row is a duplicate if an earlier eligible row has its code.
-    codes = np.asarray(pc.dictionary_encode(key).indices.to_numpy(zero_copy_only=False))
     rows = np.flatnonzero(eligible)
+    # Fast path: as many distinct keys as eligible rows means no duplicates.
+    subset = key if len(rows) == len(key) else key.take(pa.array(rows))
+    if len(pc.unique(subset)) == len(rows):
+        return
+    # Integer codes per distinct key; a row is a duplicate if an earlier eligible row has its code.
+    enc = pc.dictionary_encode(key)
+    chunks = enc.chunks if isinstance(enc, pa.ChunkedArray) else [enc]
+    codes = np.concatenate(
+        [np.zeros(0, np.int64)] + [c.indices.to_numpy(zero_copy_only=False) for c in chunks]
+    )
     uniq, first_at = np.unique(codes[rows], return_index=True)
     if len(uniq) == len(rows):
         return
@@ -711,8 +719,27 @@ def _semantic(tables: dict[str, _Table], out: _Collector) -> None:
         )
 
 
-# A cell a spreadsheet would run as a formula: one anchored regex pass per column.
+# A cell a spreadsheet would run as a formula starts with one of these bytes (all ASCII, so the
+# first byte of the UTF-8 cell decides).
+_FORMULA_BYTES = np.frombuffer("".join(FORMULA_PREFIXES).encode("ascii"), dtype=np.uint8)
 _FORMULA = "^[" + "".join("\\" + p if p in "-+" else p for p in FORMULA_PREFIXES) + "]"
+
+
+def _starts_formula(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Rows whose cell starts with a formula prefix, read from the first byte of each cell."""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    parts = [np.zeros(0, dtype=bool)]
+    for ch in chunks:
+        data = ch.buffers()[2] if ch.type == pa.string() and not ch.null_count else None
+        if data is None or ch.offset:
+            parts.append(_np(pc.match_substring_regex(ch, _FORMULA)) if len(ch) else parts[0])
+            continue
+        offs = np.frombuffer(ch.buffers()[1], dtype=np.int32, count=len(ch) + 1)
+        nonempty = offs[1:] > offs[:-1]
+        first = np.zeros(len(ch), dtype=np.uint8)
+        first[nonempty] = np.frombuffer(data, dtype=np.uint8)[offs[:-1][nonempty]]
+        parts.append(nonempty & np.isin(first, _FORMULA_BYTES))
+    return np.concatenate(parts)
 
 
 def _formula_cells(t: _Table, out: _Collector) -> None:
@@ -721,7 +748,7 @@ def _formula_cells(t: _Table, out: _Collector) -> None:
             continue
         col = t.col(f.name)
         out.rows(
-            _np(pc.match_substring_regex(col, _FORMULA)),
+            _starts_formula(col),
             layer="semantic",
             code="formula-injection",
             file=t.file,
