@@ -185,11 +185,15 @@ def _dates(col: pa.Array, good: np.ndarray) -> pa.Array:
     rows = np.flatnonzero(good)
     # Each good cell is exactly 10 ASCII bytes: read the digits straight from the data buffer.
     data = np.frombuffer(col.buffers()[2], dtype=np.uint8) if len(rows) else np.zeros(0, np.uint8)
-    at = _offsets(col)[:-1][rows].astype(np.int64)
-    d = data[at[:, None] + np.arange(10)].astype(np.int64) - ord("0")
-    year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
-    month = d[:, 5] * 10 + d[:, 6]
-    day = d[:, 8] * 10 + d[:, 9]
+    at = _offsets(col)[:-1][rows]
+
+    def number(first: int, count: int) -> np.ndarray:
+        out = np.zeros(len(rows), dtype=np.int32)
+        for k in range(first, first + count):
+            out = out * 10 + (data[at + k].astype(np.int32) - ord("0"))
+        return out
+
+    year, month, day = number(0, 4), number(5, 2), number(8, 2)
     ok = (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1)
     first = ((year - 1970) * 12 + np.clip(month, 1, 12) - 1).astype("datetime64[M]")
     days_in_month = ((first + 1).astype("datetime64[D]") - first.astype("datetime64[D]")).astype(

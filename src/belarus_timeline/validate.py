@@ -191,22 +191,12 @@ def _at(values: pa.Array | pa.ChunkedArray, i: int) -> Any:
     return values[i].as_py()
 
 
-def _single(column: pa.ChunkedArray) -> pa.Array:
-    """A column as one contiguous array (combined once, so later kernels see one chunk)."""
-    if column.num_chunks == 1:
-        return column.chunk(0)
-    if column.num_chunks == 0:
-        return pa.array([], type=column.type)
-    return pa.concat_arrays(column.chunks)
-
-
 @dataclass
 class _Table:
     name: str
     file: str
     schema: TableSchema
     raw: RawTable
-    _cols: dict[str, pa.Array] = field(default_factory=dict, repr=False)
 
     @cached_property
     def typed(self) -> dict[str, Any]:
@@ -216,12 +206,10 @@ class _Table:
                 out[f.name] = convert(self.col(f.name), f)
         return out
 
-    def col(self, name: str) -> pa.Array:
-        """The raw cells of a column (strings, "" when empty) as one Arrow array."""
-        c = self._cols.get(name)
-        if c is None:
-            c = self._cols[name] = _single(self.raw.table.column(name))
-        return c
+    def col(self, name: str) -> pa.ChunkedArray:
+        """The raw cells of a column (strings, "" when empty), as the reader's chunks: every
+        kernel used here takes chunked input, and combining would copy the whole column."""
+        return self.raw.table.column(name)
 
     def strings(self, name: str) -> np.ndarray:
         """The raw cells as a numpy object array (for small tables and per-source loops)."""
@@ -682,8 +670,12 @@ def _semantic(tables: dict[str, _Table], out: _Collector) -> None:
     _spans_ordered(tables, out)
     _within_event(tables, "quotes", "said_on", out)
     _within_event(tables, "claims", "stated_on", out)
-    _is_participant(tables, "quotes", "speaker_id", out)
-    _is_participant(tables, "claims", "claimant_id", out)
+    p = _need(tables, "participants", ["event_id", "actor_id"])
+    if p is not None:
+        # (event, actor) pairs of the participants, joined once for both checks.
+        pairs = pc.binary_join_element_wise(p.col("event_id"), p.col("actor_id"), "\x1f")
+        _is_participant(tables, "quotes", "speaker_id", p, pairs, out)
+        _is_participant(tables, "claims", "claimant_id", p, pairs, out)
     pl = _need(tables, "places", ["latitude", "longitude", "coordinate_precision"])
     if pl is not None:
         _coordinates(pl, out)
@@ -928,13 +920,16 @@ def _within_event(tables: dict[str, _Table], name: str, date_field: str, out: _C
 
 
 def _is_participant(
-    tables: dict[str, _Table], name: str, actor_field: str, out: _Collector
+    tables: dict[str, _Table],
+    name: str,
+    actor_field: str,
+    p: _Table,
+    pairs: pa.ChunkedArray,
+    out: _Collector,
 ) -> None:
     t = _need(tables, name, ["event_id", actor_field])
-    p = _need(tables, "participants", ["event_id", "actor_id"])
-    if t is None or p is None:
+    if t is None:
         return
-    pairs = pc.binary_join_element_wise(p.col("event_id"), p.col("actor_id"), "\x1f")
     ev, actor = t.col("event_id"), t.col(actor_field)
     key = pc.binary_join_element_wise(ev, actor, "\x1f")
     bad = _np(
