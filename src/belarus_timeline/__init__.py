@@ -9,6 +9,7 @@
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _dist_version
 
+from belarus_timeline.download import download, versions
 from belarus_timeline.errors import (
     BelarusTimelineError,
     DownloadError,
@@ -17,7 +18,6 @@ from belarus_timeline.errors import (
     UnknownTableError,
     ValidationFailed,
 )
-from belarus_timeline.download import download, versions
 from belarus_timeline.load import Timeline, load, load_table
 from belarus_timeline.validate import Report, validate_package
 
