@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 import belarus_timeline as bt
-from belarus_timeline import download as dl
+from belarus_timeline import downloader as dl
 from belarus_timeline.cli import main
 from belarus_timeline.package import DataPackage
 from belarus_timeline.publish import publish
@@ -324,7 +324,7 @@ def test_a_corrupted_cached_file_is_fetched_again(
 def test_eight_processes_download_the_same_version_at_once(server: Server, tmp_path: Path) -> None:
     cache = tmp_path / "shared-cache"
     code = (
-        "import sys; from belarus_timeline.download import download; "
+        "import sys; from belarus_timeline.downloader import download; "
         "print(download(sys.argv[1], base_url=sys.argv[2], cache_dir=sys.argv[3]))"
     )
     procs = [

@@ -9,7 +9,7 @@
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _dist_version
 
-from belarus_timeline.download import download, versions
+from belarus_timeline.downloader import download, versions
 from belarus_timeline.errors import (
     BelarusTimelineError,
     DownloadError,

@@ -60,7 +60,7 @@ def _resolve_release(spec: str, dist: Path, *, fetch: bool = True) -> Path:
     local = dist / release_dir_name(spec)
     if local.is_dir():
         return local
-    from belarus_timeline.download import cache_root, download
+    from belarus_timeline.downloader import cache_root, download
 
     cached = cache_root() / spec
     if not fetch:
@@ -105,7 +105,7 @@ def _cmd_publish(args: argparse.Namespace) -> int:
 
 
 def _cmd_download(args: argparse.Namespace) -> int:
-    from belarus_timeline.download import download
+    from belarus_timeline.downloader import download
 
     folder = download(
         args.version,
@@ -119,7 +119,7 @@ def _cmd_download(args: argparse.Namespace) -> int:
 
 
 def _cmd_versions(args: argparse.Namespace) -> int:
-    from belarus_timeline.download import versions
+    from belarus_timeline.downloader import versions
 
     print("\n".join(versions()))
     return 0

@@ -1,7 +1,7 @@
 """Loading the data as pandas DataFrames with the schema's dtypes.
 
 ``load()`` with no version reads the data bundled in the installed package (never the network);
-``load(version=...)`` reads a downloaded release (see :mod:`belarus_timeline.download`).
+``load(version=...)`` reads a downloaded release (see :mod:`belarus_timeline.downloader`).
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def _package_for(version: str | None, root: Path | str | None) -> DataPackage:
         return DataPackage(root)
     if version is None:
         return DataPackage(bundled_root())
-    from belarus_timeline.download import download
+    from belarus_timeline.downloader import download
 
     return DataPackage(download(version))
 
