@@ -90,6 +90,7 @@ def read_raw(path: Path) -> RawTable:
         # cell holds a line break that is exact and 2-3x faster than the quote-aware splitter.
         # A cell with a line break either shows up in the result or, when a block boundary
         # falls inside it, makes Arrow raise ("parser out of sync"): both re-read the file.
+        newlines = False
         try:
             table, bad = _read_csv(path, names, newlines_in_values=False)
             if _any_line_break(table):
@@ -97,7 +98,12 @@ def read_raw(path: Path) -> RawTable:
         except pa.ArrowInvalid as exc:
             if _utf8_error(exc):
                 raise
+            newlines = True
             table, bad = _read_csv(path, names, newlines_in_values=True)
+        if any(number is None for number, _, _ in bad):
+            # Parallel parsing does not know the numbers of the rows it sets aside; a broken
+            # file is read again serially so that each finding names its row.
+            table, bad = _read_csv(path, names, newlines_in_values=newlines, use_threads=False)
     except pa.ArrowInvalid as exc:
         if _utf8_error(exc):
             data = path.read_bytes()
@@ -114,18 +120,20 @@ def _utf8_error(exc: Exception) -> bool:
 
 
 def _read_csv(
-    path: Path, names: list[str], *, newlines_in_values: bool
+    path: Path, names: list[str], *, newlines_in_values: bool, use_threads: bool = True
 ) -> tuple[pa.Table, list[tuple[int | None, int, int]]]:
     bad: list[tuple[int | None, int, int]] = []
 
     def on_invalid(row: Any) -> str:
-        number = row.number + 1 if row.number is not None else None  # header is row 1
-        bad.append((number, row.actual_columns, row.expected_columns))
+        # Arrow numbers records from 1 counting the skipped header: frictionless's numbering.
+        bad.append((row.number, row.actual_columns, row.expected_columns))
         return "skip"
 
     table = pacsv.read_csv(
         path,
-        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+        read_options=pacsv.ReadOptions(
+            column_names=names, skip_rows=1, block_size=1 << 24, use_threads=use_threads
+        ),
         parse_options=pacsv.ParseOptions(
             newlines_in_values=newlines_in_values, invalid_row_handler=on_invalid
         ),

@@ -403,6 +403,13 @@ def _load_tables(pkg: DataPackage, out: _Collector) -> dict[str, _Table]:
 def _structural(t: _Table, out: _Collector) -> None:
     names = t.schema.field_names
     header = t.raw.header
+    explicit_unique = {
+        d.get("name")
+        for d in t.schema.descriptor.get("fields", [])
+        if isinstance(d, dict) and isinstance(d.get("constraints"), dict)
+        if d["constraints"].get("unique") is True
+    }
+    pk_codes = ["primary-key"]
     for i, h in enumerate(header):
         if h not in names:
             out.add(
@@ -431,7 +438,9 @@ def _structural(t: _Table, out: _Collector) -> None:
                     f"Add the column {f.name!r} (header: {','.join(names)}).",
                 )
             )
-    if header != [n for n in names if n in header] and set(header) >= set(names):
+    # Out of order means the schema's columns appear in another order (extra or missing
+    # columns are reported above, and do not make the rest out of order).
+    if [h for h in header if h in names] != [n for n in names if n in header]:
         out.add(
             Finding(
                 "structural",
@@ -445,19 +454,22 @@ def _structural(t: _Table, out: _Collector) -> None:
             )
         )
     for number, got, expected in t.raw.bad_rows:
-        code = "extra-cell" if got > expected else "missing-cell"
-        out.add(
-            Finding(
-                "structural",
-                code,
-                t.file,
-                number,
-                None,
-                None,
-                f"The row has {got} cells where the header has {expected}.",
-                "Quote cells that contain commas; give every row one cell per column.",
+        # One finding per missing or surplus cell, as frictionless reports them; missing
+        # cells are the row's last columns. The row itself is set aside (its cells unchecked).
+        missing = header[got:expected] if got < expected else [None] * (got - expected)
+        for name in missing:
+            out.add(
+                Finding(
+                    "structural",
+                    "extra-cell" if got > expected else "missing-cell",
+                    t.file,
+                    number,
+                    name,
+                    None,
+                    f"The row has {got} cells where the header has {expected}.",
+                    "Quote cells that contain commas; give every row one cell per column.",
+                )
             )
-        )
     if t.raw.num_rows == 0 and not t.raw.bad_rows:
         out.add(
             Finding(
@@ -549,13 +561,19 @@ def _structural(t: _Table, out: _Collector) -> None:
                     message=f"{f.name!r} must be {word} {bound}.",
                     fix=f"Correct the value ({f.description})",
                 )
-        if f.unique and len(t.schema.primary_key) != 1:
-            _duplicates(t, [f.name], present, "unique-error", out)
+        # Like frictionless, a field whose constraints say ``unique`` gets unique-errors even
+        # when it is also the primary key (which then reports primary-key too); a key field
+        # without the constraint gets primary-key only.
+        if f.name in explicit_unique:
+            if t.schema.primary_key == (f.name,) and not tc.invalid.any():
+                pk_codes.insert(0, "unique-error")  # same rows: one pass for both
+            else:
+                _duplicates(t, [f.name], present, ["unique-error"], out)
     if t.schema.primary_key and all(k in t.typed for k in t.schema.primary_key):
         complete = np.ones(t.raw.num_rows, dtype=bool)
         for k in t.schema.primary_key:
             complete &= ~t.typed[k].missing
-        _duplicates(t, list(t.schema.primary_key), complete, "primary-key", out)
+        _duplicates(t, list(t.schema.primary_key), complete, pk_codes, out)
 
 
 def _np(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -578,7 +596,7 @@ def _shown(key: pa.Array) -> pa.Array:
 
 
 def _duplicates(
-    t: _Table, fields: list[str], eligible: np.ndarray, code: str, out: _Collector
+    t: _Table, fields: list[str], eligible: np.ndarray, codes_out: list[str], out: _Collector
 ) -> None:
     key = _key(t, fields)
     rows = np.flatnonzero(eligible)
@@ -600,16 +618,18 @@ def _duplicates(
     first = np.zeros(int(codes.max()) + 1 if len(codes) else 0, dtype=np.int64)
     first[uniq] = rows[first_at] + 2
     label = ", ".join(fields)
-    out.rows(
-        dup,
-        layer="structural",
-        code=code,
-        file=t.file,
-        fld=fields[0] if len(fields) == 1 else label,
-        values=_shown(key),
-        message=lambda i: f"({label}) repeats row {first[codes[i]]}; it must be unique.",
-        fix=lambda i: "Give the row its own key, or delete the duplicate row.",
-    )
+    shown = _shown(key)
+    for code in codes_out:
+        out.rows(
+            dup,
+            layer="structural",
+            code=code,
+            file=t.file,
+            fld=fields[0] if len(fields) == 1 else label,
+            values=shown,
+            message=lambda i: f"({label}) repeats row {first[codes[i]]}; it must be unique.",
+            fix=lambda i: "Give the row its own key, or delete the duplicate row.",
+        )
 
 
 def _foreign_keys(tables: dict[str, _Table], out: _Collector) -> None:
