@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import zoneinfo
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +123,14 @@ class _Collector:
     def __init__(self, report: Report, limit: int | None) -> None:
         self.report, self.limit = report, limit
         self.counts: dict[tuple[str, str | None, str], int] = {}
+
+    def merge(self, other: _Collector) -> None:
+        """Append the findings, truncation counts and limits of another collector."""
+        self.report.findings.extend(other.report.findings)
+        for k, v in other.report.truncated.items():
+            self.report.truncated[k] = self.report.truncated.get(k, 0) + v
+        for key, n in other.counts.items():
+            self.counts[key] = self.counts.get(key, 0) + n
 
     def room(self, file: str, fld: str | None, code: str) -> int | None:
         if self.limit is None:
@@ -247,14 +257,44 @@ def validate_package(root: Path | str, *, limit: int | None = 100) -> Report:
         return report
     report.root = str(pkg.root)
     _metadata(pkg, out)
-    tables = _load_tables(pkg, out)
-    for t in tables.values():
-        report.rows[t.name] = t.raw.num_rows
-        _structural(t, out)
-    _foreign_keys(tables, out)
-    _semantic(tables, out)
-    _provenance(pkg, tables, out)
+    with ThreadPoolExecutor(_WORKERS) as pool:
+        # Arrow and numpy release the GIL, so independent checks run side by side. Each job
+        # fills a collector of its own; they are merged in the sequential order, so the report
+        # is exactly what a single thread would give.
+        tables = _load_tables(pkg, out, pool)
+        for t in tables.values():
+            report.rows[t.name] = t.raw.num_rows
+        files = [t.file for t in tables.values()]
+        if len(set(files)) == len(files):  # findings of different tables never share a limit
+            _run(pool, out, [partial(_structural, t) for t in tables.values()])
+        else:
+            for t in tables.values():
+                _structural(t, out)
+        _run(
+            pool,
+            out,
+            [
+                partial(_foreign_keys, tables),
+                partial(_semantic, tables),
+                partial(_provenance, pkg, tables),
+            ],
+        )
     return report
+
+
+_WORKERS = max(1, min(4, os.cpu_count() or 1))
+
+
+def _run(
+    pool: ThreadPoolExecutor, out: _Collector, jobs: list[Callable[[_Collector], None]]
+) -> None:
+    """Run ``jobs`` in parallel, each with a collector of its own, and merge their findings in
+    job order (the checks of different jobs never share a (file, field, code) limit)."""
+    subs = [_Collector(Report(out.report.root), out.limit) for _ in jobs]
+    for future in [pool.submit(job, sub) for job, sub in zip(jobs, subs, strict=True)]:
+        future.result()
+    for sub in subs:
+        out.merge(sub)
 
 
 def _metadata(pkg: DataPackage, out: _Collector) -> None:
@@ -284,7 +324,9 @@ def _metadata(pkg: DataPackage, out: _Collector) -> None:
             )
 
 
-def _load_tables(pkg: DataPackage, out: _Collector) -> dict[str, _Table]:
+def _load_tables(
+    pkg: DataPackage, out: _Collector, pool: ThreadPoolExecutor | None = None
+) -> dict[str, _Table]:
     tables: dict[str, _Table] = {}
     seen: set[str] = set()
     try:
@@ -303,6 +345,14 @@ def _load_tables(pkg: DataPackage, out: _Collector) -> dict[str, _Table]:
             )
         )
         return tables
+    reads: dict[str, Future[RawTable]] = {}
+    if pool is not None:
+        # Start reading every file that can be read; the loop below reports in order.
+        for r in resources:
+            if unsafe_path_reason(r.path) is None and r.path not in reads:
+                path = pkg.root / r.path
+                if path.resolve().is_relative_to(pkg.root) and path.is_file():
+                    reads[r.path] = pool.submit(read_raw, path)
     for r in resources:
         if r.name in seen:
             out.add(
@@ -367,7 +417,7 @@ def _load_tables(pkg: DataPackage, out: _Collector) -> dict[str, _Table]:
             )
             continue
         try:
-            raw = read_raw(path)
+            raw = reads[r.path].result() if r.path in reads else read_raw(path)
         except EncodingProblem as exc:
             out.add(
                 Finding(
