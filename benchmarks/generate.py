@@ -494,6 +494,13 @@ def write(pkg: Package, out: Path) -> None:
     (out / "sources").mkdir()
     shutil.copy2(REPO / "datapackage.json", out / "datapackage.json")
     shutil.copytree(REPO / "schema", out / "schema")
+    # `belarus-timeline build` takes the release notes from the changelog's version section.
+    version = json.loads((REPO / "datapackage.json").read_text(encoding="utf-8"))["version"]
+    (out / "CHANGELOG.md").write_text(
+        f"# Changelog\n\n## [{version}]\n\nSynthetic benchmark data "
+        f"({len(pkg.tables['events']['event_id'])} events).\n",
+        encoding="utf-8",
+    )
     for name, columns in pkg.tables.items():
         # Columns in the schema's order, whatever order they were generated in; a column
         # dropped by an injection is left out, one added by an injection comes last.

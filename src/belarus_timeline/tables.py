@@ -298,7 +298,17 @@ def to_pandas(table: pa.Table, schema: TableSchema) -> pd.DataFrame:
     for f in schema.fields:
         col = table.column(f.name)
         dtype = pandas_dtype(f)
-        if f.type == "date":
+        if isinstance(dtype, pd.CategoricalDtype):
+            # Codes by a hash look-up into the (small) vocabulary, not pandas' factorize of
+            # every string; anything outside the vocabulary or missing becomes NaN, as astype.
+            text = col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col
+            codes = pc.fill_null(pc.index_in(text, value_set=pa.array(list(dtype.categories))), -1)
+            s = pd.Series(
+                pd.Categorical.from_codes(
+                    np.asarray(codes.to_numpy(zero_copy_only=False), dtype=np.int32), dtype=dtype
+                )
+            )
+        elif f.type == "date":
             s = pd.Series(col.to_pandas(date_as_object=False)).astype(dtype)
         elif f.type == "integer":
             s = pd.Series(col.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get))
