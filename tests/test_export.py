@@ -502,3 +502,24 @@ def test_cli_export_version(
     assert out == tmp_path / "belarus-timeline-1.0.0.jsonl"
     assert cli.main(["export", "ics", "--version", "0.0.404", "--out", str(tmp_path)]) == 1
     assert "0.0.404" in capsys.readouterr().err
+
+
+def test_chart_of_many_events_is_a_heat_strip_with_capped_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Above MAX_MARKED_EVENTS the chart counts events per place and time bin (drawing a
+    million marks one by one takes minutes); the busiest places keep their rows."""
+    from belarus_timeline import chart
+    from belarus_timeline.package import bundled_root
+    from belarus_timeline.views import build_view
+
+    view = build_view(bundled_root())
+    monkeypatch.setattr(chart, "MAX_MARKED_EVENTS", 3)
+    monkeypatch.setattr(chart, "_MAX_DENSITY_ROWS", 3)
+    fig = chart._draw(view)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels[0] == "Moscow, Russia (2)"
+    assert labels[-1].endswith(" other places (3)") and len(labels) == 3
+    meshes = [c for ax in fig.axes for c in ax.collections]
+    assert meshes and sum(float(m.get_array().sum()) for m in meshes) == len(view.events)
+    assert chart.chart_bytes(view) == chart.chart_bytes(view)

@@ -29,6 +29,15 @@ from belarus_timeline.views import EventView, TimelineView
 #: Above this many events the chart has one row per place instead of one row per event,
 #: and events are not labelled (labels of thousands of events cannot be read).
 MAX_LABELLED_EVENTS = 60
+#: Above this many events each place's row shows how many events start in each stretch of
+#: time (a heat strip) instead of one mark per event: a million marks cannot be read, and
+#: drawing them one by one takes minutes.
+MAX_MARKED_EVENTS = 2_000
+_BINS_PER_SEGMENT = 120
+#: In the heat-strip chart, places beyond the busiest this many share one "other places" row.
+_MAX_DENSITY_ROWS = 40
+#: Sources named in the chart's footnote; more are summarised by their count.
+_MAX_CREDITS = 3
 #: At most this many cuts in the date axis.
 MAX_CUTS = 2
 #: Relations drawn as arrows.
@@ -129,6 +138,19 @@ def _rows(view: TimelineView, labelled: bool) -> tuple[list[_Row], dict[str, int
             for ev in evs:
                 where[ev.event_id] = len(rows)
             rows.append(_Row(f"{label} ({len(evs)})", True))
+    if len(view.events) > MAX_MARKED_EVENTS and len(rows) > _MAX_DENSITY_ROWS:
+        # Busiest places first (ties by name); the rest share the last row.
+        order = sorted(groups, key=lambda k: (-len(groups[k]), k))
+        keep = order[: _MAX_DENSITY_ROWS - 1]
+        rows = [_Row(f"{k} ({len(groups[k])})", True) for k in keep]
+        row_of = {k: i for i, k in enumerate(keep)}
+        rest = len(view.events) - sum(len(groups[k]) for k in keep)
+        rows.append(_Row(f"{len(order) - len(keep)} other places ({rest})", True))
+        where = {
+            ev.event_id: row_of.get(label, len(rows) - 1)
+            for label, evs in groups.items()
+            for ev in evs
+        }
     return rows, where
 
 
@@ -161,6 +183,9 @@ def _draw(view: TimelineView) -> Figure:
             locator = AutoDateLocator(minticks=2, maxticks=7)  # type: ignore[no-untyped-call]
             ax.xaxis.set_major_locator(locator)
             ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+        if len(view.events) > MAX_MARKED_EVENTS:
+            _density(ax, view, a, b, where, len(rows))
+            continue
         for ev in view.events:
             if not (a <= ev.start < b):
                 continue
@@ -189,20 +214,40 @@ def _draw(view: TimelineView) -> Figure:
             tick.set_fontweight("bold")
     axes[0].tick_params(axis="y", length=0)
     _break_marks(axes)
-    _links(fig, view, axes, segs, xy)
-    _legend(fig, view, colours)
+    if len(view.events) <= MAX_MARKED_EVENTS:
+        _links(fig, view, axes, segs, xy)
+        _legend(fig, view, colours)
     when = view.events[0].start.year, view.events[-1].end.year
     years = f"{when[0]}" if when[0] == when[1] else f"{when[0]}\N{EN DASH}{when[1]}"
     fig.suptitle(f"{view.title}\nversion {view.version}, {years}", fontsize=11)
-    credits = "; ".join(s.credit for s in view.sources.values())
+    credits = "; ".join(s.credit for s in list(view.sources.values())[:_MAX_CREDITS])
+    if len(view.sources) > _MAX_CREDITS:
+        credits += f"; and {len(view.sources) - _MAX_CREDITS} more sources (see the sources table)"
     grouping = "Rows grouped by place" + ("" if labelled else " (one row per place)")
+    if len(view.events) > MAX_MARKED_EVENTS:
+        grouping += "; shade: how many events start in each stretch of time"
     fig.supxlabel(
         f"{grouping}; bars cover each event's whole period at its date precision; "
-        f"// marks cut time.\nSource: {credits}",
+        f"// marks cut time.\n" + textwrap.fill(f"Source: {credits}", 170),
         fontsize=7,
         color="#555555",
     )
     return fig
+
+
+def _density(
+    ax: Any, view: TimelineView, a: dt.date, b: dt.date, where: dict[str, int], n_rows: int
+) -> None:
+    """Events starting in [a, b) counted per row and time bin, drawn as one image per axis."""
+    import numpy as np
+
+    lo, hi = _num(a), _num(b)
+    edges = np.linspace(lo, hi, _BINS_PER_SEGMENT + 1)
+    starts = np.array([_num(e.start) for e in view.events if a <= e.start < b])
+    rows = np.array([where[e.event_id] for e in view.events if a <= e.start < b])
+    counts, _, _ = np.histogram2d(rows, starts, bins=[np.arange(n_rows + 1) - 0.5, edges])
+    masked = np.ma.masked_equal(counts, 0)
+    ax.pcolormesh(edges, np.arange(n_rows + 1) - 0.5, masked, cmap="Blues", vmin=0)
 
 
 def _break_marks(axes: Any) -> None:
