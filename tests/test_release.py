@@ -302,3 +302,23 @@ def test_missing_previous_release_is_explained(pkg: Path, tmp_path: Path) -> Non
     set_version(pkg, "1.0.1")
     with pytest.raises(bt.ReleaseError, match=r"previous release 1\.0\.0"):
         build(pkg, tmp_path / "elsewhere")
+
+
+def test_a_release_holds_the_exports_and_can_leave_them_out(
+    released: Path, pkg: Path, tmp_path: Path
+) -> None:
+    manifest = json.loads((released / "manifest.json").read_text(encoding="utf-8"))
+    listed = {f["path"] for f in manifest["files"]}
+    exports = {
+        "exports/timeline.json",
+        "exports/events.geojson",
+        "exports/events.ics",
+        "exports/events.jsonl",
+        "chart.png",
+        "chart.svg",
+        "timeline.html",
+    }
+    assert exports <= listed
+    lean = rel.build_release(pkg, tmp_path / "lean", registry=tmp_path / "reg", exports=False)
+    lean_files = {p.relative_to(lean.path).as_posix() for p in lean.path.rglob("*") if p.is_file()}
+    assert not exports & lean_files and "parquet/events.parquet" in lean_files

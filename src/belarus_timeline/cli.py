@@ -32,7 +32,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from belarus_timeline.release import VersionError, build_release
 
     try:
-        result = build_release(args.root, args.dist, previous=args.previous)
+        result = build_release(
+            args.root, args.dist, previous=args.previous, exports=not args.no_exports
+        )
     except VersionError as exc:
         print(f"belarus-timeline build: {exc}", file=sys.stderr)
         return 2
@@ -157,6 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", default=".", help="the package to release (default: .)")
     p.add_argument("--dist", default="dist", help="where releases are built (default: dist)")
     p.add_argument("--previous", help="previous release folder (default: found in dist/)")
+    p.add_argument(
+        "--no-exports",
+        action="store_true",
+        help="tables only: no exports, chart or page (for very large corpora)",
+    )
     p.set_defaults(handler=_cmd_build)
 
     p = sub.add_parser("diff", help="rows and schema changed between two releases")

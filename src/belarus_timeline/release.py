@@ -159,12 +159,15 @@ def build_release(
     previous: Path | str | None = None,
     registry: Path | str | None = None,
     record: bool = True,
+    exports: bool = True,
 ) -> BuildResult:
     """Validate the package at ``root`` and build its release into ``dist``.
 
     ``registry`` (default ``root/releases``) holds the recorded manifests of published versions;
     ``previous`` is the previous release's folder (default: found in ``dist``). With ``record``,
-    a version built for the first time gets its manifest recorded in the registry.
+    a version built for the first time gets its manifest recorded in the registry. Without
+    ``exports`` the release holds the tables only (CSV, Parquet, metadata): for corpora so large
+    that the per-event exports, chart and page are not wanted (see benchmarks/RESULTS.md).
     """
     root, dist = Path(root).resolve(), Path(dist).resolve()
     pkg = DataPackage(root)
@@ -199,7 +202,7 @@ def build_release(
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{final.name}-", dir=dist))
     tmp.chmod(0o755)  # mkdtemp makes it private; a release is for everyone to read
     try:
-        rows = _write_release(pkg, tmp, created, diff, changelog)
+        rows = _write_release(pkg, tmp, created, diff, changelog, exports=exports)
         status = _place(tmp, final)
     finally:
         if tmp.exists():
@@ -235,7 +238,7 @@ def _previous_package(
 
 
 def _write_release(
-    pkg: DataPackage, out: Path, created: str, diff: PackageDiff, changelog: str
+    pkg: DataPackage, out: Path, created: str, diff: PackageDiff, changelog: str, *, exports: bool
 ) -> dict[str, int]:
     (out / "data").mkdir()
     (out / "parquet").mkdir()
@@ -299,7 +302,8 @@ def _write_release(
         changelog + "\n### Data changes (generated)\n\n```\n" + diff.summary() + "\n```\n",
         encoding="utf-8",
     )
-    _write_exports(pkg, out)
+    if exports:
+        _write_exports(pkg, out)
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     manifest = {
         "name": NAME,
@@ -321,10 +325,8 @@ def _write_release(
 
 def _write_exports(pkg: DataPackage, out: Path) -> None:
     """Exports, chart and page, built from the release's own tables."""
-    try:
-        from belarus_timeline.export import write_all
-    except ImportError:  # pragma: no cover - the exports module is optional during development
-        return
+    from belarus_timeline.export import write_all
+
     write_all(out, out, sources_root=pkg.root)
 
 
