@@ -12,7 +12,8 @@ measures, each step in a subprocess of its own (wall time, and peak RSS from
 - ``frictionless validate --json datapackage.json`` on the same package, up to
   ``--frictionless-max`` events and ``--timeout`` seconds; beyond, its time is extrapolated
   linearly from the largest size it finished (and the table says so);
-- ``belarus-timeline build --root ROOT --dist DIST`` (the CSV + Parquet release);
+- ``belarus-timeline build --root ROOT --dist DIST --no-exports`` (the CSV + Parquet release,
+  without the exports, chart and page);
 - loading the release: ``belarus_timeline.load.load(root=RELEASE)`` against reading the same
   Parquet files straight with ``pyarrow.parquet.read_table(...).to_pandas()``, timed inside the
   subprocess (interpreter start-up and imports excluded; each best of ``--repeat`` runs).
@@ -249,6 +250,7 @@ def bench_size(n: int, args: argparse.Namespace, steps: list[Step]) -> None:
             str(root),
             "--dist",
             str(dist),
+            "--no-exports",  # the tables (CSV + Parquet), not the exports, chart and page
         ],
         timeout=args.build_timeout,
     )
@@ -347,7 +349,7 @@ def profile_build(root: Path, dist: Path, top: int = 40) -> str:
     shutil.rmtree(root / "releases", ignore_errors=True)
     prof = cProfile.Profile()
     prof.enable()
-    cli(["build", "--root", str(root), "--dist", str(dist)])
+    cli(["build", "--root", str(root), "--dist", str(dist), "--no-exports"])
     prof.disable()
     shutil.rmtree(dist, ignore_errors=True)
     buf = io.StringIO()
