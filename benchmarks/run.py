@@ -306,8 +306,8 @@ def profile_validate(root: Path, top: int = 18) -> str:
     """A cProfile excerpt (by own time) of our validator on ``root``."""
     import belarus_timeline.validate as v
 
-    # cProfile sees one thread only: profile the validator with its thread pool of one worker
-    # (same work, in order), so every check shows up.
+    # cProfile sees one thread only: with one worker the validator runs every check in the
+    # calling thread (same work, same report), so every check shows up.
     workers, v._WORKERS = v._WORKERS, 1
     prof = cProfile.Profile()
     prof.enable()
@@ -524,8 +524,9 @@ def write_results(steps: list[Step], args: argparse.Namespace, profile: str | No
             "",
             f"## Profile: our validator at N = {max(sizes):,} (cProfile, by own time)",
             "",
-            "cProfile adds overhead; the shares matter, not the totals. `compute.py:wrapper` "
-            "lines are pyarrow compute kernels (regex, hash look-ups, joins).",
+            "Profiled in a single thread (the measured runs use a pool of threads); cProfile "
+            "adds overhead, so the shares matter, not the totals. `compute.py:wrapper` lines "
+            "are pyarrow compute kernels (regex, hash look-ups, joins).",
             "",
             "```",
             profile,

@@ -19,6 +19,7 @@ import os
 import zoneinfo
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from functools import cached_property, partial
 from pathlib import Path
@@ -257,7 +258,7 @@ def validate_package(root: Path | str, *, limit: int | None = 100) -> Report:
         return report
     report.root = str(pkg.root)
     _metadata(pkg, out)
-    with ThreadPoolExecutor(_WORKERS) as pool:
+    with ThreadPoolExecutor(_WORKERS) if _WORKERS > 1 else nullcontext() as pool:
         # Arrow and numpy release the GIL, so independent checks run side by side. Each job
         # fills a collector of its own; they are merged in the sequential order, so the report
         # is exactly what a single thread would give.
@@ -286,13 +287,17 @@ _WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
 def _run(
-    pool: ThreadPoolExecutor, out: _Collector, jobs: list[Callable[[_Collector], None]]
+    pool: ThreadPoolExecutor | None, out: _Collector, jobs: list[Callable[[_Collector], None]]
 ) -> None:
-    """Run ``jobs`` in parallel, each with a collector of its own, and merge their findings in
-    job order (the checks of different jobs never share a (file, field, code) limit)."""
+    """Run ``jobs`` in parallel (in turn without a pool), each with a collector of its own, and
+    merge their findings in job order (different jobs never share a (file, field, code) limit)."""
     subs = [_Collector(Report(out.report.root), out.limit) for _ in jobs]
-    for future in [pool.submit(job, sub) for job, sub in zip(jobs, subs, strict=True)]:
-        future.result()
+    if pool is None:
+        for job, sub in zip(jobs, subs, strict=True):
+            job(sub)
+    else:
+        for future in [pool.submit(job, sub) for job, sub in zip(jobs, subs, strict=True)]:
+            future.result()
     for sub in subs:
         out.merge(sub)
 
