@@ -32,7 +32,7 @@ sources              ceil(N / 100)              one archived text per 100 events
 source_furniture     3 per source               breadcrumb, comment count, site tag
 ===================  =========================  ==================================
 
-At N = 1M that is about 7.3M rows in 11 CSV files (~1 GB) plus 10k archived texts (~230 MB).
+At N = 1M that is 7.4M rows in 11 CSV files (~820 MB) plus 10k archived texts (~200 MB).
 
 ``--inject KIND[:ROW]`` breaks the package in one of the ways of the bad-input corpus
 (``tests/test_validate.py``), at data row ROW as frictionless numbers rows (header = 1, first data
