@@ -47,12 +47,13 @@ def canonical_text(table: pa.Table) -> pa.Table:
     return pa.Table.from_arrays([cell_strings(c) for c in table.columns], names=table.column_names)
 
 
-def content_hash(table: pa.Table) -> str:
+def content_hash(table: pa.Table, text: pa.Table | None = None) -> str:
     """sha256 over the header and the canonical cells, row by row: ``\\x1f`` between cells,
-    ``\\n`` after rows, ``\\x00`` for a missing value. Independent of file format and writer."""
+    ``\\n`` after rows, ``\\x00`` for a missing value. Independent of file format and writer.
+    ``text`` is ``canonical_text(table)`` when the caller has it already."""
     h = hashlib.sha256()
     h.update("\x1f".join(table.column_names).encode() + b"\n")
-    text = canonical_text(table)
+    text = canonical_text(table) if text is None else text
     # Chunked so a million-row table never needs one giant Python string.
     step = 200_000
     for offset in range(0, max(text.num_rows, 1), step):
