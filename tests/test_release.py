@@ -322,3 +322,21 @@ def test_a_release_holds_the_exports_and_can_leave_them_out(
     lean = rel.build_release(pkg, tmp_path / "lean", registry=tmp_path / "reg", exports=False)
     lean_files = {p.relative_to(lean.path).as_posix() for p in lean.path.rglob("*") if p.is_file()}
     assert not exports & lean_files and "parquet/events.parquet" in lean_files
+
+
+def test_our_validator_accepts_a_release_and_checks_its_parquet(
+    released: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", str(released)]) == 0
+    assert "provenance checks skipped" in capsys.readouterr().out
+    assert main(["validate", str(released), "--sources", str(ROOT)]) == 0
+    assert "structural, semantic and provenance checks passed" in capsys.readouterr().out
+    copy = tmp_path / "copy"
+    shutil.copytree(released, copy)
+    events = copy / "parquet" / "events.parquet"
+    table = pq.read_table(events)
+    pq.write_table(table.slice(1), events)  # one row fewer than the CSV
+    report = bt.validate_package(copy)
+    assert [(f.code, f.file) for f in report.findings] == [
+        ("parquet-mismatch", "parquet/events.parquet")
+    ]

@@ -23,7 +23,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if not path.exists():
         print(f"belarus-timeline validate: {path}: no such file or folder", file=sys.stderr)
         return 2
-    report = validate_package(path, limit=None if args.all else args.limit)
+    report = validate_package(
+        path, limit=None if args.all else args.limit, sources_root=args.sources
+    )
     print(report.to_json() if args.json else report.to_text())
     return 0 if report.valid else 1
 
@@ -153,6 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable report on stdout")
     p.add_argument("--limit", type=int, default=100, help="findings listed per field and check")
     p.add_argument("--all", action="store_true", help="list every finding")
+    p.add_argument(
+        "--sources",
+        metavar="DIR",
+        help="folder the archived texts' paths are relative to (for a release: the repository)",
+    )
     p.set_defaults(handler=_cmd_validate)
 
     p = sub.add_parser("build", help="validate and build the versioned release into dist/")

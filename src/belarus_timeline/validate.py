@@ -79,6 +79,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     truncated: dict[str, int] = field(default_factory=dict)  # check -> findings not listed
+    notes: list[str] = field(default_factory=list)  # checks skipped, and why
 
     @property
     def valid(self) -> bool:
@@ -92,6 +93,7 @@ class Report:
             "rows": self.rows,
             "errors": [asdict(f) for f in self.findings],
             "truncated": self.truncated,
+            "notes": self.notes,
         }
 
     def to_json(self) -> str:
@@ -99,11 +101,14 @@ class Report:
 
     def to_text(self) -> str:
         total = sum(self.rows.values())
+        notes = "".join(f"\nnote: {n}" for n in self.notes)
         if self.valid:
+            layers = (
+                "structural and semantic" if self.notes else "structural, semantic and provenance"
+            )
             return (
                 f"VALID: {self.root}\n"
-                f"{len(self.rows)} tables, {total} rows; structural, semantic and provenance "
-                "checks passed."
+                f"{len(self.rows)} tables, {total} rows; {layers} checks passed.{notes}"
             )
         lines = [f"INVALID: {self.root}"]
         for layer in ("package", "structural", "semantic", "provenance"):
@@ -114,7 +119,7 @@ class Report:
         for check, n in self.truncated.items():
             lines.append(f"  … and {n} more {check} findings not listed")
         count = len(self.findings) + sum(self.truncated.values())
-        lines.append(f"\n{count} error(s).")
+        lines.append(f"\n{count} error(s).{notes}")
         return "\n".join(lines)
 
 
@@ -232,11 +237,16 @@ class _Table:
         return v
 
 
-def validate_package(root: Path | str, *, limit: int | None = 100) -> Report:
+def validate_package(
+    root: Path | str, *, limit: int | None = 100, sources_root: Path | str | None = None
+) -> Report:
     """Validate the data package at ``root`` (a folder or its ``datapackage.json``).
 
     ``limit`` caps the findings listed per (file, field, check); the rest are counted in
-    ``Report.truncated``. ``None`` lists them all.
+    ``Report.truncated``. ``None`` lists them all. ``sources_root`` is the folder the sources'
+    ``archive_path`` is relative to (default: the package itself). A release folder carries no
+    archived texts: without ``sources_root`` its provenance layer is skipped (and the report
+    says so), and each Parquet resource is checked to hold the same rows as its CSV twin.
     """
     report = Report(str(root))
     out = _Collector(report, limit)
@@ -271,15 +281,20 @@ def validate_package(root: Path | str, *, limit: int | None = 100) -> Report:
         else:
             for t in tables.values():
                 _structural(t, out)
-        _run(
-            pool,
-            out,
-            [
-                partial(_foreign_keys, tables),
-                partial(_semantic, tables),
-                partial(_provenance, pkg, tables),
-            ],
-        )
+        jobs: list[Callable[[_Collector], None]] = [
+            partial(_foreign_keys, tables),
+            partial(_semantic, tables),
+        ]
+        if sources_root is None and (pkg.root / "manifest.json").is_file():
+            report.notes.append(
+                "provenance checks skipped: a release does not carry the archived source "
+                "texts; pass --sources <repository checkout> to check every span."
+            )
+        else:
+            base = Path(sources_root).resolve() if sources_root is not None else pkg.root
+            jobs.append(partial(_provenance, pkg, tables, base))
+        jobs.append(partial(_parquet_twins, pkg, tables))
+        _run(pool, out, jobs)
     return report
 
 
@@ -354,6 +369,8 @@ def _load_tables(
     if pool is not None:
         # Start reading every file that can be read; the loop below reports in order.
         for r in resources:
+            if _is_parquet(r.path):
+                continue
             if unsafe_path_reason(r.path) is None and r.path not in reads:
                 path = pkg.root / r.path
                 if path.resolve().is_relative_to(pkg.root) and path.is_file():
@@ -407,6 +424,8 @@ def _load_tables(
             )
             continue
         path = pkg.root / r.path
+        if _is_parquet(r.path) and path.is_file():
+            continue  # checked against its CSV twin (_parquet_twins)
         if not path.is_file():
             out.add(
                 Finding(
@@ -1055,7 +1074,50 @@ def _coordinates(pl: _Table, out: _Collector) -> None:
     )
 
 
-def _provenance(pkg: DataPackage, tables: dict[str, _Table], out: _Collector) -> None:
+def _is_parquet(path: str) -> bool:
+    return path.endswith(".parquet")
+
+
+def _parquet_twins(pkg: DataPackage, tables: dict[str, _Table], out: _Collector) -> None:
+    """A Parquet resource (in a release) must hold exactly the rows of its CSV twin: the
+    CSV is what the checks above read, so equal content hashes carry them over."""
+    import pyarrow.parquet as pq
+
+    from belarus_timeline.canonical import content_hash, sort_by_key
+    from belarus_timeline.tables import typed_table
+
+    for r in pkg.resources:
+        if not _is_parquet(r.path) or unsafe_path_reason(r.path) is not None:
+            continue
+        twin = tables.get(str(r.descriptor.get("x-table", "")))
+        problem = None
+        if twin is None:
+            problem = "it has no CSV twin (x-table) to be checked against"
+        else:
+            try:
+                schema = pkg.schema(r.name)
+                data = pq.read_table(pkg.root / r.path, columns=schema.field_names)
+                csv_data = sort_by_key(typed_table(twin.raw, twin.schema), twin.schema)
+                if content_hash(sort_by_key(data, schema)) != content_hash(csv_data):
+                    problem = f"its rows differ from those of {twin.file}"
+            except (OSError, KeyError, pa.ArrowException, PackageError) as exc:
+                problem = f"it cannot be read as Parquet with its schema ({exc})"
+        if problem is not None:
+            out.add(
+                Finding(
+                    "structural",
+                    "parquet-mismatch",
+                    r.path,
+                    None,
+                    None,
+                    None,
+                    f"Parquet resource {r.name!r}: {problem}.",
+                    "Rebuild the release with `belarus-timeline build`.",
+                )
+            )
+
+
+def _provenance(pkg: DataPackage, tables: dict[str, _Table], base: Path, out: _Collector) -> None:
     src = _need(tables, "sources", ["source_id", "archive_path", "sha256"])
     if src is None:
         return
@@ -1068,8 +1130,8 @@ def _provenance(pkg: DataPackage, tables: dict[str, _Table], out: _Collector) ->
     for i, (sid, rel, expected) in enumerate(zip(ids, paths, hashes, strict=True)):
         # One iteration per source document, not per row of data.
         reason = unsafe_path_reason(rel)
-        path = pkg.root / rel
-        if reason is None and not path.resolve().is_relative_to(pkg.root):
+        path = base / rel
+        if reason is None and not path.resolve().is_relative_to(base):
             reason = "it resolves outside the package"
         if reason is not None:
             out.add(
