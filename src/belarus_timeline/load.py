@@ -93,14 +93,21 @@ def _package_for(version: str | None, root: Path | str | None) -> DataPackage:
     return DataPackage(download(version))
 
 
-def read_arrow(pkg: DataPackage, name: str) -> pa.Table:
-    """One resource of a package (CSV or Parquet) as an Arrow table typed by its schema."""
+def read_arrow(pkg: DataPackage, name: str, *, categorical: bool = False) -> pa.Table:
+    """One resource of a package (CSV or Parquet) as an Arrow table typed by its schema.
+
+    With ``categorical``, Parquet vocabulary columns come dictionary-encoded (for pandas)."""
     if name not in pkg.table_names:
         raise _unknown(name, pkg.table_names)
     schema = pkg.schema(name)
     path = pkg.path_of(pkg.resource(name).path)
     if path.suffix == ".parquet":
-        return pq.read_table(path, columns=schema.field_names)
+        if not categorical:
+            return pq.read_table(path, columns=schema.field_names)
+        # Controlled vocabularies dictionary-encoded on read: categoricals for the price of
+        # looking up their few distinct values.
+        vocabularies = [f.name for f in schema.fields if f.enum is not None and f.type == "string"]
+        return pq.read_table(path, columns=schema.field_names, read_dictionary=vocabularies)
     raw = read_raw(path)
     if raw.bad_rows:
         raise PackageError(f"{path}: rows of the wrong width; run `belarus-timeline validate`.")
@@ -109,7 +116,7 @@ def read_arrow(pkg: DataPackage, name: str) -> pa.Table:
 
 def read_table(pkg: DataPackage, name: str) -> pd.DataFrame:
     """Read one resource of a package (CSV or Parquet) with the schema's dtypes."""
-    return to_pandas(read_arrow(pkg, name), pkg.schema(name))
+    return to_pandas(read_arrow(pkg, name, categorical=True), pkg.schema(name))
 
 
 def load(version: str | None = None, *, root: Path | str | None = None) -> Timeline:

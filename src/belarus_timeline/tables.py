@@ -301,8 +301,14 @@ def to_pandas(table: pa.Table, schema: TableSchema) -> pd.DataFrame:
         if isinstance(dtype, pd.CategoricalDtype):
             # Codes by a hash look-up into the (small) vocabulary, not pandas' factorize of
             # every string; anything outside the vocabulary or missing becomes NaN, as astype.
-            text = col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col
-            codes = pc.fill_null(pc.index_in(text, value_set=pa.array(list(dtype.categories))), -1)
+            vocabulary = pa.array(list(dtype.categories))
+            if pa.types.is_dictionary(col.type):
+                # Parquet read with read_dictionary: look up the few distinct values only.
+                arr = col.combine_chunks()
+                lookup = pc.fill_null(pc.index_in(arr.dictionary, value_set=vocabulary), -1)
+                codes = pc.fill_null(pc.take(lookup, arr.indices), -1)
+            else:
+                codes = pc.fill_null(pc.index_in(col, value_set=vocabulary), -1)
             s = pd.Series(
                 pd.Categorical.from_codes(
                     np.asarray(codes.to_numpy(zero_copy_only=False), dtype=np.int32), dtype=dtype
@@ -312,7 +318,11 @@ def to_pandas(table: pa.Table, schema: TableSchema) -> pd.DataFrame:
             s = pd.Series(col.to_pandas(date_as_object=False)).astype(dtype)
         elif f.type == "integer":
             s = pd.Series(col.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get))
+        elif f.type == "string":
+            # Straight to Arrow-backed strings: no detour through Python str objects.
+            s = pd.Series(dtype.__from_arrow__(col))
         else:
             s = pd.Series(col.to_pandas()).astype(dtype)
-        columns[f.name] = s.rename(f.name)
-    return pd.DataFrame(columns).reset_index(drop=True)
+        columns[f.name] = s
+    # Every column already has a fresh 0..n-1 index: no copy, no re-indexing needed.
+    return pd.DataFrame(columns, copy=False)
