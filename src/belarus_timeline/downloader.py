@@ -39,8 +39,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from belarus_timeline.diff import parse_semver
 from belarus_timeline.errors import DownloadError
+from belarus_timeline.files import atomic_write, sha256_file
 from belarus_timeline.package import bundled_root, unsafe_path_reason
-from belarus_timeline.release import MANIFEST, SUMS, sha256_file
+from belarus_timeline.release import MANIFEST, SUMS
 
 log = logging.getLogger(__name__)
 
@@ -350,19 +351,11 @@ def download(
         for f in todo:
             _fetch_verified(f, f"{base}/{version}/{f.path}", folder)
         if not offline:
-            _write_atomic(folder / MANIFEST, raw)
+            atomic_write(folder / MANIFEST, raw)
             sums = "".join(f"{f.sha256}  {f.path}\n" for f in manifest.files)
             sums += f"{hashlib.sha256(raw).hexdigest()}  {MANIFEST}\n"
-            _write_atomic(folder / SUMS, sums.encode())
+            atomic_write(folder / SUMS, sums.encode())
     return folder
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    if path.is_file() and path.read_bytes() == data:
-        return
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def _fetch_verified(entry: ManifestFile, url: str, folder: Path) -> None:

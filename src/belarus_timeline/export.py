@@ -10,13 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from belarus_timeline.errors import PackageError
+from belarus_timeline.files import atomic_write
 from belarus_timeline.views import EventView, Participant, TimelineView, build_view
 
 FORMATS = ("timelinejs", "geojson", "ics", "jsonl")
@@ -56,25 +55,6 @@ def relation_label(relation: str, direction: str) -> str:
 def type_label(event_type: str) -> str:
     """An event type as words: ``bilateral_meeting`` → ``bilateral meeting``."""
     return event_type.replace("_", " ")
-
-
-def atomic_write(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and ``os.replace``,
-    so that a reader never sees half a file and a failed run leaves the old file in place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        # mkstemp creates 0600; exports are ordinary public files.
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def _json_bytes(obj: Any) -> bytes:
@@ -491,7 +471,6 @@ __all__ = [
     "EXPORT_PATHS",
     "EXTENSIONS",
     "FORMATS",
-    "atomic_write",
     "export",
     "geojson",
     "ics",

@@ -23,7 +23,8 @@ from filelock import FileLock
 
 from belarus_timeline.diff import parse_semver
 from belarus_timeline.errors import ReleaseError
-from belarus_timeline.release import MANIFEST, SUMS, read_manifest, sha256_file, verify_folder
+from belarus_timeline.files import atomic_write, sha256_file
+from belarus_timeline.release import MANIFEST, SUMS, read_manifest, verify_folder
 
 INDEX = "index.json"
 
@@ -87,7 +88,5 @@ def publish(release: Path | str, to: Path | str) -> Path:
             sorted(index["versions"].items(), key=lambda kv: parse_semver(kv[0]))
         )
         index["latest"] = next(reversed(index["versions"]))
-        tmp_index = to / f".{INDEX}.tmp"
-        tmp_index.write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp_index, to / INDEX)
+        atomic_write(to / INDEX, (json.dumps(index, indent=2) + "\n").encode("utf-8"))
     return target

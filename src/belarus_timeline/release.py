@@ -10,7 +10,6 @@ output for the same commit and pinned toolchain (deterministic).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import platform
@@ -30,6 +29,7 @@ import pyarrow.parquet as pq
 from belarus_timeline.canonical import canonical_text, content_hash, sort_by_key, write_csv
 from belarus_timeline.diff import PackageDiff, bump_between, bump_rank, diff_packages, parse_semver
 from belarus_timeline.errors import ReleaseError, ValidationFailed
+from belarus_timeline.files import atomic_write, sha256_file
 from belarus_timeline.load import _table_names, read_arrow
 from belarus_timeline.package import DataPackage, unsafe_path_reason
 from belarus_timeline.validate import validate_package
@@ -92,14 +92,6 @@ class BuildResult:
         return "\n".join(lines)
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def tool_versions() -> dict[str, str]:
     """Versions of the tools whose output is in the release (pinned in constraints.txt)."""
     out = {"python": ".".join(platform.python_version_tuple()[:2])}
@@ -126,8 +118,12 @@ def release_created(pkg: DataPackage) -> str:
     return created
 
 
+def _json_bytes(data: Any) -> bytes:
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
 def _write_json(data: Any, path: Path) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_bytes(_json_bytes(data))
 
 
 def _changelog_section(root: Path, version: str) -> str:
@@ -392,9 +388,7 @@ def _check_recorded(recorded: Path, manifest: dict[str, Any], record: bool) -> N
             )
     elif record:
         recorded.parent.mkdir(parents=True, exist_ok=True)
-        tmp = recorded.with_name(f".{recorded.name}.tmp")
-        _write_json(manifest, tmp)
-        os.replace(tmp, recorded)
+        atomic_write(recorded, _json_bytes(manifest))
 
 
 def write_zip(folder: Path, target: Path, created: str) -> None:
