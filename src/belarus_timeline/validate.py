@@ -52,11 +52,11 @@ class Finding:
     layer: str  # package | structural | semantic | provenance
     code: str  # e.g. type-error, foreign-key, end-before-start, excerpt-mismatch
     file: str  # path relative to the package root
-    row: int | None  # frictionless numbering: header = 1, first data row = 2
-    field: str | None
-    value: str | None
     message: str
     fix: str
+    row: int | None = None  # frictionless numbering: header = 1, first data row = 2
+    field: str | None = None
+    value: str | None = None
 
     def to_text(self) -> str:
         where = self.file + (f":{self.row}" if self.row is not None else "")
@@ -179,11 +179,11 @@ class _Collector:
                     layer,
                     code,
                     file,
-                    i + 2,
-                    fld,
-                    None if v is None else str(v),
-                    message if isinstance(message, str) else message(i),
-                    fix if isinstance(fix, str) else fix(i),
+                    message=message if isinstance(message, str) else message(i),
+                    fix=fix if isinstance(fix, str) else fix(i),
+                    row=i + 2,
+                    field=fld,
+                    value=None if v is None else str(v),
                 )
             )
         rest = len(idx) - len(listed)
@@ -258,11 +258,8 @@ def validate_package(
                 "package",
                 "package-error",
                 "datapackage.json",
-                None,
-                None,
-                None,
-                str(exc),
-                "Make the descriptor valid JSON with a 'resources' list.",
+                message=str(exc),
+                fix="Make the descriptor valid JSON with a 'resources' list.",
             )
         )
         return report
@@ -333,13 +330,12 @@ def _metadata(pkg: DataPackage, out: _Collector) -> None:
                     "package",
                     "metadata-error",
                     "datapackage.json",
-                    None,
-                    loc,
-                    value if isinstance(value, str) else None,
-                    f"Package metadata {loc!r}: {err['msg']}.",
-                    "Fill in the package metadata (name, title, description, SemVer "
+                    message=f"Package metadata {loc!r}: {err['msg']}.",
+                    fix="Fill in the package metadata (name, title, description, SemVer "
                     "version, RFC 3339 created, keywords, licenses, contributors, "
                     "sources).",
+                    field=loc,
+                    value=value if isinstance(value, str) else None,
                 )
             )
 
@@ -357,11 +353,8 @@ def _load_tables(
                 "package",
                 "package-error",
                 "datapackage.json",
-                None,
-                None,
-                None,
-                str(exc),
-                "Give every resource a 'name' and a 'path'.",
+                message=str(exc),
+                fix="Give every resource a 'name' and a 'path'.",
             )
         )
         return tables
@@ -382,11 +375,10 @@ def _load_tables(
                     "package",
                     "duplicate-resource",
                     "datapackage.json",
-                    None,
-                    "name",
-                    r.name,
-                    f"Two resources are named {r.name!r}.",
-                    "Give each resource its own name.",
+                    message=f"Two resources are named {r.name!r}.",
+                    fix="Give each resource its own name.",
+                    field="name",
+                    value=r.name,
                 )
             )
         seen.add(r.name)
@@ -399,11 +391,10 @@ def _load_tables(
                     "package",
                     "unsafe-path",
                     "datapackage.json",
-                    None,
-                    "path",
-                    r.path,
-                    f"Resource {r.name!r} has path {r.path!r}, which is not safe: {reason}.",
-                    "Use a relative path inside the package, e.g. data/<table>.csv.",
+                    message=f"Resource {r.name!r} has path {r.path!r}, which is unsafe: {reason}.",
+                    fix="Use a relative path inside the package, e.g. data/<table>.csv.",
+                    field="path",
+                    value=r.path,
                 )
             )
             continue
@@ -415,11 +406,9 @@ def _load_tables(
                     "package",
                     "schema-error",
                     "datapackage.json",
-                    None,
-                    "schema",
-                    None,
-                    str(exc),
-                    "Point 'schema' at a readable Table Schema inside the package.",
+                    message=str(exc),
+                    fix="Point 'schema' at a readable Table Schema inside the package.",
+                    field="schema",
                 )
             )
             continue
@@ -432,11 +421,8 @@ def _load_tables(
                     "package",
                     "missing-file",
                     r.path,
-                    None,
-                    None,
-                    None,
-                    f"Resource {r.name!r}: the file {r.path} does not exist.",
-                    "Restore the file or fix the resource's path.",
+                    message=f"Resource {r.name!r}: the file {r.path} does not exist.",
+                    fix="Restore the file or fix the resource's path.",
                 )
             )
             continue
@@ -448,11 +434,8 @@ def _load_tables(
                     "structural",
                     "encoding-error",
                     r.path,
-                    None,
-                    None,
-                    None,
-                    f"The file is not valid UTF-8: {exc.detail}, on line {exc.line}.",
-                    "Re-save the file as UTF-8 (without changing its text).",
+                    message=f"The file is not valid UTF-8: {exc.detail}, on line {exc.line}.",
+                    fix="Re-save the file as UTF-8 (without changing its text).",
                 )
             )
             continue
@@ -462,11 +445,8 @@ def _load_tables(
                     "structural",
                     "source-error",
                     r.path,
-                    None,
-                    None,
-                    None,
-                    f"The file cannot be read as CSV: {exc}.",
-                    "Check quoting and delimiters.",
+                    message=f"The file cannot be read as CSV: {exc}.",
+                    fix="Check quoting and delimiters.",
                 )
             )
             continue
@@ -491,11 +471,11 @@ def _structural(t: _Table, out: _Collector) -> None:
                     "structural",
                     "extra-label",
                     t.file,
-                    1,
-                    h,
-                    h,
-                    f"Column {i + 1} ({h!r}) is not in the table's schema.",
-                    f"Remove the column, or add it to the schema (fields: {names}).",
+                    message=f"Column {i + 1} ({h!r}) is not in the table's schema.",
+                    fix=f"Remove the column, or add it to the schema (fields: {names}).",
+                    row=1,
+                    field=h,
+                    value=h,
                 )
             )
     for f in t.schema.fields:
@@ -505,11 +485,10 @@ def _structural(t: _Table, out: _Collector) -> None:
                     "structural",
                     "missing-label",
                     t.file,
-                    1,
-                    f.name,
-                    None,
-                    f"Required column {f.name!r} is missing from the header.",
-                    f"Add the column {f.name!r} (header: {','.join(names)}).",
+                    message=f"Required column {f.name!r} is missing from the header.",
+                    fix=f"Add the column {f.name!r} (header: {','.join(names)}).",
+                    row=1,
+                    field=f.name,
                 )
             )
     # Out of order means the schema's columns appear in another order (extra or missing
@@ -520,11 +499,10 @@ def _structural(t: _Table, out: _Collector) -> None:
                 "structural",
                 "label-order",
                 t.file,
-                1,
-                None,
-                ",".join(header),
-                "Columns are not in the schema's order.",
-                f"Order the header as: {','.join(names)}.",
+                message="Columns are not in the schema's order.",
+                fix=f"Order the header as: {','.join(names)}.",
+                row=1,
+                value=",".join(header),
             )
         )
     for number, got, expected in t.raw.bad_rows:
@@ -537,11 +515,10 @@ def _structural(t: _Table, out: _Collector) -> None:
                     "structural",
                     "extra-cell" if got > expected else "missing-cell",
                     t.file,
-                    number,
-                    name,
-                    None,
-                    f"The row has {got} cells where the header has {expected}.",
-                    "Quote cells that contain commas; give every row one cell per column.",
+                    message=f"The row has {got} cells where the header has {expected}.",
+                    fix="Quote cells that contain commas; give every row one cell per column.",
+                    row=number,
+                    field=name,
                 )
             )
     if t.raw.num_rows == 0 and not t.raw.bad_rows:
@@ -550,12 +527,9 @@ def _structural(t: _Table, out: _Collector) -> None:
                 "structural",
                 "empty-table",
                 t.file,
-                None,
-                None,
-                None,
-                f"Table {t.name!r} has no data rows; every table of the package must "
+                message=f"Table {t.name!r} has no data rows; every table of the package must "
                 "have at least one.",
-                "Restore the table's rows (see the previous release).",
+                fix="Restore the table's rows (see the previous release).",
             )
         )
     for f in t.schema.fields:
@@ -1108,11 +1082,8 @@ def _parquet_twins(pkg: DataPackage, tables: dict[str, _Table], out: _Collector)
                     "structural",
                     "parquet-mismatch",
                     r.path,
-                    None,
-                    None,
-                    None,
-                    f"Parquet resource {r.name!r}: {problem}.",
-                    "Rebuild the release with `belarus-timeline build`.",
+                    message=f"Parquet resource {r.name!r}: {problem}.",
+                    fix="Rebuild the release with `belarus-timeline build`.",
                 )
             )
 
@@ -1139,11 +1110,11 @@ def _provenance(pkg: DataPackage, tables: dict[str, _Table], base: Path, out: _C
                     "provenance",
                     "unsafe-path",
                     src.file,
-                    i + 2,
-                    "archive_path",
-                    rel,
-                    f"The archive path is not safe: {reason}.",
-                    "Store the text under sources/ and give its relative path.",
+                    message=f"The archive path is not safe: {reason}.",
+                    fix="Store the text under sources/ and give its relative path.",
+                    row=i + 2,
+                    field="archive_path",
+                    value=rel,
                 )
             )
             continue
@@ -1153,11 +1124,11 @@ def _provenance(pkg: DataPackage, tables: dict[str, _Table], base: Path, out: _C
                     "provenance",
                     "missing-source-text",
                     src.file,
-                    i + 2,
-                    "archive_path",
-                    rel,
-                    f"The archived text {rel} does not exist.",
-                    "Restore the archived copy from version control.",
+                    message=f"The archived text {rel} does not exist.",
+                    fix="Restore the archived copy from version control.",
+                    row=i + 2,
+                    field="archive_path",
+                    value=rel,
                 )
             )
             continue
@@ -1169,13 +1140,13 @@ def _provenance(pkg: DataPackage, tables: dict[str, _Table], base: Path, out: _C
                     "provenance",
                     "hash-mismatch",
                     src.file,
-                    i + 2,
-                    "sha256",
-                    expected,
-                    f"The archived text {rel} has sha256 {actual}: it has changed since "
+                    message=f"The archived text {rel} has sha256 {actual}: it has changed since "
                     "it was recorded.",
-                    "Restore the archived text from version control; if the new copy is "
+                    fix="Restore the archived text from version control; if the new copy is "
                     "deliberate, re-check every span and then update sha256.",
+                    row=i + 2,
+                    field="sha256",
+                    value=expected,
                 )
             )
             continue
@@ -1187,11 +1158,8 @@ def _provenance(pkg: DataPackage, tables: dict[str, _Table], base: Path, out: _C
                     "provenance",
                     "encoding-error",
                     rel,
-                    None,
-                    None,
-                    None,
-                    f"The archived text is not UTF-8 ({exc}).",
-                    "Re-archive it as UTF-8.",
+                    message=f"The archived text is not UTF-8 ({exc}).",
+                    fix="Re-archive it as UTF-8.",
                 )
             )
     names = pa.array(list(texts), pa.string())
