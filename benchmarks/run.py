@@ -304,7 +304,7 @@ def _say(s: Step) -> None:
 
 def profile_validate(root: Path, top: int = 18) -> str:
     """A cProfile excerpt (by own time) of our validator on ``root``."""
-    import belarus_timeline.validate as v
+    import belarus_timeline.validate.runner as v
 
     # cProfile sees one thread only: with one worker the validator runs every check in the
     # calling thread (same work, same report), so every check shows up.

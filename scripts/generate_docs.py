@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from belarus_timeline.docs import readme_chart, render_readme
+from belarus_timeline.outputs.docs import readme_chart, render_readme
 
 ROOT = Path(__file__).resolve().parent.parent
 

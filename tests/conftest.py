@@ -1,50 +1,15 @@
-"""Shared fixtures: a scratch copy of the repository's data package that tests may break."""
+"""Shared fixtures: a scratch copy of the repository's data package that tests may break.
+
+Helpers that test modules import live in helpers.py, not here."""
 
 from __future__ import annotations
 
-import hashlib
-import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-PACKAGE_PARTS = ("datapackage.json", "data", "schema", "sources", "CHANGELOG.md")
-
-
-def copy_package(dest: Path) -> Path:
-    dest.mkdir(parents=True, exist_ok=True)
-    for part in PACKAGE_PARTS:
-        src = ROOT / part
-        if src.is_dir():
-            shutil.copytree(src, dest / part)
-        else:
-            shutil.copy2(src, dest / part)
-    return dest
-
-
-def frictionless_validate(folder: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """``frictionless validate --json datapackage.json`` in ``folder`` (the CLI users run)."""
-    exe = Path(sys.executable).with_name("frictionless")
-    return subprocess.run(
-        [str(exe), "validate", "--json", "datapackage.json"],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
-def tree_digest(root: Path) -> dict[str, str]:
-    """sha256 and mode of every file under root: proves a command modified nothing."""
-    return {
-        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() + oct(p.stat().st_mode)
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
+from helpers import copy_package
 
 
 @pytest.fixture

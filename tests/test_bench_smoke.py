@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT
+from helpers import ROOT
 
 
 def test_benchmark_runs_and_reports_every_step(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from belarus_timeline.validate import validate_package
-from conftest import ROOT
+from helpers import ROOT
 
 EVENTS = 300
 Key = tuple[str, int | None, str | None, str]  # resource, row, field, frictionless error type

@@ -23,7 +23,7 @@ from belarus_timeline.cli import main
 from belarus_timeline.package import DataPackage
 from belarus_timeline.publish import publish
 from belarus_timeline.release import build_release
-from conftest import copy_package
+from helpers import copy_package
 
 VERSION = "1.0.1"  # not in the installed registry: trusted through index.json
 
@@ -144,7 +144,7 @@ def test_publish_serve_download_load_equals_the_bundled_data(
 
 
 def bt_verify(folder: Path) -> list:
-    from belarus_timeline.release import verify_folder
+    from belarus_timeline.manifest import verify_folder
 
     return verify_folder(folder)
 

@@ -16,11 +16,11 @@ import pytest
 from pydantic import ValidationError
 
 import belarus_timeline as bt
-from belarus_timeline.docs import readme_chart, render_readme
 from belarus_timeline.load import Timeline
 from belarus_timeline.models import row_model
+from belarus_timeline.outputs.docs import readme_chart, render_readme
 from belarus_timeline.package import DataPackage
-from conftest import ROOT
+from helpers import ROOT
 
 PKG = DataPackage(ROOT)
 

@@ -27,10 +27,10 @@ from typing import Any
 
 import pytest
 
-from belarus_timeline.export import write_all
-from belarus_timeline.page import page_html
-from belarus_timeline.views import build_view
-from conftest import ROOT, copy_package
+from belarus_timeline.outputs.formats import write_all
+from belarus_timeline.outputs.page import page_html
+from belarus_timeline.outputs.views import build_view
+from helpers import ROOT, copy_package
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"

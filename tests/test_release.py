@@ -17,9 +17,10 @@ import belarus_timeline as bt
 from belarus_timeline import release as rel
 from belarus_timeline.canonical import content_hash
 from belarus_timeline.cli import main
-from belarus_timeline.load import read_arrow
+from belarus_timeline.manifest import verify_folder
 from belarus_timeline.package import DataPackage
-from conftest import ROOT, copy_package, frictionless_validate, tree_digest
+from belarus_timeline.tables import read_arrow
+from helpers import ROOT, copy_package, frictionless_validate, tree_digest
 
 VERSION = DataPackage(ROOT).version
 
@@ -68,7 +69,7 @@ def test_release_layout_and_checksums(released: Path) -> None:
             text=True,
         )
         assert done.returncode == 0, done.stdout + done.stderr
-    assert [c.status for c in rel.verify_folder(released)] == ["ok"] * (len(names) - 2)
+    assert [c.status for c in verify_folder(released)] == ["ok"] * (len(names) - 2)
     zipped = zipfile.ZipFile(released.parent / f"{released.name}.zip").namelist()
     assert sorted(zipped) == sorted(f"{released.name}/{n}" for n in names)
 

@@ -6,9 +6,6 @@
 >>> tl = bt.load(version="1.0.0")   # a published release, downloaded and verified first
 """
 
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _dist_version
-
 from belarus_timeline.downloader import download, versions
 from belarus_timeline.errors import (
     BelarusTimelineError,
@@ -19,12 +16,11 @@ from belarus_timeline.errors import (
     ValidationFailed,
 )
 from belarus_timeline.load import Timeline, load, load_table
+from belarus_timeline.package import bundled_version
 from belarus_timeline.validate import Report, validate_package
 
-try:
-    __version__ = _dist_version("belarus-timeline")
-except PackageNotFoundError:  # pragma: no cover - running from an uninstalled checkout
-    __version__ = "0+unknown"
+# The version has one source, datapackage.json: read at import, so a bump needs no reinstall.
+__version__ = bundled_version()
 
 __all__ = [
     "BelarusTimelineError",

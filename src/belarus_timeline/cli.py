@@ -1,6 +1,15 @@
 """The ``belarus-timeline`` command: a thin layer over the library functions.
 
-Exit codes: 0 success, 1 invalid data or a failed operation, 2 usage error.
+One error boundary (:func:`main`) maps every outcome to an exit code:
+
+- 0 success;
+- 1 invalid data or a failed operation (findings, or one line saying what failed and why);
+- 2 a usage error: one line naming the argument (argparse's own errors included);
+- 3 an unexpected internal error: one line saying so and how to report it (``--debug`` shows
+  the traceback);
+- 130 interrupted.
+
+With ``--json`` the command prints valid JSON on stdout whatever happens.
 """
 
 from __future__ import annotations
@@ -10,19 +19,34 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, NoReturn
 
-from belarus_timeline.errors import BelarusTimelineError, ValidationFailed
+from belarus_timeline.diff import diff_packages
+from belarus_timeline.downloader import cache_root, download, versions
+from belarus_timeline.errors import (
+    BelarusTimelineError,
+    UsageError,
+    ValidationFailed,
+    VersionError,
+)
+from belarus_timeline.manifest import verify_folder
+from belarus_timeline.outputs.formats import FORMATS, run_export
+from belarus_timeline.package import DataPackage, bundled_version
+from belarus_timeline.publish import publish
+from belarus_timeline.release import build_release, release_dir_name
+from belarus_timeline.semver import is_semver
+from belarus_timeline.validate import validate_package
+
+PROG = "belarus-timeline"
+ISSUES_URL = "https://github.com/belarus-timeline/belarus-timeline/issues"
 
 Handler = Callable[[argparse.Namespace], int]
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from belarus_timeline.validate import validate_package
-
     path = Path(args.path)
     if not path.exists():
-        print(f"belarus-timeline validate: {path}: no such file or folder", file=sys.stderr)
-        return 2
+        raise UsageError(f"{path}: no such file or folder")
     report = validate_package(
         path, limit=None if args.all else args.limit, sources_root=args.sources
     )
@@ -31,20 +55,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from belarus_timeline.release import VersionError, build_release
-
     try:
         result = build_release(
             args.root, args.dist, previous=args.previous, exports=not args.no_exports
         )
-    except VersionError as exc:
-        print(f"belarus-timeline build: {exc}", file=sys.stderr)
-        return 2
     except ValidationFailed as exc:
-        print(exc.report.to_text(), file=sys.stderr)  # type: ignore[attr-defined]
-        print(f"belarus-timeline build: {exc}", file=sys.stderr)
-        return 1
-    print(result.summary())
+        if not args.json:
+            print(exc.report.to_text(), file=sys.stderr)  # type: ignore[attr-defined]
+        raise
+    print(json.dumps(result.to_dict(), indent=2) if args.json else result.summary())
     return 0
 
 
@@ -54,30 +73,20 @@ def _resolve_release(spec: str, dist: Path, *, fetch: bool = True) -> Path:
     path = Path(spec)
     if path.exists():
         return path
-    from belarus_timeline.diff import parse_semver
-    from belarus_timeline.release import release_dir_name
-
-    try:
-        parse_semver(spec)
-    except ValueError:
-        raise SystemExit(f"belarus-timeline: {spec!r} is neither a folder nor a version") from None
+    if not is_semver(spec):
+        raise UsageError(f"{spec!r} is neither a folder nor a version (MAJOR.MINOR.PATCH)")
     local = dist / release_dir_name(spec)
     if local.is_dir():
         return local
-    from belarus_timeline.downloader import cache_root, download
-
     cached = cache_root() / spec
     if not fetch:
         if cached.is_dir():
             return cached
-        raise SystemExit(f"belarus-timeline: version {spec} is neither in {dist} nor in {cached}")
+        raise UsageError(f"version {spec} is neither in {dist} nor in {cached}")
     return download(spec)
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    from belarus_timeline.diff import diff_packages
-    from belarus_timeline.package import DataPackage
-
     old = DataPackage(_resolve_release(args.old, Path(args.dist)))
     new = DataPackage(_resolve_release(args.new, Path(args.dist)))
     d = diff_packages(old, new)
@@ -86,8 +95,6 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from belarus_timeline.release import verify_folder
-
     folder = _resolve_release(args.target, Path(args.dist), fetch=False)
     checks = verify_folder(folder)
     bad = [c for c in checks if c.status != "ok"]
@@ -101,16 +108,12 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
-    from belarus_timeline.publish import publish
-
     target = publish(_resolve_release(args.release, Path(args.dist), fetch=False), args.to)
     print(f"published {target}")
     return 0
 
 
 def _cmd_download(args: argparse.Namespace) -> int:
-    from belarus_timeline.downloader import download
-
     folder = download(
         args.version,
         tables=args.tables,
@@ -123,45 +126,52 @@ def _cmd_download(args: argparse.Namespace) -> int:
 
 
 def _cmd_versions(args: argparse.Namespace) -> int:
-    from belarus_timeline.downloader import versions
-
     print("\n".join(versions()))
     return 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from belarus_timeline.export import run_export
-
     out = run_export(args.format, args.version, Path(args.out) if args.out else None)
     print(out)
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser, with one sub-command per job."""
-    from belarus_timeline import __version__
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises :class:`UsageError` instead of exiting, so that the error boundary
+    answers in the requested form (text or JSON)."""
 
-    parser = argparse.ArgumentParser(
-        prog="belarus-timeline",
-        description="Build, check, publish and load the belarus-timeline data package.",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
 
+
+def _common(p: argparse.ArgumentParser, *, json_flag: bool = True, dist: bool = False) -> None:
+    if json_flag:
+        p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    if dist:
+        p.add_argument("--dist", default="dist", help="where to look for versions (default: dist)")
+    p.add_argument("--debug", action="store_true", help="show the traceback of internal errors")
+
+
+def _add_validate(sub: Any) -> None:
     p = sub.add_parser(
         "validate", help="validate a data package (structural, semantic, provenance)"
     )
     p.add_argument("path", nargs="?", default=".", help="package folder or datapackage.json")
-    p.add_argument("--json", action="store_true", help="machine-readable report on stdout")
-    p.add_argument("--limit", type=int, default=100, help="findings listed per field and check")
+    p.add_argument(
+        "--limit", type=_positive, default=100, help="findings listed per field and check"
+    )
     p.add_argument("--all", action="store_true", help="list every finding")
     p.add_argument(
         "--sources",
         metavar="DIR",
+        type=_existing_dir,
         help="folder the archived texts' paths are relative to (for a release: the repository)",
     )
+    _common(p)
     p.set_defaults(handler=_cmd_validate)
 
+
+def _add_release_commands(sub: Any) -> None:
     p = sub.add_parser("build", help="validate and build the versioned release into dist/")
     p.add_argument("--root", default=".", help="the package to release (default: .)")
     p.add_argument("--dist", default="dist", help="where releases are built (default: dist)")
@@ -171,64 +181,129 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="tables only: no exports, chart or page (for very large corpora)",
     )
+    _common(p)
     p.set_defaults(handler=_cmd_build)
 
     p = sub.add_parser("diff", help="rows and schema changed between two releases")
     p.add_argument("old", help="release folder or version")
     p.add_argument("new", help="release folder or version")
-    p.add_argument("--dist", default="dist", help="where to look for versions (default: dist)")
-    p.add_argument("--json", action="store_true", help="the full diff as JSON")
+    _common(p, dist=True)
     p.set_defaults(handler=_cmd_diff)
 
     p = sub.add_parser("verify", help="re-hash a local release against its manifest")
     p.add_argument("target", help="release folder or version")
-    p.add_argument("--dist", default="dist", help="where to look for versions (default: dist)")
-    p.add_argument("--json", action="store_true", help="one record per file as JSON")
+    _common(p, dist=True)
     p.set_defaults(handler=_cmd_verify)
 
     p = sub.add_parser("publish", help="lay out a release for a static web server")
     p.add_argument("release", help="release folder or version (in --dist)")
     p.add_argument("--to", required=True, help="the folder the web server serves")
-    p.add_argument("--dist", default="dist", help="where to look for versions (default: dist)")
+    _common(p, dist=True)
     p.set_defaults(handler=_cmd_publish)
 
+
+def _add_distribution_commands(sub: Any) -> None:
     p = sub.add_parser("download", help="fetch and verify a published release")
-    p.add_argument("version", help="the version, e.g. 1.0.0")
+    p.add_argument("version", type=_version, help="the version, e.g. 1.0.0")
     p.add_argument("--tables", nargs="+", metavar="TABLE", help="only these tables")
     p.add_argument("--format", action="append", choices=["parquet", "csv"], help="repeatable")
     p.add_argument("--to", help="download into this folder instead of the cache")
     p.add_argument(
         "--base-url", help="where releases are published (env BELARUS_TIMELINE_BASE_URL)"
     )
+    _common(p)
     p.set_defaults(handler=_cmd_download)
 
     p = sub.add_parser("versions", help="list the versions this installation knows")
+    _common(p)
     p.set_defaults(handler=_cmd_versions)
-
-    from belarus_timeline.export import FORMATS
 
     p = sub.add_parser("export", help="write the events as TimelineJS, GeoJSON, iCalendar or JSONL")
     p.add_argument("format", choices=FORMATS, metavar="FORMAT", help=", ".join(FORMATS))
-    p.add_argument("--version", help="a published release (default: the bundled data)")
+    p.add_argument(
+        "--version", type=_version, help="a published release (default: the bundled data)"
+    )
     p.add_argument("--out", help="file or folder (default: ./belarus-timeline-<version>.<ext>)")
+    _common(p)
     p.set_defaults(handler=_cmd_export)
 
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give 1 or more (or --all to list every one)")
+    return value
+
+
+def _version(text: str) -> str:
+    if not is_semver(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a version (MAJOR.MINOR.PATCH)")
+    return text
+
+
+def _existing_dir(text: str) -> str:
+    if not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: no such folder")
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, with one sub-command per job."""
+    parser = _Parser(
+        prog=PROG,
+        description="Build, check, publish and load the belarus-timeline data package.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {bundled_version()}")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
+    _add_validate(sub)
+    _add_release_commands(sub)
+    _add_distribution_commands(sub)
     return parser
+
+
+def _say(argv: Sequence[str], command: str, kind: str, message: str) -> None:
+    """One line on stderr; with --json also a JSON object on stdout."""
+    message = " ".join(message.split()) if kind == "usage" else message
+    print(f"{PROG} {command}: {message}".rstrip(), file=sys.stderr)
+    if "--json" in argv:
+        print(json.dumps({"ok": False, "error": {"kind": kind, "message": message}}, indent=2))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler: Handler = args.handler
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), "")
     try:
+        args = build_parser().parse_args(argv)
+        handler: Handler = args.handler
         return handler(args)
+    except SystemExit as exc:  # --help and --version exit through argparse
+        return int(exc.code or 0) if isinstance(exc.code, int | None) else 2
+    except (UsageError, VersionError) as exc:
+        _say(argv, command, "usage", f"{exc} (see `{PROG} {command} --help`)".strip())
+        return 2
     except BelarusTimelineError as exc:
-        print(f"belarus-timeline {args.command}: {exc}", file=sys.stderr)
+        _say(argv, command, "failed", str(exc))
         return 1
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        _say(argv, command, "interrupted", "interrupted")
         return 130
+    except Exception as exc:
+        if "--debug" in argv:
+            raise
+        _say(
+            argv,
+            command,
+            "internal",
+            f"internal error ({type(exc).__name__}: {exc}). This is a bug: please report it at "
+            f"{ISSUES_URL} with the output of the same command run with --debug.",
+        )
+        return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -17,35 +17,9 @@ import pandas as pd
 import pyarrow as pa
 
 from belarus_timeline.canonical import canonical_text
-from belarus_timeline.models import SEMVER
 from belarus_timeline.package import DataPackage, Field, TableSchema
-
-BUMPS = ("none", "patch", "minor", "major")
-
-
-def bump_rank(bump: str) -> int:
-    return BUMPS.index(bump)
-
-
-def parse_semver(version: str) -> tuple[int, int, int]:
-    m = SEMVER.match(version)
-    if not m:
-        raise ValueError(f"{version!r} is not a semantic version (MAJOR.MINOR.PATCH)")
-    return int(m.group(1)), int(m.group(2)), int(m.group(3))
-
-
-def bump_between(old: str, new: str) -> str:
-    """The bump from ``old`` to ``new``: none, patch, minor or major (ValueError if backwards)."""
-    a, b = parse_semver(old), parse_semver(new)
-    if b < a:
-        raise ValueError(f"version {new} is older than {old}")
-    if b[0] > a[0]:
-        return "major"
-    if b[1] > a[1]:
-        return "minor"
-    if b[2] > a[2]:
-        return "patch"
-    return "none"
+from belarus_timeline.semver import bump_rank
+from belarus_timeline.tables import read_arrow, table_names
 
 
 @dataclass
@@ -262,11 +236,9 @@ _METADATA_KEYS = (
 
 def diff_packages(old: DataPackage | None, new: DataPackage) -> PackageDiff:
     """Compare two packages (repository checkouts or release folders)."""
-    from belarus_timeline.load import _table_names, read_arrow
-
     d = PackageDiff(old.version if old else None, new.version)
-    new_tables = _table_names(new)
-    old_tables = _table_names(old) if old else {}
+    new_tables = table_names(new)
+    old_tables = table_names(old) if old else {}
     for name in old_tables:
         if name not in new_tables:
             d.schema_changes.append(Change(name, "table-removed", name, "major"))

@@ -21,27 +21,35 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
 import os
-import re
 import sys
 import time
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import platformdirs
+import pooch
+import requests
 from filelock import FileLock
 from filelock import Timeout as LockTimeout
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from belarus_timeline.diff import parse_semver
-from belarus_timeline.errors import DownloadError
+from belarus_timeline.errors import DownloadError, ManifestError
 from belarus_timeline.files import atomic_write, sha256_file
-from belarus_timeline.package import bundled_root, unsafe_path_reason
-from belarus_timeline.release import MANIFEST, SUMS
+from belarus_timeline.manifest import (
+    INDEX,
+    MANIFEST,
+    SUMS,
+    Manifest,
+    ManifestFile,
+    parse_index,
+    parse_manifest,
+    registered_versions,
+)
+from belarus_timeline.package import bundled_root
+from belarus_timeline.semver import parse
 
 log = logging.getLogger(__name__)
 
@@ -51,65 +59,6 @@ ENV_OFFLINE = "BELARUS_TIMELINE_OFFLINE"
 ENV_TIMEOUT = "BELARUS_TIMELINE_TIMEOUT"
 RETRIES = 3
 BACKOFF_S = 0.5
-# Only plain names: no spaces, no control or shell characters, no backslashes.
-_SAFE_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-
-class ManifestFile(BaseModel):
-    """One file of a release, as its manifest lists it."""
-
-    model_config = ConfigDict(extra="ignore")
-    path: str
-    bytes: Annotated[int, Field(ge=0)]
-    sha256: Annotated[str, Field(pattern=_SHA256.pattern)]
-
-    @field_validator("path")
-    @classmethod
-    def _plain_relative(cls, v: str) -> str:
-        reason = unsafe_path_reason(v)
-        if reason is None and not _SAFE_PATH.match(v):
-            reason = "it has characters other than letters, digits, '.', '_', '-' and '/'"
-        if reason is None and v in (MANIFEST, SUMS):
-            reason = "it would overwrite the manifest or checksums"
-        if reason is not None:
-            raise ValueError(f"file path {v!r} is refused: {reason}")
-        return v
-
-
-class Manifest(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    name: str
-    version: str
-    files: list[ManifestFile]
-
-    @field_validator("files")
-    @classmethod
-    def _unique(cls, v: list[ManifestFile]) -> list[ManifestFile]:
-        paths = [f.path for f in v]
-        if len(set(paths)) != len(paths):
-            raise ValueError("a file is listed twice")
-        folded = {p.lower() for p in paths}
-        if len(folded) != len(paths):
-            raise ValueError("two files differ only in case")
-        return v
-
-
-class IndexEntry(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    manifest_sha256: Annotated[str, Field(pattern=_SHA256.pattern)]
-
-
-class Index(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    versions: dict[str, IndexEntry]
-
-    @field_validator("versions")
-    @classmethod
-    def _semver_keys(cls, v: dict[str, IndexEntry]) -> dict[str, IndexEntry]:
-        for key in v:
-            parse_semver(key)
-        return v
 
 
 def _env_flag(name: str) -> bool:
@@ -130,8 +79,6 @@ def registry_dir() -> Path:
 
 def versions() -> list[str]:
     """Versions this installation knows (their manifests ship in the package), oldest first."""
-    from belarus_timeline.release import registered_versions
-
     return registered_versions(registry_dir())
 
 
@@ -154,9 +101,6 @@ def _timeout() -> float:
 
 def _fetch(url: str, dest: Path) -> None:
     """Stream ``url`` to ``dest`` with bounded retries on network errors and 5xx answers."""
-    import pooch
-    import requests
-
     extra: dict[str, Any] = {"timeout": _timeout()}
     ca = os.environ.get("SSL_CERT_FILE")
     if ca and not os.environ.get("REQUESTS_CA_BUNDLE") and not os.environ.get("CURL_CA_BUNDLE"):
@@ -212,9 +156,9 @@ def _ensure_writable(folder: Path) -> None:
 
 def _parse_manifest(raw: bytes, origin: str) -> Manifest:
     try:
-        return Manifest.model_validate(json.loads(raw))
-    except (ValueError, ValidationError) as exc:
-        raise DownloadError(f"The manifest from {origin} is refused: {exc}") from exc
+        return parse_manifest(raw, f"from {origin}")
+    except ManifestError as exc:
+        raise DownloadError(str(exc)) from None
 
 
 def _trusted_manifest(version: str, base: str | None, folder: Path, offline: bool) -> bytes:
@@ -233,11 +177,11 @@ def _trusted_manifest(version: str, base: str | None, folder: Path, offline: boo
             f"to {folder}."
         )
     assert base is not None
-    index_raw = _download_bytes(f"{base}/index.json", folder)
+    index_raw = _download_bytes(f"{base}/{INDEX}", folder)
     try:
-        index = Index.model_validate(json.loads(index_raw))
-    except (ValueError, ValidationError) as exc:
-        raise DownloadError(f"{base}/index.json is refused: {exc}") from exc
+        index = parse_index(index_raw, f"{base}/{INDEX}")
+    except ManifestError as exc:
+        raise DownloadError(str(exc)) from None
     entry = index.versions.get(version)
     if entry is None:
         known = ", ".join(index.versions) or "none"
@@ -326,7 +270,7 @@ def download(
     trusted manifest (size and sha256) before it is renamed into place. ``tables`` and
     ``formats`` fetch part of a release; metadata files are always fetched.
     """
-    parse_semver(version)
+    parse(version)
     offline = _env_flag(ENV_OFFLINE)
     root = cache_root(cache_dir)
     folder = Path(dest) if dest is not None else root / version

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 
 def sha256_file(path: Path) -> str:
@@ -34,3 +36,22 @@ def atomic_write(path: Path, data: bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def json_bytes(data: Any) -> bytes:
+    """``data`` as the project writes JSON files: UTF-8, indented by 2, a final newline."""
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def tree_sha256(root: Path) -> dict[str, str]:
+    """sha256 of every file under ``root``, by POSIX path relative to it, in sorted order."""
+    return {
+        p.relative_to(root).as_posix(): sha256_file(p)
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def differing(a: dict[str, str], b: dict[str, str]) -> list[str]:
+    """Keys whose values differ between two {path: sha256} maps (present in one only included)."""
+    return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))

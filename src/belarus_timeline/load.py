@@ -10,12 +10,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from belarus_timeline.errors import PackageError, UnknownTableError
 from belarus_timeline.package import DataPackage, bundled_root
-from belarus_timeline.tables import read_raw, to_pandas, typed_table
+from belarus_timeline.tables import read_arrow, table_names, to_pandas, unknown_table
 
 
 class Timeline(Mapping[str, pd.DataFrame]):
@@ -55,7 +52,7 @@ class Timeline(Mapping[str, pd.DataFrame]):
         try:
             return self._tables[name]
         except KeyError:
-            raise _unknown(name, list(self._tables)) from None
+            raise unknown_table(name, list(self._tables)) from None
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         if name.startswith("_"):
@@ -63,7 +60,7 @@ class Timeline(Mapping[str, pd.DataFrame]):
         try:
             return self._tables[name]
         except KeyError:
-            raise AttributeError(str(_unknown(name, list(self._tables)))) from None
+            raise AttributeError(str(unknown_table(name, list(self._tables)))) from None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._tables)
@@ -79,11 +76,7 @@ class Timeline(Mapping[str, pd.DataFrame]):
         return f"Timeline(version={self.version!r}, {sizes})"
 
 
-def _unknown(name: str, names: list[str]) -> UnknownTableError:
-    return UnknownTableError(f"No table named {name!r}. The tables are: {', '.join(names)}.")
-
-
-def _package_for(version: str | None, root: Path | str | None) -> DataPackage:
+def package_for(version: str | None, root: Path | str | None) -> DataPackage:
     if root is not None:
         return DataPackage(root)
     if version is None:
@@ -91,27 +84,6 @@ def _package_for(version: str | None, root: Path | str | None) -> DataPackage:
     from belarus_timeline.downloader import download
 
     return DataPackage(download(version))
-
-
-def read_arrow(pkg: DataPackage, name: str, *, categorical: bool = False) -> pa.Table:
-    """One resource of a package (CSV or Parquet) as an Arrow table typed by its schema.
-
-    With ``categorical``, Parquet vocabulary columns come dictionary-encoded (for pandas)."""
-    if name not in pkg.table_names:
-        raise _unknown(name, pkg.table_names)
-    schema = pkg.schema(name)
-    path = pkg.path_of(pkg.resource(name).path)
-    if path.suffix == ".parquet":
-        if not categorical:
-            return pq.read_table(path, columns=schema.field_names)
-        # Controlled vocabularies dictionary-encoded on read: categoricals for the price of
-        # looking up their few distinct values.
-        vocabularies = [f.name for f in schema.fields if f.enum is not None and f.type == "string"]
-        return pq.read_table(path, columns=schema.field_names, read_dictionary=vocabularies)
-    raw = read_raw(path)
-    if raw.bad_rows:
-        raise PackageError(f"{path}: rows of the wrong width; run `belarus-timeline validate`.")
-    return typed_table(raw, schema)
 
 
 def read_table(pkg: DataPackage, name: str) -> pd.DataFrame:
@@ -126,8 +98,8 @@ def load(version: str | None = None, *, root: Path | str | None = None) -> Timel
     ``version="1.0.0"``, that published release, downloaded and verified first if it is not in
     the cache. ``root`` reads a package folder (a checkout or an unpacked release) instead.
     """
-    pkg = _package_for(version, root)
-    names = _table_names(pkg)
+    pkg = package_for(version, root)
+    names = table_names(pkg)
     return Timeline({t: read_table(pkg, r) for t, r in names.items()}, pkg.version, pkg.root)
 
 
@@ -139,19 +111,8 @@ def load_table(
     An unknown name raises :class:`~belarus_timeline.errors.UnknownTableError` listing the
     valid names.
     """
-    pkg = _package_for(version, root)
-    names = _table_names(pkg)
+    pkg = package_for(version, root)
+    names = table_names(pkg)
     if name not in names:
-        raise _unknown(name, list(names))
+        raise unknown_table(name, list(names))
     return read_table(pkg, names[name])
-
-
-def _table_names(pkg: DataPackage) -> dict[str, str]:
-    """Table name -> resource name. A release lists each table twice (``events`` as CSV and
-    ``events-parquet``); Parquet is preferred as it is faster to read and already typed."""
-    out: dict[str, str] = {}
-    for r in pkg.resources:
-        table = r.descriptor.get("x-table", r.name)
-        if table not in out or r.path.endswith(".parquet"):
-            out[table] = r.name
-    return out

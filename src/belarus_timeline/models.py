@@ -11,7 +11,6 @@ Use them to check a single new row before appending it to a table::
 from __future__ import annotations
 
 import datetime as dt
-import re
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -20,12 +19,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
 from belarus_timeline.package import DataPackage, bundled_root
 from belarus_timeline.package import Field as SchemaField
-
-SEMVER = re.compile(
-    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
-    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
-)
+from belarus_timeline.semver import parse
 
 _PY_TYPES: dict[str, Any] = {
     "string": str,
@@ -76,8 +70,7 @@ def row_model(table: str, root: Path | str | None = None) -> type[BaseModel]:
 
 
 def _semver(v: str) -> str:
-    if not SEMVER.match(v):
-        raise ValueError(f"{v!r} is not a semantic version (MAJOR.MINOR.PATCH)")
+    parse(v)
     return v
 
 

@@ -234,3 +234,12 @@ def bundled_root() -> Path:
         "The bundled data is missing from this installation of belarus-timeline. "
         "Reinstall the package (pip install --force-reinstall belarus-timeline)."
     )
+
+
+def bundled_version() -> str:
+    """The version of the bundled data package, read from its ``datapackage.json`` every time:
+    the descriptor is the one source of the version, so a bump is seen without reinstalling."""
+    try:
+        return DataPackage(bundled_root()).version or "0+unknown"
+    except PackageError:
+        return "0+unknown"

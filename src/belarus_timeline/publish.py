@@ -12,30 +12,33 @@ Downloads trust a version's files through its manifest, and a manifest through i
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from filelock import FileLock
 
-from belarus_timeline.diff import parse_semver
 from belarus_timeline.errors import ReleaseError
 from belarus_timeline.files import atomic_write, sha256_file
-from belarus_timeline.release import MANIFEST, SUMS, read_manifest, verify_folder
+from belarus_timeline.manifest import (
+    INDEX,
+    MANIFEST,
+    SUMS,
+    Index,
+    IndexEntry,
+    parse_index,
+    read_manifest,
+    verify_folder,
+)
 
-INDEX = "index.json"
 
-
-def read_index(folder: Path) -> dict[str, Any]:
+def read_index(folder: Path) -> Index:
     """The publication index of ``folder`` (an empty one if there is none yet)."""
     path = folder / INDEX
     if not path.is_file():
-        return {"name": "belarus-timeline", "versions": {}, "latest": None}
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
+        return Index(versions={})
+    return parse_index(path.read_bytes(), str(path))
 
 
 def publish(release: Path | str, to: Path | str) -> Path:
@@ -50,9 +53,8 @@ def publish(release: Path | str, to: Path | str) -> Path:
         listing = ", ".join(f"{c.path} ({c.status})" for c in bad)
         raise ReleaseError(f"{release} does not verify against its manifest: {listing}.")
     manifest = read_manifest(release)
-    version = str(manifest["version"])
-    parse_semver(version)
-    files = [f["path"] for f in manifest["files"]] + [MANIFEST, SUMS]
+    version = manifest.version
+    files = [f.path for f in manifest.files] + [MANIFEST, SUMS]
     to.mkdir(parents=True, exist_ok=True)
     target = to / version
     with FileLock(str(to / f".{INDEX}.lock"), timeout=60):
@@ -79,14 +81,11 @@ def publish(release: Path | str, to: Path | str) -> Path:
             finally:
                 if tmp.exists():
                     shutil.rmtree(tmp)
-        index = read_index(to)
-        index["versions"][version] = {
-            "manifest_sha256": sha256_file(target / MANIFEST),
-            "created": manifest.get("created"),
-        }
-        index["versions"] = dict(
-            sorted(index["versions"].items(), key=lambda kv: parse_semver(kv[0]))
+        versions = dict(read_index(to).versions)
+        versions[version] = IndexEntry(
+            manifest_sha256=sha256_file(target / MANIFEST), created=manifest.created
         )
-        index["latest"] = next(reversed(index["versions"]))
-        atomic_write(to / INDEX, (json.dumps(index, indent=2) + "\n").encode("utf-8"))
+        index = Index(versions=versions)  # sorted by SemVer precedence on validation
+        index.latest = next(reversed(index.versions))
+        atomic_write(to / INDEX, index.to_bytes())
     return target

@@ -10,7 +10,6 @@ output for the same commit and pinned toolchain (deterministic).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import platform
 import re
@@ -27,16 +26,26 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from belarus_timeline.canonical import canonical_text, content_hash, sort_by_key, write_csv
-from belarus_timeline.diff import PackageDiff, bump_between, bump_rank, diff_packages, parse_semver
-from belarus_timeline.errors import ReleaseError, ValidationFailed
-from belarus_timeline.files import atomic_write, sha256_file
-from belarus_timeline.load import _table_names, read_arrow
-from belarus_timeline.package import DataPackage, unsafe_path_reason
+from belarus_timeline.diff import PackageDiff, diff_packages
+from belarus_timeline.errors import ReleaseError, ValidationFailed, VersionError
+from belarus_timeline.files import atomic_write, differing, json_bytes, sha256_file, tree_sha256
+from belarus_timeline.manifest import (
+    MANIFEST,
+    NAME,
+    SUMS,
+    Manifest,
+    ManifestFile,
+    TableEntry,
+    parse_manifest,
+    registered_versions,
+)
+from belarus_timeline.package import DataPackage, Resource, bundled_version
+from belarus_timeline.semver import bump_between, bump_rank, parse
+from belarus_timeline.tables import read_arrow, table_names
 from belarus_timeline.validate import validate_package
 
-NAME = "belarus-timeline"
-MANIFEST = "manifest.json"
-SUMS = "SHA256SUMS"
+__all__ = ["BuildResult", "VersionError", "build_release", "release_dir_name", "write_zip"]
+
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
 # Every write option explicit: defaults have changed between pyarrow versions.
 PARQUET_OPTIONS: dict[str, Any] = {
@@ -56,11 +65,8 @@ ZIP_STORED_SUFFIXES = (".parquet", ".png", ".zip")
 TOOLS = ("pyarrow", "pandas", "numpy", "pydantic", "belarus-timeline")
 
 
-class VersionError(ReleaseError):
-    """The version is not a semantic version (a usage error: exit 2)."""
-
-
 def release_dir_name(version: str) -> str:
+    """The folder (and zip) name of a release: ``belarus-timeline-<version>``."""
     return f"{NAME}-{version}"
 
 
@@ -75,6 +81,19 @@ class BuildResult:
     rows: dict[str, int] = field(default_factory=dict)
     files: int = 0
     diff: PackageDiff | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """What was built, as JSON-ready data (``build --json``)."""
+        return {
+            "ok": True,
+            "path": str(self.path),
+            "version": self.version,
+            "status": self.status,
+            "zip": str(self.zip_path),
+            "rows": self.rows,
+            "files": self.files,
+            "required_bump": self.diff.required_bump if self.diff else None,
+        }
 
     def summary(self) -> str:
         total = sum(self.rows.values())
@@ -96,6 +115,11 @@ def tool_versions() -> dict[str, str]:
     """Versions of the tools whose output is in the release (pinned in constraints.txt)."""
     out = {"python": ".".join(platform.python_version_tuple()[:2])}
     for name in TOOLS:
+        if name == NAME:
+            # The toolkit's version is the data package's, read from datapackage.json: an
+            # editable install's metadata would still say the version it was installed at.
+            out[name] = bundled_version()
+            continue
         try:
             out[name] = dist_version(name)
         except PackageNotFoundError:  # pragma: no cover
@@ -118,12 +142,8 @@ def release_created(pkg: DataPackage) -> str:
     return created
 
 
-def _json_bytes(data: Any) -> bytes:
-    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
 def _write_json(data: Any, path: Path) -> None:
-    path.write_bytes(_json_bytes(data))
+    path.write_bytes(json_bytes(data))
 
 
 def _changelog_section(root: Path, version: str) -> str:
@@ -137,18 +157,6 @@ def _changelog_section(root: Path, version: str) -> str:
             f"{path}: no section '## [{version}]'. Describe this version's changes there."
         )
     return m.group(0).rstrip() + "\n"
-
-
-def registered_versions(registry: Path) -> list[str]:
-    """Versions with a recorded manifest in ``registry`` (releases/), oldest first."""
-    out = []
-    for p in registry.glob("*.json"):
-        try:
-            parse_semver(p.stem)
-        except ValueError:
-            continue
-        out.append(p.stem)
-    return sorted(out, key=parse_semver)
 
 
 def build_release(
@@ -172,7 +180,7 @@ def build_release(
     pkg = DataPackage(root)
     version = pkg.version
     try:
-        parse_semver(version)
+        parse(version)
     except ValueError as exc:
         raise VersionError(f"datapackage.json: version {version!r}: {exc}.") from exc
     report = validate_package(root)
@@ -206,12 +214,12 @@ def build_release(
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
-    manifest = json.loads((final / MANIFEST).read_text(encoding="utf-8"))
+    manifest = parse_manifest((final / MANIFEST).read_bytes(), str(final / MANIFEST))
     _check_recorded(registry / f"{version}.json", manifest, record)
     zip_path = dist / f"{final.name}.zip"
     if status == "built" or not zip_path.is_file():
         write_zip(final, zip_path, created)
-    return BuildResult(final, version, status, zip_path, rows, len(manifest["files"]) + 2, diff)
+    return BuildResult(final, version, status, zip_path, rows, len(manifest.files) + 2, diff)
 
 
 def _previous_package(
@@ -219,10 +227,10 @@ def _previous_package(
 ) -> DataPackage | None:
     if previous is not None:
         prev = DataPackage(previous)
-        if parse_semver(prev.version) >= parse_semver(version):
+        if parse(prev.version) >= parse(version):
             raise ReleaseError(f"--previous is version {prev.version}, not older than {version}.")
         return prev
-    older = [v for v in registered_versions(registry) if parse_semver(v) < parse_semver(version)]
+    older = [v for v in registered_versions(registry) if parse(v) < parse(version)]
     if not older:
         return None
     last = older[-1]
@@ -239,62 +247,24 @@ def _previous_package(
 def _write_release(
     pkg: DataPackage, out: Path, created: str, diff: PackageDiff, changelog: str, *, exports: bool
 ) -> dict[str, int]:
-    (out / "data").mkdir()
-    (out / "parquet").mkdir()
-    (out / "schema").mkdir()
-    resources_csv, resources_parquet = [], []
-    tables: dict[str, dict[str, Any]] = {}
-    rows: dict[str, int] = {}
-    names = _table_names(pkg)
+    """Write every file of the release into ``out``; returns the rows per table."""
+    for sub in ("data", "parquet", "schema"):
+        (out / sub).mkdir()
     # Tables are independent and most of the work is in pyarrow, which releases the GIL: two
     # threads use both cores. Results are gathered in table order, so the output is the same.
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        done = list(pool.map(lambda item: _write_table(pkg, out, *item), names.items()))
-    for name, res_name, n, content in done:
-        res = pkg.resource(res_name)
-        schema = pkg.schema(res_name)
-        csv_path, pq_path = out / "data" / f"{name}.csv", out / "parquet" / f"{name}.parquet"
-        schema_rel = f"schema/{name}.json"
-        rows[name] = n
-        tables[name] = {
-            "rows": n,
-            "primary_key": list(schema.primary_key),
-            "content_sha256": content,
-        }
-        common = {
-            "type": "table",
-            "description": res.descriptor.get("description", ""),
-            "schema": schema_rel,
-        }
-        resources_csv.append(
-            {
-                "name": name,
-                "path": f"data/{name}.csv",
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                "bytes": csv_path.stat().st_size,
-                "hash": f"sha256:{sha256_file(csv_path)}",
-                "dialect": CSV_DIALECT,
-                **common,
-            }
+        done = list(pool.map(lambda item: _write_table(pkg, out, *item), table_names(pkg).items()))
+    tables = {
+        name: TableEntry(
+            rows=n, primary_key=list(pkg.schema(res).primary_key), content_sha256=content
         )
-        resources_parquet.append(
-            {
-                "name": f"{name}-parquet",
-                "x-table": name,
-                "path": f"parquet/{name}.parquet",
-                "format": "parquet",
-                "mediatype": PARQUET_MEDIATYPE,
-                # No "bytes": frictionless 5.21 cannot count a Parquet file's bytes and would
-                # report a byte-count error; the size is in manifest.json.
-                "hash": f"sha256:{sha256_file(pq_path)}",
-                **common,
-            }
-        )
+        for name, res, n, content in done
+    }
+    resources = [_csv_resource(pkg.resource(res), name, out) for name, res, _, _ in done]
+    resources += [_parquet_resource(pkg.resource(res), name, out) for name, res, _, _ in done]
     descriptor = {k: v for k, v in pkg.descriptor.items() if k != "resources"}
     descriptor["created"] = created
-    descriptor["resources"] = resources_csv + resources_parquet
+    descriptor["resources"] = resources
     _write_json(descriptor, out / "datapackage.json")
     (out / "diff.json").write_text(diff.to_json(), encoding="utf-8")
     (out / "CHANGELOG.md").write_text(
@@ -303,23 +273,67 @@ def _write_release(
     )
     if exports:
         _write_exports(pkg, out)
+    _write_manifest(pkg, out, created, diff, tables)
+    return {name: t.rows for name, t in tables.items()}
+
+
+def _common(res: Resource, name: str) -> dict[str, Any]:
+    return {
+        "type": "table",
+        "description": res.descriptor.get("description", ""),
+        "schema": f"schema/{name}.json",
+    }
+
+
+def _csv_resource(res: Resource, name: str, out: Path) -> dict[str, Any]:
+    path = out / "data" / f"{name}.csv"
+    return {
+        "name": name,
+        "path": f"data/{name}.csv",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "bytes": path.stat().st_size,
+        "hash": f"sha256:{sha256_file(path)}",
+        "dialect": CSV_DIALECT,
+        **_common(res, name),
+    }
+
+
+def _parquet_resource(res: Resource, name: str, out: Path) -> dict[str, Any]:
+    return {
+        "name": f"{name}-parquet",
+        "x-table": name,
+        "path": f"parquet/{name}.parquet",
+        "format": "parquet",
+        "mediatype": PARQUET_MEDIATYPE,
+        # No "bytes": frictionless 5.21 cannot count a Parquet file's bytes and would
+        # report a byte-count error; the size is in manifest.json.
+        "hash": f"sha256:{sha256_file(out / 'parquet' / f'{name}.parquet')}",
+        **_common(res, name),
+    }
+
+
+def _write_manifest(
+    pkg: DataPackage, out: Path, created: str, diff: PackageDiff, tables: dict[str, TableEntry]
+) -> None:
+    """``manifest.json`` over every file written so far, then ``SHA256SUMS`` over all of them."""
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    manifest = {
-        "name": NAME,
-        "version": pkg.version,
-        "created": created,
-        "previous_version": diff.old_version,
-        "tools": tool_versions(),
-        "tables": tables,
-        "files": [
-            {"path": f, "bytes": (out / f).stat().st_size, "sha256": sha256_file(out / f)}
+    manifest = Manifest(
+        name=NAME,
+        version=pkg.version,
+        created=created,
+        previous_version=diff.old_version,
+        tools=tool_versions(),
+        tables=tables,
+        files=[
+            ManifestFile(path=f, bytes=(out / f).stat().st_size, sha256=sha256_file(out / f))
             for f in files
         ],
-    }
-    _write_json(manifest, out / MANIFEST)
+    )
+    (out / MANIFEST).write_bytes(manifest.to_bytes())
     sums = [f"{sha256_file(out / f)}  {f}\n" for f in [*files, MANIFEST]]
     (out / SUMS).write_text("".join(sums), encoding="utf-8")
-    return rows
 
 
 def _write_table(
@@ -337,27 +351,18 @@ def _write_table(
 
 def _write_exports(pkg: DataPackage, out: Path) -> None:
     """Exports, chart and page, built from the release's own tables."""
-    from belarus_timeline.export import write_all
+    from belarus_timeline.outputs.formats import write_all
 
     write_all(out, out, sources_root=pkg.root)
-
-
-def _tree(path: Path) -> dict[str, str]:
-    return {
-        p.relative_to(path).as_posix(): sha256_file(p)
-        for p in sorted(path.rglob("*"))
-        if p.is_file()
-    }
 
 
 def _place(tmp: Path, final: Path) -> str:
     """Rename the finished build into place, or compare it with the release already there."""
     if final.exists():
-        old, new = _tree(final), _tree(tmp)
-        differing = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
-        if differing:
+        changed = differing(tree_sha256(final), tree_sha256(tmp))
+        if changed:
             raise ReleaseError(
-                f"{final} already exists with different content in: {', '.join(differing)}. "
+                f"{final} already exists with different content in: {', '.join(changed)}. "
                 "A released version is immutable: raise the version in datapackage.json (and "
                 "CHANGELOG.md), or delete the local folder if it was never published."
             )
@@ -366,29 +371,28 @@ def _place(tmp: Path, final: Path) -> str:
     return "built"
 
 
-def _check_recorded(recorded: Path, manifest: dict[str, Any], record: bool) -> None:
+def _check_recorded(recorded: Path, manifest: Manifest, record: bool) -> None:
     """Compare with the manifest recorded when the version was first built; record it if new."""
     if recorded.is_file():
-        old = json.loads(recorded.read_text(encoding="utf-8"))
-        before = {f["path"]: f["sha256"] for f in old.get("files", [])}
-        after = {f["path"]: f["sha256"] for f in manifest["files"]}
-        differing = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
-        if differing:
-            tables_same = old.get("tables") == manifest["tables"]
+        old = parse_manifest(recorded.read_bytes(), str(recorded))
+        changed = differing(
+            {f.path: f.sha256 for f in old.files}, {f.path: f.sha256 for f in manifest.files}
+        )
+        if changed:
             why = (
                 "The table contents are identical, so the toolchain differs "
-                f"(recorded {old.get('tools')}, now {manifest['tools']}): build with the pinned "
+                f"(recorded {old.tools}, now {manifest.tools}): build with the pinned "
                 "constraints (`make release`)."
-                if tables_same
+                if old.tables == manifest.tables
                 else "The data differs from the recorded release: raise the version."
             )
             raise ReleaseError(
-                f"version {manifest['version']} was recorded in {recorded} with other content in: "
-                f"{', '.join(differing)}. {why}"
+                f"version {manifest.version} was recorded in {recorded} with other content in: "
+                f"{', '.join(changed)}. {why}"
             )
     elif record:
         recorded.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(recorded, _json_bytes(manifest))
+        atomic_write(recorded, manifest.to_bytes())
 
 
 def write_zip(folder: Path, target: Path, created: str) -> None:
@@ -410,50 +414,3 @@ def write_zip(folder: Path, target: Path, created: str) -> None:
                     src, dst, 1 << 20
                 )  # streamed: a large table never sits in memory
     os.replace(tmp, target)
-
-
-@dataclass
-class FileCheck:
-    path: str
-    status: str  # ok | missing | size-mismatch | hash-mismatch | unexpected | unsafe-path
-    detail: str = ""
-
-
-def read_manifest(folder: Path) -> dict[str, Any]:
-    path = folder / MANIFEST
-    try:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ReleaseError(f"{path}: cannot read the release manifest ({exc}).") from exc
-    return data
-
-
-def verify_folder(folder: Path | str, manifest: dict[str, Any] | None = None) -> list[FileCheck]:
-    """Re-hash every file of a release folder against its manifest (or the one given)."""
-    folder = Path(folder)
-    manifest = manifest if manifest is not None else read_manifest(folder)
-    out: list[FileCheck] = []
-    listed = set()
-    for entry in manifest.get("files", []):
-        rel = str(entry.get("path", ""))
-        listed.add(rel)
-        reason = unsafe_path_reason(rel)
-        if reason is not None:
-            out.append(FileCheck(rel, "unsafe-path", reason))
-            continue
-        p = folder / rel
-        if not p.is_file():
-            out.append(FileCheck(rel, "missing"))
-        elif p.stat().st_size != entry.get("bytes"):
-            out.append(
-                FileCheck(
-                    rel, "size-mismatch", f"{p.stat().st_size} bytes, expected {entry.get('bytes')}"
-                )
-            )
-        elif (actual := sha256_file(p)) != entry.get("sha256"):
-            out.append(
-                FileCheck(rel, "hash-mismatch", f"sha256 {actual}, expected {entry.get('sha256')}")
-            )
-        else:
-            out.append(FileCheck(rel, "ok"))
-    return out

@@ -17,8 +17,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
-from belarus_timeline.package import Field, TableSchema
+from belarus_timeline.errors import PackageError, UnknownTableError
+from belarus_timeline.package import DataPackage, Field, TableSchema
 
 ARROW_TYPES: dict[str, pa.DataType] = {
     "string": pa.string(),
@@ -326,3 +328,40 @@ def to_pandas(table: pa.Table, schema: TableSchema) -> pd.DataFrame:
         columns[f.name] = s
     # Every column already has a fresh 0..n-1 index: no copy, no re-indexing needed.
     return pd.DataFrame(columns, copy=False)
+
+
+def unknown_table(name: str, names: list[str]) -> UnknownTableError:
+    """The error for a table name the package does not have, listing the valid names."""
+    return UnknownTableError(f"No table named {name!r}. The tables are: {', '.join(names)}.")
+
+
+def read_arrow(pkg: DataPackage, name: str, *, categorical: bool = False) -> pa.Table:
+    """One resource of a package (CSV or Parquet) as an Arrow table typed by its schema.
+
+    With ``categorical``, Parquet vocabulary columns come dictionary-encoded (for pandas)."""
+    if name not in pkg.table_names:
+        raise unknown_table(name, pkg.table_names)
+    schema = pkg.schema(name)
+    path = pkg.path_of(pkg.resource(name).path)
+    if path.suffix == ".parquet":
+        if not categorical:
+            return pq.read_table(path, columns=schema.field_names)
+        # Controlled vocabularies dictionary-encoded on read: categoricals for the price of
+        # looking up their few distinct values.
+        vocabularies = [f.name for f in schema.fields if f.enum is not None and f.type == "string"]
+        return pq.read_table(path, columns=schema.field_names, read_dictionary=vocabularies)
+    raw = read_raw(path)
+    if raw.bad_rows:
+        raise PackageError(f"{path}: rows of the wrong width; run `belarus-timeline validate`.")
+    return typed_table(raw, schema)
+
+
+def table_names(pkg: DataPackage) -> dict[str, str]:
+    """Table name -> resource name. A release lists each table twice (``events`` as CSV and
+    ``events-parquet``); Parquet is preferred as it is faster to read and already typed."""
+    out: dict[str, str] = {}
+    for r in pkg.resources:
+        table = r.descriptor.get("x-table", r.name)
+        if table not in out or r.path.endswith(".parquet"):
+            out[table] = r.name
+    return out

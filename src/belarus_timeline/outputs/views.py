@@ -261,6 +261,32 @@ def display_range(start: dt.date, end: dt.date, precision: str) -> str:
     return f"{a} \N{EN DASH} {b}"
 
 
+_RELATION_LABELS = {
+    ("anniversary_of", "out"): "Anniversary of",
+    ("anniversary_of", "in"): "Its anniversary",
+    ("refers_to", "out"): "Refers to",
+    ("refers_to", "in"): "Referred to by",
+    ("prelude_to", "out"): "Prelude to",
+    ("prelude_to", "in"): "After its prelude",
+    ("part_of", "out"): "Part of",
+    ("part_of", "in"): "Includes",
+    ("same_day_as", "out"): "Same day as",
+    ("same_day_as", "in"): "Same day as",
+    ("precedes", "out"): "Precedes",
+    ("precedes", "in"): "Preceded by",
+}
+
+
+def relation_label(relation: str, direction: str) -> str:
+    """How a link reads from the event it is seen from (``Anniversary of``, ``Includes``)."""
+    return _RELATION_LABELS.get((relation, direction), relation.replace("_", " "))
+
+
+def type_label(event_type: str) -> str:
+    """An event type as words: ``bilateral_meeting`` → ``bilateral meeting``."""
+    return event_type.replace("_", " ")
+
+
 def _str(value: Any) -> str | None:
     """A cell as text, or ``None`` when it is empty (pandas NA, NaN or "")."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
@@ -311,38 +337,38 @@ def _vocabulary(pkg: DataPackage, table: str, field: str) -> tuple[str, ...]:
         return ()
 
 
-def build_view(root: Path) -> TimelineView:
-    """Read the package at ``root`` and join its tables into events in date order.
+_Row = dict[Hashable, Any]
 
-    Everything is ordered by keys from the data, never by row order (a release sorts its rows
-    differently from the repository): events by (start date, end date, event id); quotes,
-    claims and evidence by their position in the source; participants by role (schema order)
-    and actor id.
-    """
-    pkg = DataPackage(root)
-    tl = load(root=pkg.root)
-    actors = {str(r["actor_id"]): r for r in _records(tl.actors)}
-    place_rows = {str(r["place_id"]): r for r in _records(tl.places)}
 
-    def actor_name(actor_id: str | None) -> str | None:
-        if actor_id is None:
-            return None
-        row = actors.get(actor_id)
-        return str(row["name"]) if row is not None else actor_id
+def _actor_name(actors: dict[str, _Row], actor_id: str | None) -> str | None:
+    if actor_id is None:
+        return None
+    row = actors.get(actor_id)
+    return str(row["name"]) if row is not None else actor_id
 
-    def participant(actor_id: str, role: str) -> Participant:
-        row = actors.get(actor_id)
-        if row is None:  # a broken foreign key: validation reports it; show the bare id here
-            return Participant(actor_id, actor_id, "", "", None, role)
-        return Participant(
-            actor_id=actor_id,
-            name=str(row["name"]),
-            kind=str(row["kind"]),
-            country=str(row["country"]),
-            wikidata_qid=_str(row["wikidata_qid"]),
-            role=role,
-        )
 
+def _participant(actors: dict[str, _Row], actor_id: str, role: str) -> Participant:
+    row = actors.get(actor_id)
+    if row is None:  # a broken foreign key: validation reports it; show the bare id here
+        return Participant(actor_id, actor_id, "", "", None, role)
+    return Participant(
+        actor_id=actor_id,
+        name=str(row["name"]),
+        kind=str(row["kind"]),
+        country=str(row["country"]),
+        wikidata_qid=_str(row["wikidata_qid"]),
+        role=role,
+    )
+
+
+def _pos(span: Span, ident: str) -> tuple[str, int, int, str]:
+    """Sort key: position in the source, then id."""
+    return (span.source_id, span.char_start, span.char_end, ident)
+
+
+def _places(rows: list[_Row]) -> dict[str, Place]:
+    """Every place by id, with the name of the place it lies in."""
+    place_rows = {str(r["place_id"]): r for r in rows}
     places: dict[str, Place] = {}
     for pid, r in place_rows.items():
         within = _str(r["within_place_id"])
@@ -360,102 +386,146 @@ def build_view(root: Path) -> TimelineView:
             wikidata_qid=_str(r["wikidata_qid"]),
             within_name=str(within_row["name"]) if within_row is not None else None,
         )
+    return places
 
-    participants = _grouped(_records(tl.participants), "event_id")
-    role_order = {r: i for i, r in enumerate(_vocabulary(pkg, "participants", "role"))}
-    quotes = _grouped(_records(tl.quotes), "event_id")
-    claims = _grouped(_records(tl.claims), "event_id")
-    evidence = _grouped(_records(tl.evidence), "event_id")
+
+def _links(rows: list[_Row]) -> dict[str, list[Link]]:
+    """Every link seen from both of its events: "out" from the first, "in" from the second."""
     links: dict[str, list[Link]] = defaultdict(list)
-    for r in _records(tl.event_links):
+    for r in rows:
         a, b, rel = str(r["from_event_id"]), str(r["to_event_id"]), str(r["relation"])
         links[a].append(Link(rel, "out", b, _span(r)))
         links[b].append(Link(rel, "in", a, _span(r)))
+    return links
 
-    def pos(span: Span, ident: str) -> tuple[str, int, int, str]:
-        return (span.source_id, span.char_start, span.char_end, ident)
 
-    events: list[EventView] = []
-    for r in _records(tl.events):
-        eid = str(r["event_id"])
-        event_place = _str(r["place_id"])
-        # Roles in schema order (initiator, ..., host, visitor, speaker, ...), then actor id:
-        # a key from the data, so a release with rows sorted otherwise gives the same output.
-        parts = tuple(
-            sorted(
-                (
-                    participant(str(p["actor_id"]), str(p["role"]))
-                    for p in participants.get(eid, [])
-                ),
-                key=lambda p: (role_order.get(p.role, len(role_order)), p.role, p.actor_id),
-            )
+@dataclass(frozen=True)
+class _Joined:
+    """The tables an event is joined with: rows by key, grouped by event id."""
+
+    actors: dict[str, _Row]
+    places: dict[str, Place]
+    #: Participant roles in schema order (initiator, ..., host, visitor, speaker, ...).
+    role_order: dict[str, int]
+    participants: dict[str, list[_Row]]
+    quotes: dict[str, list[_Row]]
+    claims: dict[str, list[_Row]]
+    evidence: dict[str, list[_Row]]
+    links: dict[str, list[Link]]
+
+
+def _join(pkg: DataPackage) -> tuple[list[_Row], _Joined, list[_Row]]:
+    """Read the package's tables: the event rows, what they join with, the source rows."""
+    tl = load(root=pkg.root)
+    joined = _Joined(
+        actors={str(r["actor_id"]): r for r in _records(tl.actors)},
+        places=_places(_records(tl.places)),
+        role_order={r: i for i, r in enumerate(_vocabulary(pkg, "participants", "role"))},
+        participants=_grouped(_records(tl.participants), "event_id"),
+        quotes=_grouped(_records(tl.quotes), "event_id"),
+        claims=_grouped(_records(tl.claims), "event_id"),
+        evidence=_grouped(_records(tl.evidence), "event_id"),
+        links=_links(_records(tl.event_links)),
+    )
+    return _records(tl.events), joined, _records(tl.sources)
+
+
+def _event_participants(rows: list[_Row], j: _Joined) -> tuple[Participant, ...]:
+    # Roles in schema order, then actor id: a key from the data, so a release with rows
+    # sorted otherwise gives the same output.
+    return tuple(
+        sorted(
+            (_participant(j.actors, str(p["actor_id"]), str(p["role"])) for p in rows),
+            key=lambda p: (j.role_order.get(p.role, len(j.role_order)), p.role, p.actor_id),
         )
-        qs = [
-            Quote(
-                quote_id=str(q["quote_id"]),
-                speaker_id=str(q["speaker_id"]),
-                speaker=actor_name(str(q["speaker_id"])) or "",
-                addressee_id=_str(q["addressee_id"]),
-                addressee=actor_name(_str(q["addressee_id"])),
-                said_on=_date(q["said_on"]),
-                kind=str(q["quote_kind"]),
-                span=_span(q, "text"),
-            )
-            for q in quotes.get(eid, [])
-        ]
-        cs = [
-            Claim(
-                claim_id=str(c["claim_id"]),
-                claimant_id=str(c["claimant_id"]),
-                claimant=actor_name(str(c["claimant_id"])) or "",
-                stated_on=_date(c["stated_on"]),
-                subject=str(c["subject"]),
-                value=_float(c["value"]),
-                unit=_str(c["unit"]),
-                comparator=_str(c["comparator"]),
-                qualifier=_str(c["qualifier"]),
-                period=_str(c["period"]),
-                span=_span(c),
-            )
-            for c in claims.get(eid, [])
-        ]
-        evs = [
-            Evidence(str(e["evidence_id"]), str(e["aspect"]), _span(e))
-            for e in evidence.get(eid, [])
-        ]
-        events.append(
-            EventView(
-                event_id=eid,
-                title=_req(r["title"], f"events.title of {eid}"),
-                summary=_str(r["summary"]) or "",
-                event_type=str(r["event_type"]),
-                plover_category=_str(r["plover_category"]),
-                plover_mode=_str(r["plover_mode"]),
-                cameo_code=_str(r["cameo_code"]),
-                start=_date(r["start_date"]),
-                end=_date(r["end_date"]),
-                precision=str(r["date_precision"]),
-                edtf=str(r["edtf"]),
-                timezone=_str(r["timezone"]),
-                date_basis=str(r["date_basis"]),
-                date_expression=_str(r["date_expression"]),
-                date_anchor=_str(r["date_anchor"]),
-                status=str(r["status"]),
-                place=places.get(event_place) if event_place else None,
-                participants=parts,
-                quotes=tuple(sorted(qs, key=lambda q: pos(q.span, q.quote_id))),
-                claims=tuple(sorted(cs, key=lambda c: pos(c.span, c.claim_id))),
-                evidence=tuple(sorted(evs, key=lambda e: pos(e.span, e.evidence_id))),
-                links=tuple(
-                    sorted(
-                        links.get(eid, []),
-                        key=lambda ln: (ln.direction != "out", ln.relation, ln.other_event_id),
-                    )
-                ),
-            )
-        )
-    events.sort(key=lambda e: (e.start, e.end, e.event_id))
+    )
 
+
+def _event_quotes(rows: list[_Row], actors: dict[str, _Row]) -> tuple[Quote, ...]:
+    qs = [
+        Quote(
+            quote_id=str(q["quote_id"]),
+            speaker_id=str(q["speaker_id"]),
+            speaker=_actor_name(actors, str(q["speaker_id"])) or "",
+            addressee_id=_str(q["addressee_id"]),
+            addressee=_actor_name(actors, _str(q["addressee_id"])),
+            said_on=_date(q["said_on"]),
+            kind=str(q["quote_kind"]),
+            span=_span(q, "text"),
+        )
+        for q in rows
+    ]
+    return tuple(sorted(qs, key=lambda q: _pos(q.span, q.quote_id)))
+
+
+def _event_claims(rows: list[_Row], actors: dict[str, _Row]) -> tuple[Claim, ...]:
+    cs = [
+        Claim(
+            claim_id=str(c["claim_id"]),
+            claimant_id=str(c["claimant_id"]),
+            claimant=_actor_name(actors, str(c["claimant_id"])) or "",
+            stated_on=_date(c["stated_on"]),
+            subject=str(c["subject"]),
+            value=_float(c["value"]),
+            unit=_str(c["unit"]),
+            comparator=_str(c["comparator"]),
+            qualifier=_str(c["qualifier"]),
+            period=_str(c["period"]),
+            span=_span(c),
+        )
+        for c in rows
+    ]
+    return tuple(sorted(cs, key=lambda c: _pos(c.span, c.claim_id)))
+
+
+def _event_evidence(rows: list[_Row]) -> tuple[Evidence, ...]:
+    evs = [Evidence(str(e["evidence_id"]), str(e["aspect"]), _span(e)) for e in rows]
+    return tuple(sorted(evs, key=lambda e: _pos(e.span, e.evidence_id)))
+
+
+def _event_links(links: list[Link]) -> tuple[Link, ...]:
+    """Outgoing links first, then by relation and the other event."""
+    return tuple(
+        sorted(links, key=lambda ln: (ln.direction != "out", ln.relation, ln.other_event_id))
+    )
+
+
+def _event(r: _Row, j: _Joined) -> EventView:
+    """One event row joined with its place, participants, quotes, claims, evidence and links."""
+    eid = str(r["event_id"])
+    event_place = _str(r["place_id"])
+    participants = _event_participants(j.participants.get(eid, []), j)
+    quotes = _event_quotes(j.quotes.get(eid, []), j.actors)
+    claims = _event_claims(j.claims.get(eid, []), j.actors)
+    evidence = _event_evidence(j.evidence.get(eid, []))
+    return EventView(
+        event_id=eid,
+        title=_req(r["title"], f"events.title of {eid}"),
+        summary=_str(r["summary"]) or "",
+        event_type=str(r["event_type"]),
+        plover_category=_str(r["plover_category"]),
+        plover_mode=_str(r["plover_mode"]),
+        cameo_code=_str(r["cameo_code"]),
+        start=_date(r["start_date"]),
+        end=_date(r["end_date"]),
+        precision=str(r["date_precision"]),
+        edtf=str(r["edtf"]),
+        timezone=_str(r["timezone"]),
+        date_basis=str(r["date_basis"]),
+        date_expression=_str(r["date_expression"]),
+        date_anchor=_str(r["date_anchor"]),
+        status=str(r["status"]),
+        place=j.places.get(event_place) if event_place else None,
+        participants=participants,
+        quotes=quotes,
+        claims=claims,
+        evidence=evidence,
+        links=_event_links(j.links.get(eid, [])),
+    )
+
+
+def _sources(rows: list[_Row]) -> dict[str, Source]:
+    """Every source by id, in id order."""
     sources = {
         str(s["source_id"]): Source(
             source_id=str(s["source_id"]),
@@ -465,8 +535,15 @@ def build_view(root: Path) -> TimelineView:
             url=_str(s["url"]),
             archive_path=str(s["archive_path"]),
         )
-        for s in _records(tl.sources)
+        for s in rows
     }
+    return dict(sorted(sources.items()))
+
+
+def _timeline(
+    pkg: DataPackage, events: list[EventView], sources: dict[str, Source]
+) -> TimelineView:
+    """The view: the package's metadata around its events and sources."""
     d = pkg.descriptor
     licenses = d.get("licenses") or []
     license_name = (
@@ -484,6 +561,22 @@ def build_view(root: Path) -> TimelineView:
         created=str(created) if created else None,
         license=license_name,
         events=tuple(events),
-        sources=dict(sorted(sources.items())),
+        sources=sources,
         event_types=(*vocab, *used),
     )
+
+
+def build_view(root: Path) -> TimelineView:
+    """Read the package at ``root`` and join its tables into events in date order.
+
+    Everything is ordered by keys from the data, never by row order (a release sorts its rows
+    differently from the repository): events by (start date, end date, event id); quotes,
+    claims and evidence by their position in the source; participants by role (schema order)
+    and actor id.
+    """
+    pkg = DataPackage(root)
+    event_rows, joined, source_rows = _join(pkg)
+    events = sorted(
+        (_event(r, joined) for r in event_rows), key=lambda e: (e.start, e.end, e.event_id)
+    )
+    return _timeline(pkg, events, _sources(source_rows))

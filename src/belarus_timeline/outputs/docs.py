@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from belarus_timeline.load import load
+from belarus_timeline.outputs.views import build_view
 from belarus_timeline.package import DataPackage
 
 MARKERS = ("data-dictionary", "events-table")
@@ -65,8 +66,8 @@ def events_table(root: Path) -> str:
 
 def readme_chart(root: Path) -> bytes:
     """The chart the README shows (docs/chart.png): the release chart of the current data."""
-    from belarus_timeline.chart import chart_bytes
-    from belarus_timeline.views import build_view
+    # matplotlib is an optional, heavy dependency: import the chart only when drawing it.
+    from belarus_timeline.outputs.chart import chart_bytes
 
     png, _svg = chart_bytes(build_view(root))
     return png

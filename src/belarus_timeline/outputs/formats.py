@@ -1,7 +1,7 @@
 """Exports of the timeline to other tools' formats: TimelineJS 3, GeoJSON, iCalendar, JSON lines.
 
 Every writer is deterministic (same package → same bytes): events come in the order of
-:func:`belarus_timeline.views.build_view`, JSON keys in a fixed order, and the iCalendar
+:func:`belarus_timeline.outputs.views.build_view`, JSON keys in a fixed order, and the iCalendar
 ``DTSTAMP`` is the package's ``created`` time, never the clock. Files are written atomically.
 """
 
@@ -16,7 +16,17 @@ from typing import Any
 
 from belarus_timeline.errors import PackageError
 from belarus_timeline.files import atomic_write
-from belarus_timeline.views import EventView, Participant, TimelineView, build_view
+from belarus_timeline.load import package_for
+from belarus_timeline.outputs.page import page_html
+from belarus_timeline.outputs.views import (
+    EventView,
+    Participant,
+    TimelineView,
+    build_view,
+    relation_label,
+    type_label,
+)
+from belarus_timeline.package import DataPackage, bundled_root
 
 FORMATS = ("timelinejs", "geojson", "ics", "jsonl")
 
@@ -30,31 +40,6 @@ EXPORT_PATHS = {
     "ics": "exports/events.ics",
     "jsonl": "exports/events.jsonl",
 }
-
-_RELATION_LABELS = {
-    ("anniversary_of", "out"): "Anniversary of",
-    ("anniversary_of", "in"): "Its anniversary",
-    ("refers_to", "out"): "Refers to",
-    ("refers_to", "in"): "Referred to by",
-    ("prelude_to", "out"): "Prelude to",
-    ("prelude_to", "in"): "After its prelude",
-    ("part_of", "out"): "Part of",
-    ("part_of", "in"): "Includes",
-    ("same_day_as", "out"): "Same day as",
-    ("same_day_as", "in"): "Same day as",
-    ("precedes", "out"): "Precedes",
-    ("precedes", "in"): "Preceded by",
-}
-
-
-def relation_label(relation: str, direction: str) -> str:
-    """How a link reads from the event it is seen from (``Anniversary of``, ``Includes``)."""
-    return _RELATION_LABELS.get((relation, direction), relation.replace("_", " "))
-
-
-def type_label(event_type: str) -> str:
-    """An event type as words: ``bilateral_meeting`` → ``bilateral meeting``."""
-    return event_type.replace("_", " ")
 
 
 def _json_bytes(obj: Any) -> bytes:
@@ -436,8 +421,8 @@ def write_all(root: Path, out_dir: Path, *, sources_root: Path | None = None) ->
     when ``root`` is a release folder without ``sources/``); it defaults to ``root``. The same
     package always gives byte-identical files. Returns the paths written, in a fixed order.
     """
-    from belarus_timeline.chart import chart_bytes
-    from belarus_timeline.page import page_html
+    # matplotlib is an optional, heavy dependency: import the chart only when writing it.
+    from belarus_timeline.outputs.chart import chart_bytes
 
     view = build_view(Path(root))
     out_dir = Path(out_dir)
@@ -454,11 +439,8 @@ def run_export(fmt: str, version: str | None, out: Path | None) -> Path:
     """The ``belarus-timeline export`` command: the bundled data (``version`` None) or a
     published release, written to ``out`` (a file, or a folder to put the default name in) or
     ``./belarus-timeline-<version>.<ext>``."""
-    from belarus_timeline.load import _package_for
-    from belarus_timeline.package import DataPackage, bundled_root
-
     _check_format(fmt)
-    pkg = DataPackage(bundled_root()) if version is None else _package_for(version, None)
+    pkg = DataPackage(bundled_root()) if version is None else package_for(version, None)
     name = f"belarus-timeline-{pkg.version}.{EXTENSIONS[fmt]}"
     if out is None:
         out = Path.cwd() / name

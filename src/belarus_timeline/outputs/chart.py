@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import matplotlib as mpl
+import numpy as np
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import ConnectionPatch, Patch
 
-from belarus_timeline.views import EventView, TimelineView
+from belarus_timeline.outputs.views import EventView, TimelineView
 
 #: Above this many events the chart has one row per place instead of one row per event,
 #: and events are not labelled (labels of thousands of events cannot be read).
@@ -239,8 +240,6 @@ def _density(
     ax: Any, view: TimelineView, a: dt.date, b: dt.date, where: dict[str, int], n_rows: int
 ) -> None:
     """Events starting in [a, b) counted per row and time bin, drawn as one image per axis."""
-    import numpy as np
-
     lo, hi = _num(a), _num(b)
     edges = np.linspace(lo, hi, _BINS_PER_SEGMENT + 1)
     starts = np.array([_num(e.start) for e in view.events if a <= e.start < b])

@@ -1,0 +1,169 @@
+"""The catalogue of finding codes: every code the validator can emit, its layer(s), severity
+and a one-line meaning. A check declares the codes it can emit with :func:`emits`; the tests
+prove that every code here is produced by at least one bad input and that nothing else is ever
+emitted. The README's list of codes is generated from this module (``make docs``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar
+
+
+class Code(StrEnum):
+    """A finding code (the ``code`` of a finding; a ``str``, so it prints and compares as one)."""
+
+    PACKAGE_ERROR = "package-error"
+    METADATA_ERROR = "metadata-error"
+    DUPLICATE_RESOURCE = "duplicate-resource"
+    UNSAFE_PATH = "unsafe-path"
+    SCHEMA_ERROR = "schema-error"
+    MISSING_FILE = "missing-file"
+    ENCODING_ERROR = "encoding-error"
+    SOURCE_ERROR = "source-error"
+    EXTRA_LABEL = "extra-label"
+    MISSING_LABEL = "missing-label"
+    LABEL_ORDER = "label-order"
+    EXTRA_CELL = "extra-cell"
+    MISSING_CELL = "missing-cell"
+    EMPTY_TABLE = "empty-table"
+    CONSTRAINT_ERROR = "constraint-error"
+    TYPE_ERROR = "type-error"
+    UNIQUE_ERROR = "unique-error"
+    PRIMARY_KEY = "primary-key"
+    FOREIGN_KEY = "foreign-key"
+    PARQUET_MISMATCH = "parquet-mismatch"
+    FORMULA_INJECTION = "formula-injection"
+    END_BEFORE_START = "end-before-start"
+    PRECISION_MISMATCH = "precision-mismatch"
+    EDTF_MISMATCH = "edtf-mismatch"
+    UNKNOWN_TIMEZONE = "unknown-timezone"
+    RESOLVED_WITHOUT_EXPRESSION = "resolved-without-expression"
+    EMPTY_SPAN = "empty-span"
+    OUTSIDE_EVENT = "outside-event"
+    NOT_A_PARTICIPANT = "not-a-participant"
+    HALF_COORDINATES = "half-coordinates"
+    COORDINATE_PRECISION = "coordinate-precision"
+    SELF_LINK = "self-link"
+    NO_EVIDENCE = "no-evidence"
+    MISSING_SOURCE_TEXT = "missing-source-text"
+    HASH_MISMATCH = "hash-mismatch"
+    SPAN_OUT_OF_RANGE = "span-out-of-range"
+    EXCERPT_MISMATCH = "excerpt-mismatch"
+    SPAN_ON_FURNITURE = "span-on-furniture"
+
+
+LAYERS = ("package", "structural", "semantic", "provenance")
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    """What a code means and where it is reported."""
+
+    layers: tuple[str, ...]
+    severity: str  # error: the package is invalid
+    meaning: str
+
+
+def _e(layers: str, meaning: str) -> CodeInfo:
+    return CodeInfo(tuple(layers.split()), "error", meaning)
+
+
+CATALOGUE: dict[Code, CodeInfo] = {
+    Code.PACKAGE_ERROR: _e(
+        "package", "datapackage.json is missing, not JSON, or has no resources list."
+    ),
+    Code.METADATA_ERROR: _e(
+        "package",
+        "A package metadata field is missing or malformed (name, version, created...).",
+    ),
+    Code.DUPLICATE_RESOURCE: _e("package", "Two resources have the same name."),
+    Code.UNSAFE_PATH: _e(
+        "package provenance",
+        "A resource or archive path is absolute, escapes the package, or is otherwise unsafe.",
+    ),
+    Code.SCHEMA_ERROR: _e("package", "A resource's Table Schema cannot be read or has no fields."),
+    Code.MISSING_FILE: _e("package", "A resource's data file does not exist."),
+    Code.ENCODING_ERROR: _e(
+        "structural provenance", "A data file or archived text is not valid UTF-8."
+    ),
+    Code.SOURCE_ERROR: _e("structural", "A data file cannot be parsed as CSV."),
+    Code.EXTRA_LABEL: _e("structural", "The header has a column the schema does not define."),
+    Code.MISSING_LABEL: _e("structural", "A schema field is missing from the header."),
+    Code.LABEL_ORDER: _e("structural", "The header's columns are not in the schema's order."),
+    Code.EXTRA_CELL: _e("structural", "A row has more cells than the header."),
+    Code.MISSING_CELL: _e("structural", "A row has fewer cells than the header."),
+    Code.EMPTY_TABLE: _e("structural", "A table has no data rows."),
+    Code.CONSTRAINT_ERROR: _e(
+        "structural", "A cell breaks a constraint: required, enum, pattern, minimum or maximum."
+    ),
+    Code.TYPE_ERROR: _e(
+        "structural",
+        "A cell does not fit its field's type or format (date, integer, number, URI...).",
+    ),
+    Code.UNIQUE_ERROR: _e("structural", "A value of a field declared unique repeats."),
+    Code.PRIMARY_KEY: _e("structural", "A primary key repeats."),
+    Code.FOREIGN_KEY: _e("structural", "A reference points to no row of the referenced table."),
+    Code.PARQUET_MISMATCH: _e(
+        "structural", "A release's Parquet file does not hold the rows of its CSV twin."
+    ),
+    Code.FORMULA_INJECTION: _e(
+        "semantic", "A text cell starts with a character a spreadsheet runs as a formula."
+    ),
+    Code.END_BEFORE_START: _e("semantic", "An event's end_date is before its start_date."),
+    Code.PRECISION_MISMATCH: _e(
+        "semantic", "Month or year precision, but the dates do not span whole months or years."
+    ),
+    Code.EDTF_MISMATCH: _e("semantic", "The EDTF string disagrees with the dates and precision."),
+    Code.UNKNOWN_TIMEZONE: _e("semantic", "Not an IANA time zone name."),
+    Code.RESOLVED_WITHOUT_EXPRESSION: _e(
+        "semantic", "A resolved date without the source's words it was resolved from."
+    ),
+    Code.EMPTY_SPAN: _e("semantic", "A span whose char_end is not after its char_start."),
+    Code.OUTSIDE_EVENT: _e("semantic", "A quote or claim dated outside its event's dates."),
+    Code.NOT_A_PARTICIPANT: _e(
+        "semantic", "A speaker or claimant who is not a participant of the event."
+    ),
+    Code.HALF_COORDINATES: _e("semantic", "Only one of latitude and longitude is given."),
+    Code.COORDINATE_PRECISION: _e(
+        "semantic", "coordinate_precision is 'none' but there are coordinates, or the reverse."
+    ),
+    Code.SELF_LINK: _e("semantic", "An event linked to itself."),
+    Code.NO_EVIDENCE: _e("semantic", "An event without any evidence span."),
+    Code.MISSING_SOURCE_TEXT: _e("provenance", "A source's archived text does not exist."),
+    Code.HASH_MISMATCH: _e(
+        "provenance", "An archived text's sha256 differs from the recorded one."
+    ),
+    Code.SPAN_OUT_OF_RANGE: _e("provenance", "A span ends after the end of its archived text."),
+    Code.EXCERPT_MISMATCH: _e(
+        "provenance", "The excerpt is not, character for character, the text at its span."
+    ),
+    Code.SPAN_ON_FURNITURE: _e(
+        "provenance",
+        "A span overlaps page furniture (breadcrumb, comment count, other headlines, tags).",
+    ),
+}
+
+F = TypeVar("F", bound=Callable[..., object])
+
+#: Every check function, by qualified name, with the codes it declares.
+CHECKS: dict[str, frozenset[Code]] = {}
+
+
+def emits(*codes: Code) -> Callable[[F], F]:
+    """Declare the codes a check can emit (registered in :data:`CHECKS`)."""
+
+    def register(func: F) -> F:
+        CHECKS[f"{func.__module__}.{func.__qualname__}"] = frozenset(codes)
+        return func
+
+    return register
+
+
+def catalogue_markdown() -> str:
+    """The catalogue as a Markdown table (for the README)."""
+    rows = ["| code | layer | severity | meaning |\n", "|---|---|---|---|\n"]
+    for code, info in CATALOGUE.items():
+        rows.append(f"| `{code}` | {', '.join(info.layers)} | {info.severity} | {info.meaning} |\n")
+    return "".join(rows)

@@ -1,0 +1,94 @@
+"""The tables being validated, and the column-wise helpers every layer uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from belarus_timeline.package import TableSchema
+from belarus_timeline.tables import RawTable, convert
+
+# Tables that hold source spans, and the column that must equal the span's text.
+SPAN_TABLES = {
+    "quotes": "text",
+    "claims": "excerpt",
+    "event_links": "excerpt",
+    "evidence": "excerpt",
+    "source_furniture": "excerpt",
+}
+
+
+@dataclass
+class Table:
+    name: str
+    file: str
+    schema: TableSchema
+    raw: RawTable
+
+    @cached_property
+    def typed(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in self.schema.fields:
+            if f.name in self.raw.table.column_names:
+                out[f.name] = convert(self.col(f.name), f)
+        return out
+
+    def col(self, name: str) -> pa.ChunkedArray:
+        """The raw cells of a column (strings, "" when empty), as the reader's chunks: every
+        kernel used here takes chunked input, and combining would copy the whole column."""
+        return self.raw.table.column(name)
+
+    def strings(self, name: str) -> np.ndarray:
+        """The raw cells as a numpy object array (for small tables and per-source loops)."""
+        return np.asarray(self.col(name).to_numpy(zero_copy_only=False), dtype=object)
+
+    def values(self, name: str) -> pa.Array:
+        """The typed values of a column (null where the cell is empty or invalid)."""
+        v: pa.Array = self.typed[name].values
+        return v
+
+
+def mask(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(pc.fill_null(a, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def anchored(pattern: str) -> str:
+    # Table Schema patterns match the whole value.
+    return pattern if pattern.startswith("^") and pattern.endswith("$") else f"^(?:{pattern})$"
+
+
+def key_column(t: Table, fields: list[str]) -> pa.Array:
+    """The raw cells of ``fields`` joined by a unit separator: one string per row."""
+    cols = [t.col(f) for f in fields]
+    return cols[0] if len(cols) == 1 else pc.binary_join_element_wise(*cols, "\x1f")
+
+
+def shown(key: pa.Array) -> pa.Array:
+    return pc.replace_substring(key, "\x1f", ", ")
+
+
+def need(tables: dict[str, Table], name: str, cols: list[str]) -> Table | None:
+    t = tables.get(name)
+    if t is None or not all(c in t.typed for c in cols):
+        return None
+    return t
+
+
+def days(a: pa.Array) -> np.ndarray:
+    """date32 values as numpy ``datetime64[D]`` (nulls become 1970-01-01: mask them)."""
+    days = pc.fill_null(a.cast(pa.int32()), 0).to_numpy(zero_copy_only=False)
+    return np.asarray(days, dtype="datetime64[D]")
+
+
+def ints(a: pa.Array) -> np.ndarray:
+    """Integer values as int64, -1 where null (a null span is never checked)."""
+    return np.asarray(pc.fill_null(a, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def is_parquet(path: str) -> bool:
+    return path.endswith(".parquet")

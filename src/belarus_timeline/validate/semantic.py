@@ -1,0 +1,370 @@
+"""The semantic layer: rules across fields and tables that a Table Schema cannot express."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from belarus_timeline.validate.codes import Code, emits
+from belarus_timeline.validate.columns import (
+    SPAN_TABLES,
+    Table,
+    days,
+    mask,
+    need,
+)
+from belarus_timeline.validate.report import Collector, cell
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@emits(Code.SELF_LINK, Code.NO_EVIDENCE)
+def check_semantic(tables: dict[str, Table], out: Collector) -> None:
+    for t in tables.values():
+        _formula_cells(t, out)
+    ev = need(
+        tables,
+        "events",
+        [
+            "event_id",
+            "start_date",
+            "end_date",
+            "date_precision",
+            "edtf",
+            "timezone",
+            "date_basis",
+            "date_expression",
+        ],
+    )
+    if ev is not None:
+        _event_dates(ev, out)
+    _spans_ordered(tables, out)
+    _within_event(tables, "quotes", "said_on", out)
+    _within_event(tables, "claims", "stated_on", out)
+    p = need(tables, "participants", ["event_id", "actor_id"])
+    if p is not None:
+        # (event, actor) pairs of the participants, joined once for both checks.
+        pairs = pc.binary_join_element_wise(p.col("event_id"), p.col("actor_id"), "\x1f")
+        _is_participant(tables, "quotes", "speaker_id", p, pairs, out)
+        _is_participant(tables, "claims", "claimant_id", p, pairs, out)
+    pl = need(tables, "places", ["latitude", "longitude", "coordinate_precision"])
+    if pl is not None:
+        _coordinates(pl, out)
+    links = need(tables, "event_links", ["from_event_id", "to_event_id"])
+    if links is not None:
+        a, b = links.col("from_event_id"), links.col("to_event_id")
+        out.rows(
+            mask(pc.and_(pc.equal(a, b), pc.not_equal(a, ""))),
+            layer="semantic",
+            code=Code.SELF_LINK,
+            file=links.file,
+            fld="to_event_id",
+            values=b,
+            message=lambda i: "An event cannot be linked to itself.",
+            fix=lambda i: "Point to_event_id at another event, or delete the row.",
+        )
+    evid = need(tables, "evidence", ["event_id"])
+    if ev is not None and evid is not None:
+        ids = ev.col("event_id")
+        without = ~mask(pc.is_in(ids, value_set=evid.col("event_id")))
+        out.rows(
+            without & mask(pc.not_equal(ids, "")),
+            layer="semantic",
+            code=Code.NO_EVIDENCE,
+            file=ev.file,
+            fld="event_id",
+            values=ids,
+            message=lambda i: (
+                "The event has no evidence row: every event must be traced "
+                "to the source text behind it."
+            ),
+            fix=lambda i: f"Add a row to {evid.file} with the span that supports the event.",
+        )
+
+
+# A cell a spreadsheet would run as a formula starts with one of these bytes (all ASCII, so the
+# first byte of the UTF-8 cell decides).
+_FORMULA_BYTES = np.frombuffer("".join(FORMULA_PREFIXES).encode("ascii"), dtype=np.uint8)
+
+
+_FORMULA = "^[" + "".join("\\" + p if p in "-+" else p for p in FORMULA_PREFIXES) + "]"
+
+
+def _starts_formula(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Rows whose cell starts with a formula prefix, read from the first byte of each cell."""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    parts = [np.zeros(0, dtype=bool)]
+    for ch in chunks:
+        data = ch.buffers()[2] if ch.type == pa.string() and not ch.null_count else None
+        if data is None or ch.offset:
+            parts.append(mask(pc.match_substring_regex(ch, _FORMULA)) if len(ch) else parts[0])
+            continue
+        offs = np.frombuffer(ch.buffers()[1], dtype=np.int32, count=len(ch) + 1)
+        nonempty = offs[1:] > offs[:-1]
+        first = np.zeros(len(ch), dtype=np.uint8)
+        first[nonempty] = np.frombuffer(data, dtype=np.uint8)[offs[:-1][nonempty]]
+        parts.append(nonempty & np.isin(first, _FORMULA_BYTES))
+    return np.concatenate(parts)
+
+
+@emits(Code.FORMULA_INJECTION)
+def _formula_cells(t: Table, out: Collector) -> None:
+    for f in t.schema.fields:
+        if f.type != "string" or f.name not in t.typed:
+            continue
+        col = t.col(f.name)
+        out.rows(
+            _starts_formula(col),
+            layer="semantic",
+            code=Code.FORMULA_INJECTION,
+            file=t.file,
+            fld=f.name,
+            values=col,
+            message=lambda i: (
+                "The text starts with a character a spreadsheet would run "
+                "as a formula (= + - @ tab CR)."
+            ),
+            fix=lambda i: (
+                "Reword the text so it does not start with that character "
+                "(e.g. write 'minus 5' or put the sign later)."
+            ),
+        )
+
+
+@emits(Code.END_BEFORE_START)
+def _event_dates(ev: Table, out: Collector) -> None:
+    start_a, end_a = ev.values("start_date"), ev.values("end_date")
+    start, end = days(start_a), days(end_a)
+    both = mask(pc.and_(pc.is_valid(start_a), pc.is_valid(end_a)))
+    before = both & (end < start)
+    out.rows(
+        before,
+        layer="semantic",
+        code=Code.END_BEFORE_START,
+        file=ev.file,
+        fld="end_date",
+        values=ev.col("end_date"),
+        message=lambda i: f"end_date is before start_date ({cell(ev.col('start_date'), i)}).",
+        fix=lambda i: "Swap the dates or correct the one that is wrong.",
+    )
+    _precision_and_edtf(ev, both & ~before, out)
+    _timezone_and_basis(ev, out)
+
+
+@emits(Code.PRECISION_MISMATCH, Code.EDTF_MISMATCH)
+def _precision_and_edtf(ev: Table, ok: np.ndarray, out: Collector) -> None:
+    """Month and year precision span whole periods; the EDTF agrees with dates and precision."""
+    start_a, end_a = ev.values("start_date"), ev.values("end_date")
+    start, end = days(start_a), days(end_a)
+    prec_a, edtf_a = ev.col("date_precision"), ev.col("edtf")
+    prec = np.asarray(prec_a.to_numpy(zero_copy_only=False), dtype=object)
+    n = len(prec)
+    # ISO text of the dates (valid dates print as YYYY-MM-DD, as the cells hold them).
+    s_day = pc.cast(start_a, pa.string())
+    e_day = pc.cast(end_a, pa.string())
+    aligned = np.ones(n, dtype=bool)
+    is_day, is_month, is_year = prec == "day", prec == "month", prec == "year"
+    month = start.astype("datetime64[M]")
+    m_start = month.astype("datetime64[D]") == start
+    m_end = (end + 1).astype("datetime64[M]") != end.astype("datetime64[M]")
+    y_start = start.astype("datetime64[Y]").astype("datetime64[D]") == start
+    y_end = (end + 1).astype("datetime64[Y]") != end.astype("datetime64[Y]")
+    aligned[is_month] = (m_start & m_end)[is_month]
+    aligned[is_year] = (y_start & y_end)[is_year]
+    # Expected EDTF: the dates cut to the precision, "start/end" when they differ.
+    width = pa.array(np.where(is_year, 4, np.where(is_month, 7, 10)))
+    cut_s = pc.utf8_slice_codeunits(s_day, 0, 10)
+    cut_e = pc.utf8_slice_codeunits(e_day, 0, 10)
+    for w in (7, 4):
+        use = pc.equal(width, w)
+        cut_s = pc.if_else(use, pc.utf8_slice_codeunits(s_day, 0, w), cut_s)
+        cut_e = pc.if_else(use, pc.utf8_slice_codeunits(e_day, 0, w), cut_e)
+    expected = pc.if_else(
+        pc.equal(cut_s, cut_e), cut_s, pc.binary_join_element_wise(cut_s, cut_e, "/")
+    )
+    known_prec = is_day | is_month | is_year
+    expected = pc.if_else(pa.array(ok & known_prec), expected, pa.scalar(None, pa.string()))
+    misaligned = ok & ~aligned & (is_month | is_year)
+    out.rows(
+        misaligned,
+        layer="semantic",
+        code=Code.PRECISION_MISMATCH,
+        file=ev.file,
+        fld="date_precision",
+        values=prec_a,
+        message=lambda i: (
+            f"With {prec[i]} precision the dates must span whole "
+            f"{prec[i]}s, but they are {cell(s_day, i)}..{cell(e_day, i)}."
+        ),
+        fix=lambda i: (
+            "Use the first and last day of the period, or set the precision "
+            "to 'day'. Never put a midpoint in a date."
+        ),
+    )
+    wrong = ok & aligned & mask(pc.is_valid(expected)) & mask(pc.not_equal(expected, edtf_a))
+    out.rows(
+        wrong,
+        layer="semantic",
+        code=Code.EDTF_MISMATCH,
+        file=ev.file,
+        fld="edtf",
+        values=edtf_a,
+        message=lambda i: (
+            "The EDTF does not agree with the dates and precision "
+            f"(expected {cell(expected, i)!r})."
+        ),
+        fix=lambda i: f"Set edtf to {cell(expected, i)!r}, or correct the dates.",
+    )
+
+
+@emits(Code.UNKNOWN_TIMEZONE, Code.RESOLVED_WITHOUT_EXPRESSION)
+def _timezone_and_basis(ev: Table, out: Collector) -> None:
+    """Time zones are IANA names; a resolved date quotes the words it was resolved from."""
+    tz = ev.col("timezone")
+    known = pa.array(sorted(_timezones()))
+    bad_tz = mask(pc.and_(pc.not_equal(tz, ""), pc.invert(pc.is_in(tz, value_set=known))))
+    out.rows(
+        bad_tz,
+        layer="semantic",
+        code=Code.UNKNOWN_TIMEZONE,
+        file=ev.file,
+        fld="timezone",
+        values=tz,
+        message=lambda i: "Not an IANA time zone name.",
+        fix=lambda i: "Use a name from the IANA tz database, e.g. Europe/Minsk.",
+    )
+    basis, expr = ev.col("date_basis"), ev.col("date_expression")
+    out.rows(
+        mask(pc.and_(pc.equal(basis, "resolved"), pc.equal(expr, ""))),
+        layer="semantic",
+        code=Code.RESOLVED_WITHOUT_EXPRESSION,
+        file=ev.file,
+        fld="date_expression",
+        values=expr,
+        message=lambda i: (
+            "The date is 'resolved' but the source's words it was resolved from are not given."
+        ),
+        fix=lambda i: "Quote the relative expression (e.g. 'on Thursday') and fill date_anchor.",
+    )
+
+
+_TZ: set[str] = set()
+
+
+def _timezones() -> set[str]:
+    if not _TZ:
+        _TZ.update(zoneinfo.available_timezones())
+    return _TZ
+
+
+@emits(Code.EMPTY_SPAN)
+def _spans_ordered(tables: dict[str, Table], out: Collector) -> None:
+    for name in SPAN_TABLES:
+        t = need(tables, name, ["char_start", "char_end"])
+        if t is None:
+            continue
+        s, e = t.values("char_start"), t.values("char_end")
+        out.rows(
+            mask(pc.less_equal(e, s)),
+            layer="semantic",
+            code=Code.EMPTY_SPAN,
+            file=t.file,
+            fld="char_end",
+            values=t.col("char_end"),
+            message="char_end must be greater than char_start.",
+            fix="char_end is exclusive: char_start + the excerpt's length.",
+        )
+
+
+@emits(Code.OUTSIDE_EVENT)
+def _within_event(tables: dict[str, Table], name: str, date_field: str, out: Collector) -> None:
+    t = need(tables, name, ["event_id", date_field])
+    ev = need(tables, "events", ["event_id", "start_date", "end_date"])
+    if t is None or ev is None:
+        return
+    ids = t.col("event_id")
+    # Row of each id's event (the first, if an id repeats); null when there is none.
+    at = pc.index_in(ids, value_set=ev.col("event_id"))
+    start = pc.take(ev.values("start_date"), at)
+    end = pc.take(ev.values("end_date"), at)
+    when = t.values(date_field)
+    bad = mask(pc.or_(pc.less(when, start), pc.greater(when, end)))
+    out.rows(
+        bad,
+        layer="semantic",
+        code=Code.OUTSIDE_EVENT,
+        file=t.file,
+        fld=date_field,
+        values=t.col(date_field),
+        message=lambda i: (
+            f"The date falls outside its event {cell(ids, i)!r} "
+            f"({cell(start, i):%Y-%m-%d}..{cell(end, i):%Y-%m-%d})."
+        ),
+        fix=lambda i: "Correct the date, or attach the row to the event it belongs to.",
+    )
+
+
+@emits(Code.NOT_A_PARTICIPANT)
+def _is_participant(
+    tables: dict[str, Table],
+    name: str,
+    actor_field: str,
+    p: Table,
+    pairs: pa.ChunkedArray,
+    out: Collector,
+) -> None:
+    t = need(tables, name, ["event_id", actor_field])
+    if t is None:
+        return
+    ev, actor = t.col("event_id"), t.col(actor_field)
+    key = pc.binary_join_element_wise(ev, actor, "\x1f")
+    bad = mask(
+        pc.and_(
+            pc.and_(pc.not_equal(actor, ""), pc.not_equal(ev, "")),
+            pc.invert(pc.is_in(key, value_set=pairs)),
+        )
+    )
+    out.rows(
+        bad,
+        layer="semantic",
+        code=Code.NOT_A_PARTICIPANT,
+        file=t.file,
+        fld=actor_field,
+        values=actor,
+        message=lambda i: f"{cell(actor, i)!r} is not a participant of event {cell(ev, i)!r}.",
+        fix=lambda i: (
+            f"Add ({cell(ev, i)}, {cell(actor, i)}, <role>) to {p.file}, or correct {actor_field}."
+        ),
+    )
+
+
+@emits(Code.HALF_COORDINATES, Code.COORDINATE_PRECISION)
+def _coordinates(pl: Table, out: Collector) -> None:
+    lat, lon = pl.typed["latitude"], pl.typed["longitude"]
+    has_lat, has_lon = ~lat.missing, ~lon.missing
+    out.rows(
+        has_lat ^ has_lon,
+        layer="semantic",
+        code=Code.HALF_COORDINATES,
+        file=pl.file,
+        fld="longitude" if has_lat.any() else "latitude",
+        values=None,
+        message=lambda i: "Only one of latitude and longitude is given.",
+        fix=lambda i: "Give both coordinates or neither.",
+    )
+    prec = pl.col("coordinate_precision")
+    out.rows(
+        (has_lat & has_lon) == mask(pc.equal(prec, "none")),
+        layer="semantic",
+        code=Code.COORDINATE_PRECISION,
+        file=pl.file,
+        fld="coordinate_precision",
+        values=prec,
+        message=lambda i: (
+            "coordinate_precision must be 'none' exactly when there are no coordinates."
+        ),
+        fix=lambda i: "Say what the point stands for (e.g. 'city'), or 'none'.",
+    )

@@ -1,0 +1,287 @@
+"""The structural layer: what the Table Schemas say, as ``frictionless validate`` checks it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from belarus_timeline.package import Field
+from belarus_timeline.validate.codes import Code, emits
+from belarus_timeline.validate.columns import (
+    Table,
+    anchored,
+    key_column,
+    mask,
+    shown,
+)
+from belarus_timeline.validate.report import Collector, Finding
+
+
+@emits(
+    Code.EXTRA_LABEL,
+    Code.MISSING_LABEL,
+    Code.LABEL_ORDER,
+    Code.EXTRA_CELL,
+    Code.MISSING_CELL,
+    Code.EMPTY_TABLE,
+    Code.CONSTRAINT_ERROR,
+    Code.TYPE_ERROR,
+    Code.UNIQUE_ERROR,
+    Code.PRIMARY_KEY,
+)
+def check_table(t: Table, out: Collector) -> None:
+    """Everything a Table Schema says about one table, as frictionless checks it."""
+    _header(t, out)
+    _row_widths(t, out)
+    explicit_unique = {
+        d.get("name")
+        for d in t.schema.descriptor.get("fields", [])
+        if isinstance(d, dict) and isinstance(d.get("constraints"), dict)
+        if d["constraints"].get("unique") is True
+    }
+    pk_codes = [Code.PRIMARY_KEY]
+    for f in t.schema.fields:
+        tc = t.typed.get(f.name)
+        if tc is None:
+            continue
+        _cells(t, f, out)
+        present = ~tc.missing & ~tc.invalid
+        # Like frictionless, a field whose constraints say ``unique`` gets unique-errors even
+        # when it is also the primary key (which then reports primary-key too); a key field
+        # without the constraint gets primary-key only.
+        if f.name in explicit_unique:
+            if t.schema.primary_key == (f.name,) and not tc.invalid.any():
+                pk_codes.insert(0, Code.UNIQUE_ERROR)  # same rows: one pass for both
+            else:
+                _duplicates(t, [f.name], present, [Code.UNIQUE_ERROR], out)
+    if t.schema.primary_key and all(k in t.typed for k in t.schema.primary_key):
+        complete = np.ones(t.raw.num_rows, dtype=bool)
+        for k in t.schema.primary_key:
+            complete &= ~t.typed[k].missing
+        _duplicates(t, list(t.schema.primary_key), complete, pk_codes, out)
+
+
+@emits(Code.EXTRA_LABEL, Code.MISSING_LABEL, Code.LABEL_ORDER)
+def _header(t: Table, out: Collector) -> None:
+    names = t.schema.field_names
+    header = t.raw.header
+    for i, h in enumerate(header):
+        if h not in names:
+            out.add(
+                Finding(
+                    "structural",
+                    Code.EXTRA_LABEL,
+                    t.file,
+                    message=f"Column {i + 1} ({h!r}) is not in the table's schema.",
+                    fix=f"Remove the column, or add it to the schema (fields: {names}).",
+                    row=1,
+                    field=h,
+                    value=h,
+                )
+            )
+    for f in t.schema.fields:
+        if f.name not in header:
+            out.add(
+                Finding(
+                    "structural",
+                    Code.MISSING_LABEL,
+                    t.file,
+                    message=f"Required column {f.name!r} is missing from the header.",
+                    fix=f"Add the column {f.name!r} (header: {','.join(names)}).",
+                    row=1,
+                    field=f.name,
+                )
+            )
+    # Out of order means the schema's columns appear in another order (extra or missing
+    # columns are reported above, and do not make the rest out of order).
+    if [h for h in header if h in names] != [n for n in names if n in header]:
+        out.add(
+            Finding(
+                "structural",
+                Code.LABEL_ORDER,
+                t.file,
+                message="Columns are not in the schema's order.",
+                fix=f"Order the header as: {','.join(names)}.",
+                row=1,
+                value=",".join(header),
+            )
+        )
+
+
+@emits(Code.EXTRA_CELL, Code.MISSING_CELL, Code.EMPTY_TABLE)
+def _row_widths(t: Table, out: Collector) -> None:
+    header = t.raw.header
+    for number, got, expected in t.raw.bad_rows:
+        # One finding per missing or surplus cell, as frictionless reports them; missing
+        # cells are the row's last columns. The row itself is set aside (its cells unchecked).
+        missing = header[got:expected] if got < expected else [None] * (got - expected)
+        for name in missing:
+            out.add(
+                Finding(
+                    "structural",
+                    Code.EXTRA_CELL if got > expected else Code.MISSING_CELL,
+                    t.file,
+                    message=f"The row has {got} cells where the header has {expected}.",
+                    fix="Quote cells that contain commas; give every row one cell per column.",
+                    row=number,
+                    field=name,
+                )
+            )
+    if t.raw.num_rows == 0 and not t.raw.bad_rows:
+        out.add(
+            Finding(
+                "structural",
+                Code.EMPTY_TABLE,
+                t.file,
+                message=f"Table {t.name!r} has no data rows; every table of the package must "
+                "have at least one.",
+                fix="Restore the table's rows (see the previous release).",
+            )
+        )
+
+
+@emits(Code.CONSTRAINT_ERROR, Code.TYPE_ERROR)
+def _cells(t: Table, f: Field, out: Collector) -> None:
+    """Required, type, enum, pattern and range of one field's cells."""
+    tc = t.typed[f.name]
+    strings = t.col(f.name)
+    # A field with a bad cell gets one finding per cell, as frictionless reports them.
+    if f.required:
+        out.rows(
+            tc.missing,
+            layer="structural",
+            code=Code.CONSTRAINT_ERROR,
+            file=t.file,
+            fld=f.name,
+            values=strings,
+            message=f"{f.name!r} is required but the cell is empty.",
+            fix=f"Fill in {f.name!r}: {f.description}",
+        )
+    if tc.invalid.any():
+        expect = {
+            "date": "a real date as YYYY-MM-DD",
+            "integer": "a whole number",
+            "number": "a number",
+            "boolean": "true or false",
+            "string": "an absolute URI (scheme://…)",
+        }[f.type]
+        out.rows(
+            tc.invalid,
+            layer="structural",
+            code=Code.TYPE_ERROR,
+            file=t.file,
+            fld=f.name,
+            values=strings,
+            message=f"{f.name!r} must be {expect}.",
+            fix=f"Write {expect}, or leave the cell empty if unknown.",
+        )
+    present = ~tc.missing & ~tc.invalid
+    col = tc.values
+    if f.enum is not None:
+        bad = present & ~mask(pc.is_in(pc.cast(col, pa.string()), pa.array(list(f.enum))))
+        out.rows(
+            bad,
+            layer="structural",
+            code=Code.CONSTRAINT_ERROR,
+            file=t.file,
+            fld=f.name,
+            values=strings,
+            message=f"{f.name!r} is not in its controlled vocabulary.",
+            fix=f"Use one of: {', '.join(f.enum or ())}.",
+        )
+    if f.pattern is not None and f.type == "string":
+        bad = present & ~mask(pc.match_substring_regex(col, anchored(f.pattern)))
+        out.rows(
+            bad,
+            layer="structural",
+            code=Code.CONSTRAINT_ERROR,
+            file=t.file,
+            fld=f.name,
+            values=strings,
+            message=f"{f.name!r} does not match the pattern {f.pattern}.",
+            fix=f"Write it in the form the pattern requires ({f.description})",
+        )
+    for bound, op, word in (
+        (f.minimum, pc.less, "at least"),
+        (f.maximum, pc.greater, "at most"),
+    ):
+        if bound is not None and f.type in ("integer", "number"):
+            bad = present & mask(op(col, pa.scalar(bound, col.type)))
+            out.rows(
+                bad,
+                layer="structural",
+                code=Code.CONSTRAINT_ERROR,
+                file=t.file,
+                fld=f.name,
+                values=strings,
+                message=f"{f.name!r} must be {word} {bound}.",
+                fix=f"Correct the value ({f.description})",
+            )
+
+
+def _duplicates(
+    t: Table, fields: list[str], eligible: np.ndarray, codes_out: list[Code], out: Collector
+) -> None:
+    key = key_column(t, fields)
+    rows = np.flatnonzero(eligible)
+    # Fast path: as many distinct keys as eligible rows means no duplicates.
+    subset = key if len(rows) == len(key) else key.take(pa.array(rows))
+    if len(pc.unique(subset)) == len(rows):
+        return
+    # Integer codes per distinct key; a row is a duplicate if an earlier eligible row has its code.
+    enc = pc.dictionary_encode(key)
+    chunks = enc.chunks if isinstance(enc, pa.ChunkedArray) else [enc]
+    codes = np.concatenate(
+        [np.zeros(0, np.int64)] + [c.indices.to_numpy(zero_copy_only=False) for c in chunks]
+    )
+    uniq, first_at = np.unique(codes[rows], return_index=True)
+    if len(uniq) == len(rows):
+        return
+    dup = eligible.copy()
+    dup[rows[first_at]] = False
+    first = np.zeros(int(codes.max()) + 1 if len(codes) else 0, dtype=np.int64)
+    first[uniq] = rows[first_at] + 2
+    label = ", ".join(fields)
+    shown_key = shown(key)
+    for code in codes_out:
+        out.rows(
+            dup,
+            layer="structural",
+            code=code,
+            file=t.file,
+            fld=fields[0] if len(fields) == 1 else label,
+            values=shown_key,
+            message=lambda i: f"({label}) repeats row {first[codes[i]]}; it must be unique.",
+            fix=lambda i: "Give the row its own key, or delete the duplicate row.",
+        )
+
+
+@emits(Code.FOREIGN_KEY)
+def check_foreign_keys(tables: dict[str, Table], out: Collector) -> None:
+    for t in tables.values():
+        for fk in t.schema.foreign_keys:
+            target_name = fk.resource or t.name
+            target = tables.get(target_name)
+            if target is None or not all(f in t.typed for f in fk.fields):
+                continue
+            if not all(f in target.typed for f in fk.reference_fields):
+                continue
+            complete = np.ones(t.raw.num_rows, dtype=bool)
+            for f in fk.fields:
+                complete &= ~t.typed[f].missing
+            local = key_column(t, list(fk.fields))
+            remote = key_column(target, list(fk.reference_fields))
+            bad = complete & ~mask(pc.is_in(local, value_set=remote))
+            label = ", ".join(fk.fields)
+            ref = f"{target_name}.{', '.join(fk.reference_fields)}"
+            out.rows(
+                bad,
+                layer="structural",
+                code=Code.FOREIGN_KEY,
+                file=t.file,
+                fld=fk.fields[0] if len(fk.fields) == 1 else label,
+                values=shown(local) if bad.any() else None,
+                message=f"No row of {ref} has this value.",
+                fix=f"Use an existing {ref} (see {target.file}), or add the row there first.",
+            )
