@@ -15,11 +15,11 @@ $(STAMP): pyproject.toml constraints.txt
 
 ## release: validate data/ and build the versioned release into dist/
 release: $(STAMP)
-	$(BIN)/belarus-timeline build
+	$(BIN)/python scripts/build_release.py
 
 ## validate: run our validator and the frictionless CLI on the repository's package
 validate: $(STAMP)
-	$(BIN)/belarus-timeline validate .
+	$(BIN)/python scripts/validate.py .
 	$(BIN)/frictionless validate datapackage.json
 
 ## test: lint, type-check and run the whole test suite

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from belarus_timeline.downloader import download
 from belarus_timeline.package import DataPackage, bundled_root
 from belarus_timeline.tables import read_arrow, table_names, to_pandas, unknown_table
 
@@ -81,8 +82,6 @@ def package_for(version: str | None, root: Path | str | None) -> DataPackage:
         return DataPackage(root)
     if version is None:
         return DataPackage(bundled_root())
-    from belarus_timeline.downloader import download
-
     return DataPackage(download(version))
 
 

@@ -39,6 +39,7 @@ from belarus_timeline.manifest import (
     parse_manifest,
     registered_versions,
 )
+from belarus_timeline.outputs.formats import write_all
 from belarus_timeline.package import DataPackage, Resource, bundled_version
 from belarus_timeline.semver import bump_between, bump_rank, parse
 from belarus_timeline.tables import read_arrow, table_names
@@ -351,8 +352,6 @@ def _write_table(
 
 def _write_exports(pkg: DataPackage, out: Path) -> None:
     """Exports, chart and page, built from the release's own tables."""
-    from belarus_timeline.outputs.formats import write_all
-
     write_all(out, out, sources_root=pkg.root)
 
 

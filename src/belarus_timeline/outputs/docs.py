@@ -9,8 +9,9 @@ from pathlib import Path
 from belarus_timeline.load import load
 from belarus_timeline.outputs.views import build_view
 from belarus_timeline.package import DataPackage
+from belarus_timeline.validate.codes import catalogue_markdown
 
-MARKERS = ("data-dictionary", "events-table")
+MARKERS = ("data-dictionary", "events-table", "finding-codes")
 
 
 def _cell(text: str) -> str:
@@ -76,7 +77,11 @@ def readme_chart(root: Path) -> bytes:
 def render_readme(readme: str, root: Path) -> str:
     """The README with its generated sections replaced by fresh ones."""
     pkg = DataPackage(root)
-    parts = {"data-dictionary": data_dictionary(pkg), "events-table": events_table(root)}
+    parts = {
+        "data-dictionary": data_dictionary(pkg),
+        "events-table": events_table(root),
+        "finding-codes": catalogue_markdown(),
+    }
     for name in MARKERS:
         pattern = re.compile(
             rf"(<!-- {name}:start[^>]*-->\n).*?(<!-- {name}:end -->)", flags=re.DOTALL
