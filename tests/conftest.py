@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import copy_package
+from helpers import copy_package, edit_table
 
 
 @pytest.fixture
@@ -21,14 +21,4 @@ def pkg(tmp_path: Path) -> Path:
 @pytest.fixture
 def edit_csv() -> Callable[[Path, str, Callable[[list[list[str]]], None]], None]:
     """Edit a CSV table of a package copy as a list of rows (header first)."""
-    import csv
-
-    def edit(root: Path, table: str, change: Callable[[list[list[str]]], None]) -> None:
-        path = root / "data" / f"{table}.csv"
-        with path.open(encoding="utf-8", newline="") as fh:
-            rows = list(csv.reader(fh))
-        change(rows)
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            csv.writer(fh, lineterminator="\n").writerows(rows)
-
-    return edit
+    return edit_table

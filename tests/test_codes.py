@@ -7,7 +7,6 @@ check declares the codes it emits: a check's source names only codes it declares
 
 from __future__ import annotations
 
-import csv
 import inspect
 import json
 import re
@@ -26,22 +25,14 @@ import belarus_timeline.validate.structural  # noqa: F401  (registers its checks
 from belarus_timeline.cli import main
 from belarus_timeline.release import build_release
 from belarus_timeline.validate.codes import CATALOGUE, CHECKS, LAYERS, Code, catalogue_markdown
-from helpers import copy_package, tree_digest
+from helpers import copy_package, edit_table, tree_digest
 from test_validate import CORPUS
 
 Mutation = Callable[[Path], None]
 
 
 def _edit(table: str, change: Callable[[list[list[str]]], None]) -> Mutation:
-    def run(root: Path) -> None:
-        path = root / "data" / f"{table}.csv"
-        with path.open(encoding="utf-8", newline="") as fh:
-            rows = list(csv.reader(fh))
-        change(rows)
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            csv.writer(fh, lineterminator="\n").writerows(rows)
-
-    return run
+    return lambda root: edit_table(root, table, change)
 
 
 def _cell(table: str, row: int, field: str, value: str) -> Mutation:
