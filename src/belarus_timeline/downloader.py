@@ -59,7 +59,7 @@ from belarus_timeline.manifest import (
 )
 from belarus_timeline.progress import FileShare, bar
 from belarus_timeline.project import DEFAULT_BASE_URL
-from belarus_timeline.semver import is_semver, parse, sort_key
+from belarus_timeline.semver import is_semver, newest, parse, sort_key
 
 log = logging.getLogger(__name__)
 
@@ -378,14 +378,6 @@ def cached_versions(cache_dir: Path | str | None = None) -> list[str]:
         return []
     found = [p.name for p in root.iterdir() if is_semver(p.name) and (p / MANIFEST).is_file()]
     return sorted(found, key=sort_key)
-
-
-def newest(found: Iterable[str]) -> str | None:
-    """The newest release by SemVer precedence, preferring releases to pre-releases."""
-    ordered = sorted(found, key=sort_key)
-    stable = [v for v in ordered if not parse(v).prerelease]
-    pool = stable or ordered
-    return pool[-1] if pool else None
 
 
 def resolve_version(
