@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
+import http.server
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGE_PARTS = ("datapackage.json", "data", "schema", "sources", "CHANGELOG.md")
+PACKAGE_PARTS = (
+    "datapackage.json",
+    "data",
+    "schema",
+    "sources",
+    "CHANGELOG.md",
+    "LICENSE",
+    "LICENSE-DATA",
+)
 
 
 def copy_package(dest: Path) -> Path:
@@ -42,3 +55,43 @@ def tree_digest(root: Path) -> dict[str, str]:
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
+
+
+class StaticServer(http.server.ThreadingHTTPServer):
+    """A static file server on 127.0.0.1 (a free port) that counts the requests it answers."""
+
+    daemon_threads = True
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.hits: list[str] = []
+        handler = functools.partial(_QuietHandler, directory=str(root))
+        super().__init__(("127.0.0.1", 0), handler)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    server: StaticServer
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.server.hits.append(self.path)
+        super().do_GET()
+
+
+@contextlib.contextmanager
+def serve(root: Path) -> Iterator[StaticServer]:
+    """Serve ``root`` on 127.0.0.1 for the block (the README's ``http.server --bind``)."""
+    srv = StaticServer(root)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield srv
+    finally:
+        srv.shutdown()
+        srv.server_close()
