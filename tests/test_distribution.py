@@ -218,6 +218,12 @@ def test_the_configuration_file_sets_location_and_cache(
         dl.resolve_base_url()
 
 
+def test_an_unknown_table_of_a_cached_release_lists_the_tables(built: Path, tmp_path: Path) -> None:
+    shutil.copytree(built, tmp_path / "cache" / VERSION)
+    with pytest.raises(bt.UnknownTableError, match="No table named 'event'. The tables are"):
+        bt.load_table("event", VERSION)
+
+
 def test_one_of_version_path_root(built: Path) -> None:
     with pytest.raises(bt.BelarusTimelineError, match="not version and path"):
         bt.load(VERSION, path=built)
