@@ -4,18 +4,39 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# cffconvert needs jsonschema < 4, which frictionless cannot use: a venv of its own.
+CFF    := $(VENV)/cffconvert
+# The release workflow (.github/workflows/release.yml) runs these targets; the tests run the
+# same targets (tests/test_site.py). Override on the command line or in the environment.
+PKG    ?= .
+DIST   ?= dist
+SITE   ?= public
+TAG    ?=
 
-.PHONY: release validate test lint format docs bench clean
+.PHONY: release publish-site check-tag validate test lint format docs bench clean
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt constraints-cffconvert.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev]"
+	$(PYTHON) -m venv $(CFF)
+	$(CFF)/bin/python -m pip install -q -c constraints-cffconvert.txt cffconvert
 	touch $(STAMP)
 
-## release: validate data/ and build the versioned release into dist/
+## release: validate the package and build its versioned release (folder and zip) into DIST;
+## older recorded versions missing from DIST are downloaded there first (verified)
 release: $(STAMP)
-	$(BIN)/python scripts/build_release.py
+	$(BIN)/python scripts/build_release.py --root $(PKG) --dist $(DIST) --fetch-previous
+
+## publish-site: lay out every recorded version in DIST as the static tree SITE
+## (index.json, <version>/, latest/, the zips)
+publish-site: $(STAMP)
+	$(BIN)/belarus-timeline publish --all --root $(PKG) --dist $(DIST) --to $(SITE)
+
+## check-tag: the git tag being released (TAG) must be the version in datapackage.json
+check-tag: $(STAMP)
+	@v="$$($(BIN)/belarus-timeline --version | cut -d' ' -f2)"; test "$(TAG)" = "$$v" || \
+	  { echo "check-tag: tag '$(TAG)' is not the version in datapackage.json ($$v)" >&2; exit 1; }
 
 ## validate: run our validator and the frictionless CLI on the repository's package
 validate: $(STAMP)
@@ -45,4 +66,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf dist build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf dist build public .pytest_cache .mypy_cache .ruff_cache

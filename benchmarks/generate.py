@@ -493,6 +493,8 @@ def write(pkg: Package, out: Path) -> None:
     (out / "data").mkdir(parents=True)
     (out / "sources").mkdir()
     shutil.copy2(REPO / "datapackage.json", out / "datapackage.json")
+    for name in ("LICENSE", "LICENSE-DATA"):  # every release carries them
+        shutil.copy2(REPO / name, out / name)
     shutil.copytree(REPO / "schema", out / "schema")
     # `belarus-timeline build` takes the release notes from the changelog's version section.
     version = json.loads((REPO / "datapackage.json").read_text(encoding="utf-8"))["version"]

@@ -1,8 +1,8 @@
-"""Regenerate the README's data dictionary and events table from schema/ and data/."""
+"""Regenerate the README's generated sections, docs/chart.png, CITATION.cff and .zenodo.json."""
 
 from pathlib import Path
 
-from belarus_timeline.outputs.docs import readme_chart, render_readme
+from belarus_timeline.outputs.docs import citation_files, readme_chart, render_readme
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -12,4 +12,6 @@ if __name__ == "__main__":
     chart = ROOT / "docs" / "chart.png"
     chart.parent.mkdir(exist_ok=True)
     chart.write_bytes(readme_chart(ROOT))
-    print(f"updated {readme.relative_to(ROOT)} and {chart.relative_to(ROOT)}")
+    for name, text in citation_files(ROOT).items():
+        (ROOT / name).write_text(text, encoding="utf-8")
+    print(f"updated {readme.relative_to(ROOT)}, {chart.relative_to(ROOT)} and the citation files")

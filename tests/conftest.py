@@ -12,6 +12,15 @@ import pytest
 from helpers import copy_package, edit_table
 
 
+@pytest.fixture(autouse=True)
+def _no_network_by_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reaches the project's real site, reads the user's configuration or writes the
+    user's cache: the download location is a closed port on 127.0.0.1 unless a test serves one."""
+    monkeypatch.setenv("BELARUS_TIMELINE_BASE_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("BELARUS_TIMELINE_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.setenv("BELARUS_TIMELINE_CACHE", str(tmp_path / "cache"))
+
+
 @pytest.fixture
 def pkg(tmp_path: Path) -> Path:
     """A fresh, valid copy of the data package."""

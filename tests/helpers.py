@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import functools
 import hashlib
+import http.server
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGE_PARTS = ("datapackage.json", "data", "schema", "sources", "CHANGELOG.md")
+PACKAGE_PARTS = (
+    "datapackage.json",
+    "data",
+    "schema",
+    "sources",
+    "CHANGELOG.md",
+    "LICENSE",
+    "LICENSE-DATA",
+)
 
 
 def copy_package(dest: Path) -> Path:
@@ -54,3 +66,43 @@ def edit_table(root: Path, table: str, change: Callable[[list[list[str]]], None]
     change(rows)
     with path.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerows(rows)
+
+
+class StaticServer(http.server.ThreadingHTTPServer):
+    """A static file server on 127.0.0.1 (a free port) that counts the requests it answers."""
+
+    daemon_threads = True
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.hits: list[str] = []
+        handler = functools.partial(_QuietHandler, directory=str(root))
+        super().__init__(("127.0.0.1", 0), handler)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    server: StaticServer
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.server.hits.append(self.path)
+        super().do_GET()
+
+
+@contextlib.contextmanager
+def serve(root: Path) -> Iterator[StaticServer]:
+    """Serve ``root`` on 127.0.0.1 for the block (the README's ``http.server --bind``)."""
+    srv = StaticServer(root)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield srv
+    finally:
+        srv.shutdown()
+        srv.server_close()

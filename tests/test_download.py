@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import io
 import json
 import os
 import subprocess
@@ -13,14 +14,15 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
 import belarus_timeline as bt
 from belarus_timeline import downloader as dl
+from belarus_timeline import progress
 from belarus_timeline.cli import main
-from belarus_timeline.package import DataPackage
 from belarus_timeline.publish import publish
 from belarus_timeline.release import build_release
 from helpers import copy_package
@@ -103,9 +105,11 @@ def server(published: Path, tmp_path: Path) -> Iterator[Server]:
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in (dl.ENV_BASE_URL, dl.ENV_OFFLINE, dl.ENV_TIMEOUT):
+    for name in (dl.ENV_OFFLINE, dl.ENV_TIMEOUT):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(dl.ENV_BASE_URL, "http://127.0.0.1:9")  # nothing listens there
     monkeypatch.setenv(dl.ENV_CACHE, str(tmp_path / "cache"))
+    monkeypatch.setenv(dl.ENV_CONFIG, str(tmp_path / "no-config.toml"))
     monkeypatch.setattr(dl, "BACKOFF_S", 0.01)
 
 
@@ -125,22 +129,18 @@ def test_publish_serve_download_load_equals_the_bundled_data(
     monkeypatch.setenv(dl.ENV_BASE_URL, server.url)
     tl = bt.load(version=VERSION)
     bundled = bt.load()
-    schema_pkg = DataPackage(tl.root)
-    for name, frame in bundled.items():
-        keys = list(schema_pkg.schema(name).primary_key)
-        expected = frame.sort_values(
-            keys, key=lambda s: s.astype(str) if s.dtype == "category" else s
-        )
-        pd.testing.assert_frame_equal(tl[name], expected.reset_index(drop=True))
+    for name, frame in bundled.items():  # the same rows, dtypes and order
+        pd.testing.assert_frame_equal(tl[name], frame, check_exact=True)
     folder = tmp_path / "cache" / VERSION
     assert [c.status for c in bt_verify(folder)] == ["ok"] * len(bt_verify(folder))
     # The whole release came down, with a SHA256SUMS that sha256sum accepts.
     done = subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=folder)
     assert done.returncode == 0
-    # A second call is served from the cache: no request at all.
+    # A second call is served from the verified cache: no request at all.
     before = sum(server.hits.values())
     bt.load_table("events", version=VERSION)
-    assert sum(server.hits.values()) == before + 2  # index.json and manifest.json only
+    bt.load(version=VERSION)
+    assert sum(server.hits.values()) == before
 
 
 def bt_verify(folder: Path) -> list:
@@ -365,9 +365,61 @@ def test_cli_download_to_a_folder_and_versions(
     assert listed == dl.versions() and "1.0.0" in listed
 
 
-def test_no_base_url_is_explained(tmp_path: Path) -> None:
-    with pytest.raises(bt.DownloadError, match="BELARUS_TIMELINE_BASE_URL"):
+def test_an_unreachable_location_is_explained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(dl.ENV_BASE_URL, "http://127.0.0.1:9")  # nothing listens there
+    with pytest.raises(bt.DownloadError) as err:
         dl.download(VERSION)
+    message = str(err.value)
+    assert "http://127.0.0.1:9/index.json: cannot be reached" in message
+    assert "base_url=" in message and "BELARUS_TIMELINE_BASE_URL" in message
+    assert str(dl.config_path()) in message
+
+
+def test_a_partial_download_loads_offline(
+    server: Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(dl.ENV_BASE_URL, server.url)
+    dl.download(VERSION, tables=["events", "places"], formats=["csv"])
+    before = sum(server.hits.values())
+    with pytest.warns(UserWarning, match=r"partial download: loaded places, events; missing"):
+        tl = bt.load(version=VERSION)
+    assert list(tl) == ["places", "events"] and "quotes" in tl.missing
+    assert sum(server.hits.values()) == before
+    tl = bt.load(version=VERSION, tables=["quotes"])  # asked for by name: fetched
+    assert list(tl) == ["quotes"] and sum(server.hits.values()) > before
+
+
+def test_latest_is_the_indexs_latest_and_the_config_file_gives_the_location(
+    server: Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'base_url = "{server.url}/"\n', encoding="utf-8")
+    monkeypatch.setenv(dl.ENV_CONFIG, str(config))
+    monkeypatch.delenv(dl.ENV_BASE_URL)  # the environment would win over the file
+    folder = dl.download("latest", formats=["parquet"])
+    assert folder.name == VERSION and server.hits["/index.json"] >= 1
+    assert bt.load(version="latest").version == VERSION
+
+
+def test_one_progress_bar_per_download_with_its_total_bytes(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[Any] = []
+    real = dl.bar
+
+    def recording(desc: str, total: float, **kw: Any) -> Any:
+        made.append(real(desc, total, **kw))
+        return made[-1]
+
+    monkeypatch.setattr(dl, "bar", recording)
+    monkeypatch.setattr(progress, "enabled", lambda: True)
+    server.faults[f"/{VERSION}/data/events.csv"] = "500-once"  # a retried file counts once
+    folder = dl.download(VERSION, base_url=server.url)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    total = sum(f["bytes"] for f in manifest["files"])
+    assert [(b.desc, b.total, b.n) for b in made] == [(f"belarus-timeline {VERSION}", total, total)]
 
 
 def test_publishing_other_content_under_a_published_version_is_refused(
@@ -378,3 +430,26 @@ def test_publishing_other_content_under_a_published_version_is_refused(
     (www / VERSION / "data" / "actors.csv").write_text("changed")
     with pytest.raises(bt.ReleaseError, match="data/actors.csv"):
         publish(published.parent / "dist" / f"belarus-timeline-{VERSION}", www)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_only_on_a_terminal_and_never_with_quiet(
+    server: Server,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = ["download", VERSION, "--base-url", server.url, "--format", "csv"]
+    assert main([*args, "--to", str(tmp_path / "a")]) == 0
+    assert capsys.readouterr().err == ""  # not a terminal: silent
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main([*args, "--to", str(tmp_path / "b"), "--quiet"]) == 0
+    assert terminal.getvalue() == ""
+    assert main([*args, "--to", str(tmp_path / "c")]) == 0
+    drawn = terminal.getvalue()
+    assert f"belarus-timeline {VERSION}" in drawn and "100%" in drawn

@@ -416,7 +416,7 @@ def test_page_is_self_contained(site: dict[str, Path]) -> None:
     refs = _Refs()
     refs.feed(html)
     assert all(r.startswith(("data:", "#")) for r in refs.refs), refs.refs
-    assert refs.scripts == 2  # the data block and the code, both inline
+    assert refs.scripts == 3  # the data block, the JSON-LD metadata and the code, all inline
     assert "default-src 'none'" in refs.csp
     assert not re.search(r"\b(https?:)?//[a-z]", html.split("<script")[0])  # no URL in markup
 
@@ -454,7 +454,7 @@ def test_page_escapes_markup_in_the_data(edit_csv: EditCsv, pkg: Path, tmp_path:
     html = (tmp_path / "out" / "timeline.html").read_text(encoding="utf-8")
     refs = _Refs()
     refs.feed(html)
-    assert refs.scripts == 2
+    assert refs.scripts == 3
     assert evil in [e["title"] for e in _page_json(html)["events"]]
     assert written
 

@@ -3,9 +3,12 @@
 >>> import belarus_timeline as bt
 >>> tl = bt.load()          # one DataFrame per table: tl.events, tl.quotes, tl.actors, ...
 >>> events = bt.load_table("events")
->>> tl = bt.load(version="1.0.0")   # a published release, downloaded and verified first
+>>> tl = bt.load(version="1.0.0")   # a published release: the cache, else downloaded, verified
+>>> tl = bt.load(path="belarus-timeline-1.0.0.zip")   # a release folder or zip, verified
+>>> bt.tidy.events(tl)              # one row per event with its place, participants and counts
 """
 
+from belarus_timeline import tidy
 from belarus_timeline.downloader import download, versions
 from belarus_timeline.errors import (
     BelarusTimelineError,
@@ -35,6 +38,7 @@ __all__ = [
     "download",
     "load",
     "load_table",
+    "tidy",
     "validate_package",
     "versions",
 ]

@@ -18,9 +18,21 @@ from belarus_timeline.package import TableSchema
 
 
 def sort_by_key(table: pa.Table, schema: TableSchema) -> pa.Table:
-    """Rows in primary-key order (typed order: integers numerically, dates chronologically)."""
+    """Rows in primary-key order (typed order: integers numerically, dates chronologically).
+
+    The project's one row order: releases are written in it and the loader returns every
+    table in it, whatever the order of the rows in the files it reads."""
     keys = list(schema.primary_key) or [f.name for f in schema.fields]
-    return table.sort_by([(k, "ascending") for k in keys])
+    # Dictionary-encoded columns (vocabularies read for pandas) sort by their values.
+    columns = {k: _decoded(table.column(k)) for k in keys}
+    order = pc.sort_indices(pa.table(columns), sort_keys=[(k, "ascending") for k in keys])
+    return table.take(order)
+
+
+def _decoded(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    if pa.types.is_dictionary(column.type):
+        return pc.cast(column, column.type.value_type)
+    return column
 
 
 def cell_strings(column: pa.Array | pa.ChunkedArray) -> pa.Array:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from belarus_timeline.diff import diff_packages
-from belarus_timeline.downloader import cache_root, download, versions
+from belarus_timeline.downloader import LATEST, cache_root, download, versions
 from belarus_timeline.errors import (
     BelarusTimelineError,
     UsageError,
@@ -32,13 +32,15 @@ from belarus_timeline.errors import (
 from belarus_timeline.manifest import verify_folder
 from belarus_timeline.outputs.formats import FORMATS, run_export
 from belarus_timeline.package import DataPackage, bundled_version
-from belarus_timeline.publish import publish
+from belarus_timeline.progress import quiet
+from belarus_timeline.project import ISSUES
+from belarus_timeline.publish import publish, publish_all
 from belarus_timeline.release import build_release, release_dir_name
 from belarus_timeline.semver import is_semver
 from belarus_timeline.validate import validate_package
 
 PROG = "belarus-timeline"
-ISSUES_URL = "https://github.com/belarus-timeline/belarus-timeline/issues"
+ISSUES_URL = ISSUES
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -57,7 +59,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_build(args: argparse.Namespace) -> int:
     try:
         result = build_release(
-            args.root, args.dist, previous=args.previous, exports=not args.no_exports
+            args.root,
+            args.dist,
+            previous=args.previous,
+            exports=not args.no_exports,
+            fetch_previous=args.fetch_previous,
         )
     except ValidationFailed as exc:
         if not args.json:
@@ -108,8 +114,15 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
-    target = publish(_resolve_release(args.release, Path(args.dist), fetch=False), args.to)
-    print(f"published {target}")
+    if args.all:
+        if args.release:
+            raise UsageError("give a release or --all, not both")
+        targets = publish_all(args.dist, args.to, Path(args.root) / "releases")
+    else:
+        spec = args.release or bundled_version()
+        targets = [publish(_resolve_release(spec, Path(args.dist), fetch=False), args.to)]
+    for target in targets:
+        print(f"published {target}")
     return 0
 
 
@@ -150,6 +163,7 @@ def _common(p: argparse.ArgumentParser, *, json_flag: bool = True, dist: bool = 
     if dist:
         p.add_argument("--dist", default="dist", help="where to look for versions (default: dist)")
     p.add_argument("--debug", action="store_true", help="show the traceback of internal errors")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
 def _add_validate(sub: Any) -> None:
@@ -177,6 +191,11 @@ def _add_release_commands(sub: Any) -> None:
     p.add_argument("--dist", default="dist", help="where releases are built (default: dist)")
     p.add_argument("--previous", help="previous release folder (default: found in dist/)")
     p.add_argument(
+        "--fetch-previous",
+        action="store_true",
+        help="download older recorded versions missing from --dist first (verified)",
+    )
+    p.add_argument(
         "--no-exports",
         action="store_true",
         help="tables only: no exports, chart or page (for very large corpora)",
@@ -196,20 +215,28 @@ def _add_release_commands(sub: Any) -> None:
     p.set_defaults(handler=_cmd_verify)
 
     p = sub.add_parser("publish", help="lay out a release for a static web server")
-    p.add_argument("release", help="release folder or version (in --dist)")
+    p.add_argument(
+        "release", nargs="?", help="release folder or version in --dist (default: the current)"
+    )
     p.add_argument("--to", required=True, help="the folder the web server serves")
+    p.add_argument(
+        "--all", action="store_true", help="every version recorded in ROOT/releases (the site)"
+    )
+    p.add_argument("--root", default=".", help="the repository, for --all (default: .)")
     _common(p, dist=True)
     p.set_defaults(handler=_cmd_publish)
 
 
 def _add_distribution_commands(sub: Any) -> None:
     p = sub.add_parser("download", help="fetch and verify a published release")
-    p.add_argument("version", type=_version, help="the version, e.g. 1.0.0")
+    p.add_argument("version", type=_version, help="the version, e.g. 1.0.0, or latest")
     p.add_argument("--tables", nargs="+", metavar="TABLE", help="only these tables")
     p.add_argument("--format", action="append", choices=["parquet", "csv"], help="repeatable")
     p.add_argument("--to", help="download into this folder instead of the cache")
     p.add_argument(
-        "--base-url", help="where releases are published (env BELARUS_TIMELINE_BASE_URL)"
+        "--base-url",
+        help="where releases are published (env BELARUS_TIMELINE_BASE_URL; default: "
+        "the configuration file's base_url, else the project's site)",
     )
     _common(p)
     p.set_defaults(handler=_cmd_download)
@@ -239,8 +266,10 @@ def _positive(text: str) -> int:
 
 
 def _version(text: str) -> str:
-    if not is_semver(text):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a version (MAJOR.MINOR.PATCH)")
+    if not is_semver(text) and text != LATEST:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a version (MAJOR.MINOR.PATCH) nor {LATEST!r}"
+        )
     return text
 
 
@@ -281,7 +310,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         handler: Handler = args.handler
-        return handler(args)
+        with quiet(args.quiet):
+            return handler(args)
     except SystemExit as exc:  # --help and --version exit through argparse
         return int(exc.code or 0) if isinstance(exc.code, int | None) else 2
     except (UsageError, VersionError) as exc:

@@ -4,14 +4,18 @@ Every file is checked (size and sha256) against a manifest that is trusted becau
 the installed package (``releases/<version>.json``) or, for a newer version, because its sha256
 matches the published ``index.json``. Files stream to a temporary name in the destination folder
 and are renamed into place only once they verify, so the cache never holds a partial or wrong
-file. The transfer itself is pooch's ``HTTPDownloader`` (requests: proxies and CA bundles from
-the usual environment variables).
+file. The cache is looked at first: a version whose files are there and verify is used with no
+URL and no connection. The transfer itself is pooch's ``HTTPDownloader`` (requests: proxies and
+CA bundles from the usual environment variables), with one progress bar per download.
 
-Settings, by argument or environment (read at call time):
+Settings, by argument, environment, or the configuration file (``config.toml`` in the user's
+configuration folder, or the file named by ``BELARUS_TIMELINE_CONFIG``), read at call time:
 
-- ``BELARUS_TIMELINE_BASE_URL``: where releases are published (``<base>/index.json``,
-  ``<base>/<version>/<file>``);
-- ``BELARUS_TIMELINE_CACHE``: cache folder (default: the platform's user cache folder);
+- where releases are published (``<base>/index.json``, ``<base>/<version>/<file>``):
+  ``base_url=``, ``BELARUS_TIMELINE_BASE_URL``, ``base_url = "..."``; default
+  :data:`belarus_timeline.project.DEFAULT_BASE_URL`;
+- the cache folder: ``cache_dir=``, ``BELARUS_TIMELINE_CACHE``, ``cache_dir = "..."``; default
+  the platform's user cache folder;
 - ``BELARUS_TIMELINE_OFFLINE=1``: never open a connection;
 - ``BELARUS_TIMELINE_TIMEOUT``: seconds to wait for the server (default 30);
 - ``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``NO_PROXY``, ``REQUESTS_CA_BUNDLE`` / ``SSL_CERT_FILE``.
@@ -23,10 +27,12 @@ import contextlib
 import hashlib
 import logging
 import os
-import sys
 import time
+import tomllib
 import uuid
+import warnings
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,15 +47,19 @@ from belarus_timeline.files import atomic_write, sha256_file
 from belarus_timeline.manifest import (
     INDEX,
     MANIFEST,
+    NAME,
     SUMS,
+    Index,
     Manifest,
     ManifestFile,
     parse_index,
     parse_manifest,
     registered_versions,
+    registry_dir,
 )
-from belarus_timeline.package import bundled_root
-from belarus_timeline.semver import parse
+from belarus_timeline.progress import FileShare, bar
+from belarus_timeline.project import DEFAULT_BASE_URL
+from belarus_timeline.semver import is_semver, newest, parse, sort_key
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +67,9 @@ ENV_BASE_URL = "BELARUS_TIMELINE_BASE_URL"
 ENV_CACHE = "BELARUS_TIMELINE_CACHE"
 ENV_OFFLINE = "BELARUS_TIMELINE_OFFLINE"
 ENV_TIMEOUT = "BELARUS_TIMELINE_TIMEOUT"
+ENV_CONFIG = "BELARUS_TIMELINE_CONFIG"
+#: The version name that stands for the newest published release (not a pre-release).
+LATEST = "latest"
 RETRIES = 3
 BACKOFF_S = 0.5
 
@@ -65,16 +78,41 @@ def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def config_path() -> Path:
+    """The configuration file: ``BELARUS_TIMELINE_CONFIG``, else ``config.toml`` in the user's
+    configuration folder (platformdirs). It need not exist."""
+    env = os.environ.get(ENV_CONFIG)
+    return Path(env) if env else platformdirs.user_config_path("belarus-timeline") / "config.toml"
+
+
+def _config() -> dict[str, Any]:
+    path = config_path()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise DownloadError(
+            f"{path}: the configuration file cannot be read ({exc}). Fix it (TOML, e.g. "
+            f'base_url = "https://..."), or point {ENV_CONFIG} to another file.'
+        ) from exc
+    unknown = sorted(set(data) - {"base_url", "cache_dir"})
+    if unknown:
+        raise DownloadError(
+            f"{path}: unknown setting(s) {unknown}; the settings are base_url and cache_dir."
+        )
+    if not all(isinstance(v, str) for v in data.values()):
+        raise DownloadError(f"{path}: base_url and cache_dir must be strings.")
+    return data
+
+
 def cache_root(cache_dir: Path | str | None = None) -> Path:
-    """The cache folder: argument, ``BELARUS_TIMELINE_CACHE``, or the user cache folder."""
+    """The cache folder: argument, ``BELARUS_TIMELINE_CACHE``, the configuration file's
+    ``cache_dir``, or the user cache folder."""
     if cache_dir is not None:
         return Path(cache_dir)
-    env = os.environ.get(ENV_CACHE)
+    env = os.environ.get(ENV_CACHE) or _config().get("cache_dir")
     return Path(env) if env else Path(platformdirs.user_cache_dir("belarus-timeline"))
-
-
-def registry_dir() -> Path:
-    return bundled_root() / "releases"
 
 
 def versions() -> list[str]:
@@ -82,14 +120,19 @@ def versions() -> list[str]:
     return registered_versions(registry_dir())
 
 
-def _base_url(base_url: str | None) -> str:
-    url = base_url or os.environ.get(ENV_BASE_URL)
-    if not url:
-        raise DownloadError(
-            f"No download location is configured: pass base_url=... or set {ENV_BASE_URL} to "
-            "the URL where releases are published (the folder holding index.json)."
-        )
-    return url.rstrip("/")
+def resolve_base_url(url: str | None = None) -> str:
+    """Where releases are published: argument, ``BELARUS_TIMELINE_BASE_URL``, the configuration
+    file's ``base_url``, or the project's published location."""
+    chosen = url or os.environ.get(ENV_BASE_URL) or _config().get("base_url") or DEFAULT_BASE_URL
+    return str(chosen).rstrip("/")
+
+
+def how_to_override() -> str:
+    """The three ways to point the downloader elsewhere, for error messages."""
+    return (
+        f"To use another location pass base_url=... (command line: --base-url URL), set "
+        f'{ENV_BASE_URL}, or write base_url = "URL" in {config_path()}.'
+    )
 
 
 def _timeout() -> float:
@@ -99,13 +142,13 @@ def _timeout() -> float:
         raise DownloadError(f"{ENV_TIMEOUT} must be a number of seconds.") from exc
 
 
-def _fetch(url: str, dest: Path) -> None:
+def _fetch(url: str, dest: Path, share: FileShare | None = None) -> None:
     """Stream ``url`` to ``dest`` with bounded retries on network errors and 5xx answers."""
     extra: dict[str, Any] = {"timeout": _timeout()}
     ca = os.environ.get("SSL_CERT_FILE")
     if ca and not os.environ.get("REQUESTS_CA_BUNDLE") and not os.environ.get("CURL_CA_BUNDLE"):
         extra["verify"] = ca
-    downloader = pooch.HTTPDownloader(progressbar=sys.stderr.isatty(), **extra)
+    downloader = pooch.HTTPDownloader(progressbar=share or False, **extra)
     for attempt in range(1, RETRIES + 1):
         try:
             downloader(url, str(dest), None)
@@ -114,8 +157,8 @@ def _fetch(url: str, dest: Path) -> None:
             status = exc.response.status_code if exc.response is not None else 0
             if status < 500 or attempt == RETRIES:
                 raise DownloadError(
-                    f"{url}: the server answered HTTP {status}. Check the version and "
-                    f"{ENV_BASE_URL}; nothing was written to the cache."
+                    f"{url}: the server answered HTTP {status}; nothing was written to the cache. "
+                    f"Check the version and the download location. {how_to_override()}"
                 ) from exc
         except (
             requests.ConnectionError,
@@ -124,10 +167,12 @@ def _fetch(url: str, dest: Path) -> None:
         ) as exc:
             if attempt == RETRIES:
                 raise DownloadError(
-                    f"{url}: {type(exc).__name__} after {RETRIES} attempts ({exc}). Check the "
-                    "network, proxy settings and BELARUS_TIMELINE_TIMEOUT; nothing was written "
-                    "to the cache."
+                    f"{url}: cannot be reached: {type(exc).__name__} after {RETRIES} attempts "
+                    f"({exc}); nothing was written to the cache. Check the network, proxy "
+                    f"settings and {ENV_TIMEOUT}. {how_to_override()}"
                 ) from exc
+        if share is not None:
+            share.undo()
         log.info("retrying %s (attempt %d of %d)", url, attempt + 1, RETRIES)
         time.sleep(BACKOFF_S * 2 ** (attempt - 1))
 
@@ -177,11 +222,7 @@ def _trusted_manifest(version: str, base: str | None, folder: Path, offline: boo
             f"to {folder}."
         )
     assert base is not None
-    index_raw = _download_bytes(f"{base}/{INDEX}", folder)
-    try:
-        index = parse_index(index_raw, f"{base}/{INDEX}")
-    except ManifestError as exc:
-        raise DownloadError(str(exc)) from None
+    index = _index(base, folder)
     entry = index.versions.get(version)
     if entry is None:
         known = ", ".join(index.versions) or "none"
@@ -195,6 +236,16 @@ def _trusted_manifest(version: str, base: str | None, folder: Path, offline: boo
             "the publisher."
         )
     return raw
+
+
+def _index(base: str, folder: Path) -> Index:
+    """The published ``index.json`` at ``base`` (fetched through a temporary file in
+    ``folder``), checked."""
+    raw = _download_bytes(f"{base}/{INDEX}", folder)
+    try:
+        return parse_index(raw, f"{base}/{INDEX}")
+    except ManifestError as exc:
+        raise DownloadError(str(exc)) from None
 
 
 def _wanted(
@@ -266,15 +317,23 @@ def download(
 ) -> Path:
     """Fetch a published release into the cache (or ``dest``) and return its folder.
 
-    Files already there and verified are not fetched again. Every file is checked against the
-    trusted manifest (size and sha256) before it is renamed into place. ``tables`` and
-    ``formats`` fetch part of a release; metadata files are always fetched.
+    ``version`` is a version or ``"latest"``. Files already there and verified are not fetched
+    again; when every wanted file is there the cache is used as it is, with no URL and no
+    connection. Every file is checked against the trusted manifest (size and sha256) before it
+    is renamed into place. ``tables`` and ``formats`` fetch part of a release; metadata files
+    are always fetched.
     """
-    parse(version)
     offline = _env_flag(ENV_OFFLINE)
     root = cache_root(cache_dir)
+    version = resolve_version(version, base_url=base_url, cache_dir=cache_dir)
+    parse(version)
     folder = Path(dest) if dest is not None else root / version
-    base = None if offline else _base_url(base_url)
+    local = _local_manifest(version, folder)
+    if local is not None:
+        wanted = _wanted(_parse_manifest(local, f"version {version}").files, tables, formats)
+        if all(_verified(folder / f.path, f) for f in wanted):
+            return folder
+    base = None if offline else resolve_base_url(base_url)
     if not offline:
         _ensure_writable(folder)
     lock_root = folder.parent if dest is not None else root
@@ -292,8 +351,9 @@ def download(
                 f"in the cache {folder}:\n  {listing}\nOn a connected machine run "
                 f"`belarus-timeline download {version} --to DIR`, then copy DIR to {folder}."
             )
-        for f in todo:
-            _fetch_verified(f, f"{base}/{version}/{f.path}", folder)
+        with bar(f"{NAME} {version}", sum(f.bytes for f in todo), unit="B", scale=True) as b:
+            for f in todo:
+                _fetch_verified(f, f"{base}/{version}/{f.path}", folder, FileShare(b, f.bytes))
         if not offline:
             atomic_write(folder / MANIFEST, raw)
             sums = "".join(f"{f.sha256}  {f.path}\n" for f in manifest.files)
@@ -302,7 +362,96 @@ def download(
     return folder
 
 
-def _fetch_verified(entry: ManifestFile, url: str, folder: Path) -> None:
+def _local_manifest(version: str, folder: Path) -> bytes | None:
+    """The manifest of ``version`` without a connection: the installed registry's, else the copy
+    in ``folder`` (checked against index.json when it was downloaded); ``None`` if neither."""
+    for path in (registry_dir() / f"{version}.json", folder / MANIFEST):
+        if path.is_file() and not path.is_symlink():
+            return path.read_bytes()
+    return None
+
+
+def cached_versions(cache_dir: Path | str | None = None) -> list[str]:
+    """Versions with a manifest in the cache, oldest first."""
+    root = cache_root(cache_dir)
+    if not root.is_dir():
+        return []
+    found = [p.name for p in root.iterdir() if is_semver(p.name) and (p / MANIFEST).is_file()]
+    return sorted(found, key=sort_key)
+
+
+def resolve_version(
+    version: str, *, base_url: str | None = None, cache_dir: Path | str | None = None
+) -> str:
+    """``version`` itself, or for ``"latest"`` the newest published release: ``latest`` of the
+    published ``index.json``; offline, or when the location cannot be reached, the newest
+    version in the cache (with a warning when it was a network failure)."""
+    if version != LATEST:
+        try:
+            parse(version)
+        except ValueError as exc:
+            raise DownloadError(f"{exc}, nor {LATEST!r}.") from None
+        return version
+    root = cache_root(cache_dir)
+    cached = newest(cached_versions(root))
+    if _env_flag(ENV_OFFLINE):
+        if cached is None:
+            raise DownloadError(
+                f"Offline ({ENV_OFFLINE}=1) and no version is in the cache {root}: name a "
+                "version, or download one on a connected machine."
+            )
+        return cached
+    base = resolve_base_url(base_url)
+    _ensure_writable(root)
+    try:
+        latest = _index(base, root).latest
+    except DownloadError as exc:
+        if cached is None:
+            raise
+        warnings.warn(
+            f"{exc} Using version {cached}, the newest in the cache {root}.", stacklevel=2
+        )
+        return cached
+    if latest is None:
+        raise DownloadError(f"{base}/{INDEX} names no latest version; name a version instead.")
+    return latest
+
+
+@dataclass(frozen=True)
+class LocalRelease:
+    """A version as it is in the cache: its folder and the files of it that verify."""
+
+    version: str
+    folder: Path
+    manifest: Manifest
+    verified: frozenset[str]
+
+    def has(self, path: str) -> bool:
+        """Whether a file of the release is in the cache and verified."""
+        return path in self.verified
+
+
+def local_release(
+    version: str, *, cache_dir: Path | str | None = None, paths: Iterable[str] | None = None
+) -> LocalRelease | None:
+    """What the cache holds of ``version``, checked against its trusted manifest (no network):
+    ``None`` when the cache has no trusted manifest for it. Only ``paths`` are hashed when
+    given (the files a caller will read)."""
+    folder = cache_root(cache_dir) / version
+    raw = _local_manifest(version, folder)
+    if raw is None:
+        return None
+    manifest = _parse_manifest(raw, f"version {version}")
+    wanted = set(paths) if paths is not None else None
+    ok = frozenset(
+        f.path
+        for f in manifest.files
+        if (wanted is None or f.path in wanted) and _verified(folder / f.path, f)
+    )
+    return LocalRelease(version, folder, manifest, ok)
+
+
+def _fetch_verified(entry: ManifestFile, url: str, folder: Path, share: FileShare) -> None:
     target = folder / entry.path
     # Refuse to write through a link, or anywhere outside the release folder.
     parent = target.parent
@@ -311,7 +460,7 @@ def _fetch_verified(entry: ManifestFile, url: str, folder: Path) -> None:
         raise DownloadError(f"{target}: refusing to write through a symbolic link.")
     tmp = parent / f".{target.name}.{uuid.uuid4().hex}.part"
     try:
-        _fetch(url, tmp)
+        _fetch(url, tmp, share)
         size = tmp.stat().st_size
         actual = sha256_file(tmp)
         if size != entry.bytes or actual != entry.sha256:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from belarus_timeline.errors import ManifestError
 from belarus_timeline.files import json_bytes, sha256_file
-from belarus_timeline.package import unsafe_path_reason
+from belarus_timeline.package import bundled_root, unsafe_path_reason
 from belarus_timeline.semver import is_semver, parse, sort_key
 
 NAME = "belarus-timeline"
@@ -98,12 +98,39 @@ class Manifest(BaseModel):
         return json_bytes(self.model_dump(mode="json"))
 
 
+def release_name(version: str) -> str:
+    """The folder name of a release, ``belarus-timeline-<version>``."""
+    return f"{NAME}-{version}"
+
+
+def zip_name(version: str) -> str:
+    """The file name of a release's zip, ``belarus-timeline-<version>.zip``."""
+    return f"{release_name(version)}.zip"
+
+
+class ZipEntry(BaseModel):
+    """A release's zip as ``index.json`` lists it (published beside the index)."""
+
+    model_config = ConfigDict(extra="forbid")
+    path: str
+    bytes: Annotated[int, Field(ge=0)]
+    sha256: Annotated[str, Field(pattern=SHA256)]
+
+    @field_validator("path")
+    @classmethod
+    def _plain_name(cls, v: str) -> str:
+        if "/" in v or not _SAFE_PATH.match(v) or not v.endswith(".zip"):
+            raise ValueError(f"zip path {v!r} is refused: not a plain .zip file name")
+        return v
+
+
 class IndexEntry(BaseModel):
     """One published version in ``index.json``."""
 
     model_config = ConfigDict(extra="ignore")
     manifest_sha256: Annotated[str, Field(pattern=SHA256)]
     created: str | None = None
+    zip: ZipEntry | None = None
 
 
 class Index(BaseModel):
@@ -160,6 +187,11 @@ def parse_index(raw: bytes, origin: str) -> Index:
         return Index.model_validate(json.loads(raw))
     except (ValueError, RecursionError) as exc:
         raise ManifestError(f"The index {origin} is refused: {_why(exc)}.") from None
+
+
+def registry_dir() -> Path:
+    """The registry of recorded versions that ships with the installed package."""
+    return bundled_root() / "releases"
 
 
 def registered_versions(registry: Path) -> list[str]:

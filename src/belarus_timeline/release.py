@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 from belarus_timeline.canonical import canonical_text, content_hash, sort_by_key, write_csv
 from belarus_timeline.diff import PackageDiff, diff_packages
+from belarus_timeline.downloader import download
 from belarus_timeline.errors import ReleaseError, ValidationFailed, VersionError
 from belarus_timeline.files import atomic_write, differing, json_bytes, sha256_file, tree_sha256
 from belarus_timeline.manifest import (
@@ -37,10 +38,14 @@ from belarus_timeline.manifest import (
     ManifestFile,
     TableEntry,
     parse_manifest,
+    read_manifest,
     registered_versions,
+    release_name,
 )
+from belarus_timeline.outputs.catalog import dataset_bytes
 from belarus_timeline.outputs.formats import write_all
 from belarus_timeline.package import DataPackage, Resource, bundled_version
+from belarus_timeline.progress import bar
 from belarus_timeline.semver import bump_between, bump_rank, parse
 from belarus_timeline.tables import read_arrow, table_names
 from belarus_timeline.validate import validate_package
@@ -64,11 +69,14 @@ ZIP_LEVEL = 6
 # Already-compressed files are stored as they are: deflating them again costs time, saves nothing.
 ZIP_STORED_SUFFIXES = (".parquet", ".png", ".zip")
 TOOLS = ("pyarrow", "pandas", "numpy", "pydantic", "belarus-timeline")
+#: Licence files every release carries, copied from the package's root: the data's (CC BY 4.0)
+#: and the code's (MIT, for the script inside timeline.html).
+LICENSE_FILES = ("LICENSE-DATA", "LICENSE")
 
 
 def release_dir_name(version: str) -> str:
     """The folder (and zip) name of a release: ``belarus-timeline-<version>``."""
-    return f"{NAME}-{version}"
+    return release_name(version)
 
 
 @dataclass
@@ -168,14 +176,17 @@ def build_release(
     registry: Path | str | None = None,
     record: bool = True,
     exports: bool = True,
+    fetch_previous: bool = False,
 ) -> BuildResult:
     """Validate the package at ``root`` and build its release into ``dist``.
 
     ``registry`` (default ``root/releases``) holds the recorded manifests of published versions;
-    ``previous`` is the previous release's folder (default: found in ``dist``). With ``record``,
-    a version built for the first time gets its manifest recorded in the registry. Without
-    ``exports`` the release holds the tables only (CSV, Parquet, metadata): for corpora so large
-    that the per-event exports, chart and page are not wanted (see benchmarks/RESULTS.md).
+    ``previous`` is the previous release's folder (default: found in ``dist``; with
+    ``fetch_previous``, every older recorded version missing from ``dist`` is downloaded there
+    first, verified, with its zip). With ``record``, a version built for the first time gets its
+    manifest recorded in the registry. Without ``exports`` the release holds the tables only
+    (CSV, Parquet, metadata): for corpora so large that the per-event exports, chart and page
+    are not wanted (see benchmarks/RESULTS.md).
     """
     root, dist = Path(root).resolve(), Path(dist).resolve()
     pkg = DataPackage(root)
@@ -184,11 +195,16 @@ def build_release(
         parse(version)
     except ValueError as exc:
         raise VersionError(f"datapackage.json: version {version!r}: {exc}.") from exc
-    report = validate_package(root)
+    with bar("validate", 1) as b:
+        report = validate_package(root)
+        b.update()
     if not report.valid:
         raise ValidationFailed(report, "the data is invalid; no release was built.")
     registry = Path(registry) if registry else root / "releases"
     created = release_created(pkg)
+    if fetch_previous and previous is None:
+        older = [v for v in registered_versions(registry) if parse(v) < parse(version)]
+        fetch_releases(older, dist)
     prev_pkg = _previous_package(version, registry, dist, previous)
     diff = diff_packages(prev_pkg, pkg)
     if prev_pkg is not None:
@@ -219,8 +235,27 @@ def build_release(
     _check_recorded(registry / f"{version}.json", manifest, record)
     zip_path = dist / f"{final.name}.zip"
     if status == "built" or not zip_path.is_file():
-        write_zip(final, zip_path, created)
+        with bar("zip", 1) as b:
+            write_zip(final, zip_path, created)
+            b.update()
     return BuildResult(final, version, status, zip_path, rows, len(manifest.files) + 2, diff)
+
+
+def fetch_releases(versions: list[str], dist: Path | str) -> list[Path]:
+    """Download published ``versions`` into ``dist`` as release folders with their zips (the
+    layout a build leaves), each verified against its trusted manifest; those already there
+    are kept. The zip is rebuilt from the verified folder: zips are reproducible, so it is the
+    published one byte for byte."""
+    dist = Path(dist)
+    out = []
+    for v in versions:
+        folder = dist / release_dir_name(v)
+        download(v, dest=folder)  # no connection when the folder is complete and verifies
+        target = dist / f"{folder.name}.zip"
+        if not target.is_file():
+            write_zip(folder, target, read_manifest(folder).created or "")
+        out.append(folder)
+    return out
 
 
 def _previous_package(
@@ -253,8 +288,18 @@ def _write_release(
         (out / sub).mkdir()
     # Tables are independent and most of the work is in pyarrow, which releases the GIL: two
     # threads use both cores. Results are gathered in table order, so the output is the same.
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        done = list(pool.map(lambda item: _write_table(pkg, out, *item), table_names(pkg).items()))
+    names = table_names(pkg)
+    with (
+        bar("tables", len(names)) as b,
+        ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool,
+    ):
+
+        def one(item: tuple[str, str]) -> tuple[str, str, int, str]:
+            result = _write_table(pkg, out, *item)
+            b.update()
+            return result
+
+        done = list(pool.map(one, names.items()))
     tables = {
         name: TableEntry(
             rows=n, primary_key=list(pkg.schema(res).primary_key), content_sha256=content
@@ -272,10 +317,25 @@ def _write_release(
         changelog + "\n### Data changes (generated)\n\n```\n" + diff.summary() + "\n```\n",
         encoding="utf-8",
     )
+    _copy_licenses(pkg.root, out)
+    (out / "dataset.jsonld").write_bytes(dataset_bytes(DataPackage(out)))
     if exports:
-        _write_exports(pkg, out)
+        with bar("exports", 1) as b:
+            _write_exports(pkg, out)
+            b.update()
     _write_manifest(pkg, out, created, diff, tables)
     return {name: t.rows for name, t in tables.items()}
+
+
+def _copy_licenses(root: Path, out: Path) -> None:
+    for name in LICENSE_FILES:
+        src = root / name
+        if not src.is_file():
+            raise ReleaseError(
+                f"{src}: missing. Every release carries the licence files {LICENSE_FILES}; "
+                "copy them from the repository."
+            )
+        shutil.copyfile(src, out / name)
 
 
 def _common(res: Resource, name: str) -> dict[str, Any]:
@@ -395,7 +455,10 @@ def _check_recorded(recorded: Path, manifest: Manifest, record: bool) -> None:
 
 
 def write_zip(folder: Path, target: Path, created: str) -> None:
-    """Zip ``folder`` under its own name with fixed timestamps, order and permissions."""
+    """Zip the files of ``folder`` with fixed timestamps, order and permissions.
+
+    ``datapackage.json`` is at the zip's root, so that tools that open a data package from a
+    zip (``frictionless validate release.zip``) find it and every resource."""
     when = dt.datetime.strptime(created[:19], "%Y-%m-%dT%H:%M:%S")
     stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
     tmp = target.with_name(f".{target.name}.tmp")
@@ -403,7 +466,7 @@ def write_zip(folder: Path, target: Path, created: str) -> None:
         for p in sorted(folder.rglob("*")):
             if not p.is_file():
                 continue
-            info = zipfile.ZipInfo(f"{folder.name}/{p.relative_to(folder).as_posix()}", stamp)
+            info = zipfile.ZipInfo(p.relative_to(folder).as_posix(), stamp)
             stored = p.suffix in ZIP_STORED_SUFFIXES
             info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16

@@ -8,6 +8,8 @@ it implements PEP 440, which reads ``1.0.0-alpha.beta`` differently or not at al
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import semver as _semver
 
 Version = _semver.Version
@@ -37,6 +39,15 @@ def is_semver(version: object) -> bool:
 def sort_key(version: str) -> Version:
     """Key for sorting version strings by SemVer precedence."""
     return parse(version)
+
+
+def newest(versions: Iterable[str]) -> str | None:
+    """The newest version by precedence, preferring releases to pre-releases (what "latest"
+    means: 1.1.0-rc.1 is not the latest while 1.0.0 is published)."""
+    ordered = sorted(versions, key=sort_key)
+    stable = [v for v in ordered if not parse(v).prerelease]
+    pool = stable or ordered
+    return pool[-1] if pool else None
 
 
 def bump_rank(bump: str) -> int:

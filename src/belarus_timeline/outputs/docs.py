@@ -1,5 +1,7 @@
-"""Generated documentation: the README's data dictionary and table of events come from
-schema/ and data/, so they cannot drift from them (a test regenerates and compares)."""
+"""Generated documentation: the README's data dictionary, table of events, finding codes and
+citation, and the repository's CITATION.cff and .zenodo.json, come from schema/, data/,
+datapackage.json and the code, so they cannot drift from them (a test regenerates and
+compares)."""
 
 from __future__ import annotations
 
@@ -7,11 +9,12 @@ import re
 from pathlib import Path
 
 from belarus_timeline.load import load
+from belarus_timeline.outputs.catalog import citation_cff, citation_text, zenodo_json
 from belarus_timeline.outputs.views import build_view
 from belarus_timeline.package import DataPackage
 from belarus_timeline.validate.codes import catalogue_markdown
 
-MARKERS = ("data-dictionary", "events-table", "finding-codes")
+MARKERS = ("data-dictionary", "events-table", "finding-codes", "citation")
 
 
 def _cell(text: str) -> str:
@@ -81,6 +84,7 @@ def render_readme(readme: str, root: Path) -> str:
         "data-dictionary": data_dictionary(pkg),
         "events-table": events_table(root),
         "finding-codes": catalogue_markdown(),
+        "citation": citation_text(pkg),
     }
     for name in MARKERS:
         pattern = re.compile(
@@ -97,3 +101,9 @@ def render_readme(readme: str, root: Path) -> str:
             + readme[match.end() :]
         )
     return readme
+
+
+def citation_files(root: Path) -> dict[str, str]:
+    """The repository's citation metadata files, by name: ``CITATION.cff``, ``.zenodo.json``."""
+    pkg = DataPackage(root)
+    return {"CITATION.cff": citation_cff(pkg), ".zenodo.json": zenodo_json(pkg)}

@@ -254,14 +254,22 @@ def _asset(name: str) -> str:
     )
 
 
-def page_html(view: TimelineView, sources_root: Path) -> str:
+def page_html(view: TimelineView, sources_root: Path, dataset: dict[str, Any] | None = None) -> str:
     """The whole ``timeline.html`` as text; the same view and sources give the same text.
 
     The template, CSS and JavaScript come from ``outputs/assets``; the page is self-contained.
+    ``dataset``, the release's schema.org ``Dataset`` (``dataset.jsonld``), is embedded as
+    JSON-LD for search engines.
     """
     data = page_data(view, sources_root)
+    jsonld = (
+        ""
+        if dataset is None
+        else f'<script type="application/ld+json">{_script_json(dataset)}</script>'
+    )
     return (
         _asset("timeline.html")
+        .replace("__JSONLD__", jsonld)
         .replace("__TITLE__", _esc(view.title))
         .replace("__VERSION__", _esc(view.version))
         .replace("__CSS__", _asset("timeline.css"))
