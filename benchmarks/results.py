@@ -222,13 +222,15 @@ def _growth(by: Steps, sizes: list[int]) -> list[str]:
         cells = [fmt(cost_per_m(by.get((n, name))), ".2f") for n in sizes]
         if any(c != "-" for c in cells):
             out.append(f"| {name} | " + " | ".join(cells) + " |")
-    out += ["", "Peak RSS, GB per million rows:", "", head, rule]
-    for name in (VALIDATE, STRUCT_PANDERA, FRICTIONLESS, BUILD, LOAD, FULL):
+    out += ["", "Peak RSS of the process tree, GB (a killed step: where it was stopped):", ""]
+    out += [head, rule]
+    for name in ORDER:
         cells = []
         for n in sizes:
             s = by.get((n, name))
-            cells.append(fmt(s.peak_mb / 1024 / s.rows * 1e6 if s and s.peak_mb else None, ".2f"))
-        out.append(f"| {name} | " + " | ".join(cells) + " |")
+            cells.append(fmt(s.peak_mb / 1024 if s and s.peak_mb else None, ".2f"))
+        if any(c != "-" for c in cells):
+            out.append(f"| {name} | " + " | ".join(cells) + " |")
     return out
 
 

@@ -161,3 +161,44 @@ def test_the_generated_pandera_schema_finds_what_it_can_express(tmp_path: Path) 
         gen.build(200, 1, root, [] if kind is None else [(kind, 3)])
         findings = steps.pandera_polars(root)["findings"]
         assert (findings == 0) if kind is None else (findings >= 1), (kind, findings)
+
+
+def test_targets_are_judged_from_the_figures_including_killed_and_timed_out_steps() -> None:
+    results = _module("results")
+    targets = _module("targets")
+    step = results.Step
+    rows = {100_000: 740_010, 1_000_000: 7_400_010, 10_000_000: 74_000_010}
+    figures = {  # step -> N -> (wall s, inner s, peak MB, status)
+        results.READ_FLOOR: {1_000_000: (1.0, None, 1000, "ok")},
+        results.VALIDATE: {
+            100_000: (1.0, None, 600, "ok"),
+            1_000_000: (6.5, None, 2600, "ok"),
+            10_000_000: (50.0, None, 20600, "killed"),
+        },
+        results.FRICTIONLESS: {1_000_000: (900.0, None, 1300, "timeout")},
+        results.STRUCT_OURS: {1_000_000: (6.0, 5.0, 2000, "ok")},
+        results.STRUCT_PANDERA: {1_000_000: (32.0, 30.0, 3000, "ok")},
+        results.BUILD_FLOOR: {1_000_000: (10.0, None, 1000, "ok")},
+        results.BUILD: {
+            100_000: (4.0, None, 700, "ok"),
+            1_000_000: (40.0, None, 2800, "ok"),
+            10_000_000: (400.0, None, 5000, "ok"),
+        },
+        results.LOAD: {1_000_000: (2.0, 1.05, 1800, "ok")},
+        results.RAW: {1_000_000: (1.5, 1.0, 1800, "ok")},
+        results.FULL: {1_000_000: (300.0, None, 3000, "ok")},
+    }
+    by = {}
+    for name, per_n in figures.items():
+        for n, (wall, inner, peak, status) in per_n.items():
+            note = {"killed": "killed at 20.1 GB after 50 s", "timeout": "did not finish in 900 s"}
+            by[(n, name)] = step(n, name, wall, peak, rows[n], status, note.get(status, ""), inner)
+    judged = targets.judge(by, sorted(rows), {})
+    met = [j.met for j in judged]
+    assert met == [False, True, False, False, True, False, False, True, False], judged
+    assert "killed at 20.1 GB" in judged[0].measured
+    assert judged[1].measured == "400.0 s, 4.9 GB"
+    assert "did not finish" in judged[2].bound  # flat: a step did not finish at 10M
+    assert judged[4].measured.startswith("> 138x")  # at least the timeout's ratio
+    assert judged[5].measured == "6.00x" and judged[7].measured == "1.05x"
+    assert "exports, chart and page 260.0 s" in judged[8].bound
