@@ -40,11 +40,11 @@ format: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python scripts/generate_docs.py
 
-## bench: the scale benchmark at 10k, 100k and 1M events (~15 min; not part of `make test`)
+## bench: the scale benchmark at 10k, 100k and 1M events (tens of minutes; not in `make test`)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --sizes 10000,100000,1000000
 
-## bench-10m: the same up to 10M events (~1 h, ~35 GB of disk under benchmarks/work/;
+## bench-10m: the same up to 10M events (about an hour, ~25 GB of disk under benchmarks/work/;
 ## frictionless, pandera and the full release are not run at 10M)
 bench-10m: $(STAMP)
 	$(BIN)/python benchmarks/run.py --sizes 100000,1000000,10000000

@@ -257,16 +257,30 @@ def parse(argv: list[str]) -> argparse.Namespace:
         default=min(20.0, round(0.85 * total_gb, 1)),
         help="kill a step whose process tree holds more (default: 20, or 85%% of the RAM)",
     )
-    p.add_argument("--frictionless-max", type=int, default=1_000_000, help="largest N for it")
-    p.add_argument("--pandera-max", type=int, default=1_000_000, help="largest N for pandera")
-    p.add_argument("--full-build-max", type=int, default=1_000_000, help="largest N, full build")
+    p.add_argument(
+        "--frictionless-max", type=int, default=1_000_000, help="largest N to run frictionless at"
+    )
+    p.add_argument("--pandera-max", type=int, default=1_000_000, help="largest N to run pandera at")
+    p.add_argument(
+        "--full-build-max",
+        type=int,
+        default=1_000_000,
+        help="largest N to build the full release at",
+    )
     p.add_argument("--timeout", type=float, default=900, help="seconds allowed to frictionless")
     p.add_argument("--build-timeout", type=float, default=1800, help="seconds, tables-only build")
     p.add_argument("--full-build-timeout", type=float, default=900, help="seconds, full build")
     p.add_argument("--step-timeout", type=float, default=3600, help="seconds, any other step")
     p.add_argument("--repeat", type=int, default=3, help="runs of each load step (best kept)")
-    p.add_argument("--profile-max", type=int, default=1_000_000, help="profile up to this N")
-    p.add_argument("--full-profile-max", type=int, default=100_000, help="same, full build")
+    p.add_argument(
+        "--profile-max",
+        type=int,
+        default=1_000_000,
+        help="profile at the largest size up to this N",
+    )
+    p.add_argument(
+        "--full-profile-max", type=int, default=100_000, help="the same for the full build"
+    )
     p.add_argument("--no-profile", action="store_true", help="skip the profiles")
     p.add_argument("--keep", action="store_true", help="keep the built releases")
     args = p.parse_args(argv)
