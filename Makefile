@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: release validate test lint format docs bench bench-10m clean
+.PHONY: release validate test lint format docs bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,7 @@ bench: $(STAMP)
 
 ## bench-10m: the same up to 10M events (about an hour, ~25 GB of disk under benchmarks/work/;
 ## frictionless, pandera and the full release are not run at 10M)
+.PHONY: bench-10m
 bench-10m: $(STAMP)
 	$(BIN)/python benchmarks/run.py --sizes 100000,1000000,10000000
 
