@@ -61,9 +61,15 @@ format: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python scripts/generate_docs.py
 
-## bench: the scale benchmark (slow; not part of `make test`)
+## bench: the scale benchmark at 10k, 100k and 1M events (tens of minutes; not in `make test`)
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py --sizes 10000,100000,1000000
+
+## bench-10m: the same up to 10M events (about an hour, ~25 GB of disk under benchmarks/work/;
+## frictionless, pandera and the full release are not run at 10M)
+.PHONY: bench-10m
+bench-10m: $(STAMP)
+	$(BIN)/python benchmarks/run.py --sizes 100000,1000000,10000000
 
 clean:
 	rm -rf dist build public .pytest_cache .mypy_cache .ruff_cache

@@ -32,7 +32,9 @@ sources              ceil(N / 100)              one archived text per 100 events
 source_furniture     3 per source               breadcrumb, comment count, site tag
 ===================  =========================  ==================================
 
-At N = 1M that is 7.4M rows in 11 CSV files (~820 MB) plus 10k archived texts (~200 MB).
+At N = 1M that is 7.4M rows in 11 CSV files (~820 MB) plus 10k archived texts (~200 MB). Events
+are generated and written in parts of 200k (each part drawn from a random stream of its own), so
+memory stays under about 1 GB at any N: 10M events take a few minutes and ~10 GB of disk.
 
 ``--inject KIND[:ROW]`` breaks the package in one of the ways of the bad-input corpus
 (``tests/test_validate.py``), at data row ROW as frictionless numbers rows (header = 1, first data
@@ -49,7 +51,7 @@ import json
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,6 +62,8 @@ import pyarrow.compute as pc
 
 REPO = Path(__file__).resolve().parent.parent
 EVENTS_PER_SOURCE = 100
+# Events generated (and held in memory) at a time; a multiple of EVENTS_PER_SOURCE.
+EVENTS_PER_PART = 200_000
 CHUNK = 200_000  # rows joined into one CSV string at a time (keeps each string < 2 GiB)
 
 # Column order of every table, as in schema/*.json (checked against the schemas at run time).
@@ -157,8 +161,9 @@ class Package:
     text_names: list[str]
 
 
-def generate(n: int, seed: int) -> Package:
-    """All tables and archived texts of a valid package of ``n`` events."""
+def generate_part(n: int, seed: int, lo: int, hi: int) -> Package:
+    """Events ``lo`` to ``hi - 1`` of a valid package of ``n`` events, with every row that hangs
+    on them (and the places, actors and aliases when ``lo`` is 0): see :func:`parts`."""
     if n < 2:
         raise ValueError("need at least 2 events (event links point to another event)")
     rng = np.random.default_rng(seed)
@@ -224,8 +229,12 @@ def generate(n: int, seed: int) -> Package:
         "alias_kind": _interleave(_s(["native"] * n_act), _s(["short_form"] * n_act)),
     }
 
-    # Events.
-    ev_ids = cat("event-", num(np.arange(n)))
+    # Events, drawn from a stream of their own part: a part is the same whether the package is
+    # made whole or streamed part by part. From here on ``n`` counts the part's events.
+    total, n = n, hi - lo
+    rng = np.random.default_rng([seed, lo])
+    gidx = np.arange(lo, hi)  # the events' numbers in the whole package
+    ev_ids = cat("event-", num(gidx))
     prec_draw = rng.random(n)
     precision = np.where(prec_draw < 0.90, "day", np.where(prec_draw < 0.97, "month", "year"))
     day0 = np.datetime64("2000-01-01", "D")
@@ -260,7 +269,7 @@ def generate(n: int, seed: int) -> Package:
     tables["events"] = {
         "event_id": ev_ids,
         "title": title,
-        "summary": cat(title, " — as the source reports it, event ", num(np.arange(n)), "."),
+        "summary": cat(title, " — as the source reports it, event ", num(gidx), "."),
         "event_type": pick(rng, EVENT_TYPES, n),
         "plover_category": plover,
         "plover_mode": pc.if_else(pc.equal(plover, "consult"), "visit", ""),
@@ -288,7 +297,7 @@ def generate(n: int, seed: int) -> Package:
     }
 
     # The archived texts: per event a paragraph of pieces; each span is one piece.
-    idx = np.arange(n)
+    idx = gidx
     has_quote, has_claim = idx % 2 == 0, idx % 5 == 0
     occ = cat(a_name, " ", verb, where, " (", ev_ids, ").")
     date_s = cat(
@@ -325,8 +334,8 @@ def generate(n: int, seed: int) -> Package:
     para_len = lens.sum(axis=1)
 
     n_src = -(-n // EVENTS_PER_SOURCE)
-    src_of = idx // EVENTS_PER_SOURCE
-    src_ids = cat("source-", num(np.arange(n_src)))
+    src_of = (idx - lo) // EVENTS_PER_SOURCE  # lo is a multiple of EVENTS_PER_SOURCE
+    src_ids = cat("source-", num(np.arange(n_src) + lo // EVENTS_PER_SOURCE))
     comments = num(rng.integers(0, 500, n_src))
     header = cat(
         "Home News\n",
@@ -348,7 +357,7 @@ def generate(n: int, seed: int) -> Package:
     tag_start = header_len + body_len + len("site tag: ")
 
     texts = [t.as_py().encode("utf-8") for t in texts_a]  # one per source, not per row
-    text_names = [f"source-{s}.txt" for s in range(n_src)]
+    text_names = [f"{s}.txt" for s in src_ids.to_pylist()]
     published = iso(day0 + rng.integers(0, 26 * 365, n_src).astype("timedelta64[D]"))
     tables["sources"] = {
         "source_id": src_ids,
@@ -398,7 +407,7 @@ def generate(n: int, seed: int) -> Package:
         "timedelta64[D]"
     )
     tables["quotes"] = {
-        "quote_id": cat("quote-", num(q)),
+        "quote_id": cat("quote-", num(q + lo)),
         "event_id": pc.take(ev_ids, qa),
         "speaker_id": pc.take(actor_ids, pa.array(actor_a[q])),
         "addressee_id": when(
@@ -418,7 +427,7 @@ def generate(n: int, seed: int) -> Package:
     has_period = rng.random(len(c)) < 0.5
     # The claim's excerpt skips the piece's leading space: spans start on a word.
     tables["claims"] = {
-        "claim_id": cat("claim-", num(c)),
+        "claim_id": cat("claim-", num(c + lo)),
         "event_id": pc.take(ev_ids, ca),
         "claimant_id": pc.take(actor_ids, pa.array(actor_a[c])),
         "stated_on": iso(start[c]),
@@ -437,18 +446,43 @@ def generate(n: int, seed: int) -> Package:
 
     lk = np.flatnonzero(idx % 2 == 1)
     la_ = pa.array(lk)
-    target = (lk - 1 - rng.integers(0, 50, len(lk))) % n
-    target = np.where(target == lk, (lk + 1) % n, target)
+    target = (lk + lo - 1 - rng.integers(0, 50, len(lk))) % total
+    target = np.where(target == lk + lo, (lk + lo + 1) % total, target)
     tables["event_links"] = {
         "from_event_id": pc.take(ev_ids, la_),
         "relation": pick(rng, RELATIONS, len(lk)),
-        "to_event_id": pc.take(ev_ids, pa.array(target)),
+        "to_event_id": cat("event-", num(target)),
         "excerpt": pc.take(occ, la_),
         "source_id": pc.take(ev_src, la_),
         "char_start": num(occ_s[lk]),
         "char_end": num(occ_s[lk] + lens[lk, 0]),
     }
+    if lo:  # places, actors and aliases belong to the first part
+        for name in ("places", "actors", "actor_aliases"):
+            del tables[name]
     return Package(tables, texts, text_names)
+
+
+def parts(n: int, seed: int) -> Iterator[Package]:
+    """The package of ``n`` events in parts of at most ``EVENTS_PER_PART`` events: streamed to
+    disk one by one, 10M events need no more memory than 200k."""
+    for lo in range(0, n, EVENTS_PER_PART):
+        yield generate_part(n, seed, lo, min(n, lo + EVENTS_PER_PART))
+
+
+def generate(n: int, seed: int) -> Package:
+    """All tables and archived texts of a valid package of ``n`` events, in memory (the same
+    rows as :func:`parts`, joined)."""
+    got = list(parts(n, seed))
+    tables = {
+        name: {
+            col: pa.concat_arrays([p.tables[name][col] for p in got if name in p.tables])
+            for col in cols
+        }
+        for name, cols in got[0].tables.items()
+    }
+    texts = [t for p in got for t in p.texts]
+    return Package(tables, texts, [name for p in got for name in p.text_names])
 
 
 def _interleave(*arrays: pa.Array) -> pa.Array:
@@ -467,9 +501,9 @@ def _quoted(a: pa.Array) -> pa.Array:
     return pc.if_else(needs, cat('"', pc.replace_substring(a, '"', '""'), '"'), a)
 
 
-def csv_bytes(columns: Columns) -> list[pa.Buffer | bytes]:
+def csv_bytes(columns: Columns, header: bool = True) -> list[pa.Buffer | bytes]:
     """The table as CSV (RFC 4180 quoting where needed, LF line ends), built column-wise."""
-    out: list[pa.Buffer | bytes] = [(",".join(columns) + "\n").encode()]
+    out: list[pa.Buffer | bytes] = [(",".join(columns) + "\n").encode()] if header else []
     n = len(next(iter(columns.values())))
     for lo in range(0, n, CHUNK):
         cols = [_quoted(c.slice(lo, CHUNK)) for c in columns.values()]
@@ -488,6 +522,12 @@ def _schema_columns(name: str) -> list[str]:
 
 def write(pkg: Package, out: Path) -> None:
     """Write the package (descriptor and schemas copied from the repository)."""
+    write_parts([pkg], out, len(pkg.tables["events"]["event_id"]))
+
+
+def write_parts(packages: Iterable[Package], out: Path, n: int) -> None:
+    """Write the parts of a package of ``n`` events one after the other: each table's rows are
+    appended part by part (the same bytes as the whole package written at once)."""
     if out.exists():
         shutil.rmtree(out)
     (out / "data").mkdir(parents=True)
@@ -499,20 +539,22 @@ def write(pkg: Package, out: Path) -> None:
     # `belarus-timeline build` takes the release notes from the changelog's version section.
     version = json.loads((REPO / "datapackage.json").read_text(encoding="utf-8"))["version"]
     (out / "CHANGELOG.md").write_text(
-        f"# Changelog\n\n## [{version}]\n\nSynthetic benchmark data "
-        f"({len(pkg.tables['events']['event_id'])} events).\n",
+        f"# Changelog\n\n## [{version}]\n\nSynthetic benchmark data ({n} events).\n",
         encoding="utf-8",
     )
-    for name, columns in pkg.tables.items():
-        # Columns in the schema's order, whatever order they were generated in; a column
-        # dropped by an injection is left out, one added by an injection comes last.
-        schema = _schema_columns(name)
-        order = [c for c in schema if c in columns] + [c for c in columns if c not in schema]
-        with (out / "data" / f"{name}.csv").open("wb") as fh:
-            for part in csv_bytes({k: columns[k] for k in order}):
-                fh.write(part)
-    for fname, data in zip(pkg.text_names, pkg.texts, strict=True):
-        (out / "sources" / fname).write_bytes(data)
+    started: set[str] = set()
+    for pkg in packages:
+        for name, columns in pkg.tables.items():
+            # Columns in the schema's order, whatever order they were generated in; a column
+            # dropped by an injection is left out, one added by an injection comes last.
+            schema = _schema_columns(name)
+            order = [c for c in schema if c in columns] + [c for c in columns if c not in schema]
+            with (out / "data" / f"{name}.csv").open("ab" if name in started else "wb") as fh:
+                for chunk in csv_bytes({k: columns[k] for k in order}, name not in started):
+                    fh.write(chunk)
+            started.add(name)
+        for fname, data in zip(pkg.text_names, pkg.texts, strict=True):
+            (out / "sources" / fname).write_bytes(data)
 
 
 # -- injected errors -------------------------------------------------------------------------
@@ -758,7 +800,11 @@ def build(
     n: int, seed: int, out: Path, injections: list[tuple[str, int]] | None = None
 ) -> list[dict[str, Any]]:
     """Generate, inject and write a package; returns the injected errors (also written to
-    ``injected.json``)."""
+    ``injected.json``). Without injections the package is streamed part by part (bounded
+    memory); injections need it whole."""
+    if not injections:
+        write_parts(parts(n, seed), out, n)
+        return []
     pkg = generate(n, seed)
     manifest = []
     for kind, row in injections or []:

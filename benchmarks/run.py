@@ -1,638 +1,324 @@
-"""The scale benchmark: validation, release build and loading at 10k, 100k and 1M events.
+"""The scale benchmark: every target of the scale issue measured side by side in one run.
 
     python benchmarks/run.py                       # make bench: N = 10k, 100k, 1M
-    python benchmarks/run.py --sizes 10000,100000  # other sizes
-    python benchmarks/run.py --sizes 200 --work /tmp/w --out /tmp/RESULTS.md  # smoke run
+    python benchmarks/run.py --sizes 100000,1000000,10000000   # make bench-10m
+    python benchmarks/run.py --sizes 200 --work W --out R.md    # a smoke run
 
-For each N it generates a valid package (``benchmarks/generate.py``, same seed every run) and
-measures, each step in a subprocess of its own (wall time, and peak RSS from
-``getrusage(RUSAGE_CHILDREN)`` of a wrapper process that runs only that step):
+For each N it generates a valid package (``benchmarks/generate.py``, same seed every run, in
+bounded memory) and measures, each step in a process tree of its own under the memory guard of
+``benchmarks/measure.py`` (killed above ``--mem-cap-gb``, and then reported as killed at that
+size after that time):
 
-- ``belarus-timeline validate`` (our validator, CLI);
-- ``frictionless validate --json datapackage.json`` on the same package, up to
-  ``--frictionless-max`` events and ``--timeout`` seconds; beyond, its time is extrapolated
-  linearly from the largest size it finished (and the table says so);
-- ``belarus-timeline build --root ROOT --dist DIST --no-exports`` (the CSV + Parquet release,
-  without the exports, chart and page);
-- loading the release: ``belarus_timeline.load.load(root=RELEASE)`` against reading the same
-  Parquet files straight with ``pyarrow.parquet.read_table(...).to_pandas()``, timed inside the
-  subprocess (interpreter start-up and imports excluded; each best of ``--repeat`` runs).
+- the read floor: ``pyarrow.csv.read_csv`` of every table (``benchmarks/steps.py read-floor``);
+- ``belarus-timeline validate`` (our validator, the CLI);
+- the structural checks pandera can express, by our validator and by pandera (polars backend)
+  with a schema generated from our Table Schemas (``benchmarks/pandera_schema.py``), up to
+  ``--pandera-max`` events;
+- ``frictionless validate`` on the same package, up to ``--frictionless-max`` events and
+  ``--timeout`` seconds (never extrapolated);
+- the build floor in plain pyarrow (read + Parquet + CSV + sha256), against
+  ``belarus-timeline build --no-exports`` (the tables-only release);
+- ``belarus_timeline.load.load`` against ``pq.read_table(...).to_pandas()`` of the same files;
+- ``belarus-timeline build`` with exports, chart and page, up to ``--full-build-max`` events;
 
-It writes ``benchmarks/RESULTS.md`` (machine, versions, figures, rows/s, ratios, and a profile
-excerpt of our validator at the largest size). Work folders go under ``benchmarks/work/``
+then profiles (cProfile) of the validator, the build and the loader at the largest size up to
+``--profile-max``, and of the full build up to ``--full-profile-max``. It writes
+``benchmarks/RESULTS.md``: every target marked met / not met / not measured with the figure or
+profile that bounds it, every figure, ratios and the cost per million rows; the hand-written
+"## Analysis" section of the previous file is kept. Work folders go under ``benchmarks/work/``
 (git-ignored). Nothing is asserted: the figures are measured and reported.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import cProfile
-import io
-import itertools
 import json
-import os
-import platform
-import pstats
-import resource
 import shutil
-import subprocess
 import sys
-import time
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from importlib.metadata import version as dist_version
 from pathlib import Path
 from typing import Any
 
+from belarus_timeline.release import PARQUET_OPTIONS
+from measure import measure
+from results import (
+    BUILD,
+    BUILD_FLOOR,
+    FRICTIONLESS,
+    FULL,
+    GENERATE,
+    LOAD,
+    RAW,
+    READ_FLOOR,
+    STRUCT_OURS,
+    STRUCT_PANDERA,
+    VALIDATE,
+    Step,
+    kept_analysis,
+    machine,
+    write_results,
+)
+from targets import Profiles, judge, render
+
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
-TARGETS = {
-    "validate_seconds_1m": 15.0,
-    "validate_peak_gb_1m": 3.0,
-    "ratio_vs_frictionless": 30.0,
-    "build_seconds_1m": 45.0,
-    "load_vs_raw": 1.2,
-}
+STEPS = [sys.executable, str(HERE / "steps.py")]
 
 
-@dataclass
-class Step:
-    n: int
-    step: str
-    seconds: float | None
-    peak_mb: float | None
-    rows: int
-    ok: bool = True
-    note: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+class Bench:
+    """One run: its options, the steps measured so far and the profiles taken."""
 
-    @property
-    def rows_per_s(self) -> float | None:
-        return self.rows / self.seconds if self.seconds else None
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.steps: list[Step] = []
+        self.profiles: Profiles = {}
+        self.profile_text: dict[str, tuple[int, str]] = {}
 
+    def run(
+        self,
+        n: int,
+        name: str,
+        cmd: list[str],
+        rows: int,
+        *,
+        timeout: float | None = None,
+        cwd: Path | None = None,
+    ) -> tuple[Step, dict[str, Any]]:
+        """Measure one step under the memory guard; a step's own JSON line (``steps.py``)
+        gives its inner time. Killed, timed-out and failed steps are results too."""
+        timeout = timeout or self.args.step_timeout
+        cap_gb = self.args.mem_cap_gb
+        m = measure(cmd, cap_mb=cap_gb * 1024, timeout=timeout, cwd=cwd)
+        lines = m["stdout"].strip().splitlines()
+        found: dict[str, Any] = {}
+        if lines and lines[-1].startswith("{"):
+            try:
+                found = json.loads(lines[-1])
+            except json.JSONDecodeError:
+                found = {}
+        status, note = "ok", ""
+        if m["killed"]:
+            status = "killed"
+            note = (
+                f"killed at {m['killed_at_mb'] / 1024:.1f} GB after {m['seconds']:.0f} s "
+                f"(memory cap {cap_gb:g} GB)"
+            )
+        elif m["timed_out"]:
+            status, note = "timeout", f"did not finish in {timeout:.0f} s"
+        elif m["rc"] != 0:
+            last = (m["stderr"].strip().splitlines() or [""])[-1][:200]
+            status, note = "failed", f"exit {m['rc']}: {last}"
+        step = Step(n, name, m["seconds"], m["peak_mb"], rows, status, note)
+        step.inner = found.get("inner_seconds")
+        self.steps.append(step)
+        return step, found
 
-def measure(
-    cmd: list[str], *, cwd: Path | None = None, timeout: float | None = None
-) -> dict[str, Any]:
-    """Run ``cmd`` through a fresh wrapper process, so that its RUSAGE_CHILDREN peak RSS is the
-    peak of this one command. Returns wall seconds, peak MB, exit code, stdout."""
-    wrapper = [sys.executable, str(Path(__file__).resolve()), "--measure-child", str(timeout or 0)]
-    wrapper += ["--", *cmd]
-    done = subprocess.run(
-        wrapper,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=None if timeout is None else timeout + 30,
-    )
-    lines = done.stdout.rstrip("\n").rsplit("\n", 1)
-    try:
-        result: dict[str, Any] = json.loads(lines[-1])
-    except (json.JSONDecodeError, IndexError):
-        return {
-            "seconds": None,
-            "peak_mb": None,
-            "rc": done.returncode,
-            "stdout": done.stdout,
-            "stderr": done.stderr,
-            "timed_out": False,
-        }
-    result["stdout"] = lines[0] if len(lines) == 2 else ""
-    result["stderr"] = done.stderr
-    return result
-
-
-def _child(cmd: list[str], timeout: float | None) -> int:
-    """The wrapper: run one command, then print its wall time and peak RSS as JSON."""
-    t0 = time.perf_counter()
-    timed_out = False
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-        rc, out, err = done.returncode, done.stdout, done.stderr
-    except subprocess.TimeoutExpired as exc:
-        timed_out, rc = True, -1
-        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
-        err = ""
-    seconds = time.perf_counter() - t0
-    # ru_maxrss is in KiB on Linux (bytes on macOS).
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    peak_mb = peak / (1 << 20) if sys.platform == "darwin" else peak / 1024
-    sys.stderr.write(err[-4000:])
-    print(out.replace("\n", " ")[-20000:])
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "rc": rc, "timed_out": timed_out}))
-    return 0
+    def skip(self, n: int, name: str, rows: int, why: str) -> None:
+        self.steps.append(Step(n, name, None, None, rows, "skipped", why))
 
 
-# Timed inside the subprocess: the loader against a plain pyarrow read of the same files.
-LOAD_SNIPPET = """
-import json, sys, time
-from pathlib import Path
-import pyarrow.parquet as pq
-root, mode, repeat = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-from belarus_timeline.load import load
-best = None
-for _ in range(repeat):
-    t0 = time.perf_counter()
-    if mode == "load":
-        tl = load(root=root)
-        rows = sum(len(df) for df in tl.values())
-    else:
-        files = sorted((root / "parquet").glob("*.parquet"))
-        frames = {p.stem: pq.read_table(p).to_pandas() for p in files}
-        rows = sum(len(df) for df in frames.values())
-    dt = time.perf_counter() - t0
-    best = dt if best is None else min(best, dt)
-    tl = frames = None
-print(json.dumps({"inner_seconds": best, "rows": rows}))
-"""
-
-
-def count_rows(root: Path) -> dict[str, int]:
-    out = {}
+def count_rows(root: Path) -> tuple[dict[str, int], float]:
+    """Rows per table (generated cells hold no line breaks) and the CSV files' MB."""
+    rows, size = {}, 0
     for p in sorted((root / "data").glob("*.csv")):
+        lines = 0
         with p.open("rb") as fh:
-            out[p.stem] = sum(1 for _ in fh) - 1  # generated cells hold no line breaks
-    return out
-
-
-def bench_size(n: int, args: argparse.Namespace, steps: list[Step]) -> None:
-    work = args.work
-    root = work / f"n{n}"
-    dist = work / f"dist{n}"
-    print(f"== N = {n:,} events", file=sys.stderr, flush=True)
-    gen = measure(
-        [
-            sys.executable,
-            str(HERE / "generate.py"),
-            "--events",
-            str(n),
-            "--seed",
-            str(args.seed),
-            "--out",
-            str(root),
-        ]
-    )
-    rows_by_table = count_rows(root)
-    rows = sum(rows_by_table.values())
-    steps.append(
-        Step(
-            n,
-            "generate",
-            gen["seconds"],
-            gen["peak_mb"],
-            rows,
-            gen["rc"] == 0,
-            extra={"tables": rows_by_table},
-        )
-    )
-    _say(steps[-1])
-
-    ours = measure([str(BIN / "belarus-timeline"), "validate", str(root)])
-    steps.append(
-        Step(
-            n,
-            "validate (ours)",
-            ours["seconds"],
-            ours["peak_mb"],
-            rows,
-            ours["rc"] == 0,
-            "" if ours["rc"] == 0 else f"exit {ours['rc']}",
-        )
-    )
-    _say(steps[-1])
-
-    if n <= args.frictionless_max:
-        fr = measure(
-            [str(BIN / "frictionless"), "validate", "--json", "datapackage.json"],
-            cwd=root,
-            timeout=args.timeout,
-        )
-        valid = None
-        with contextlib.suppress(json.JSONDecodeError):
-            valid = json.loads(fr["stdout"])["valid"] if fr["stdout"] else None
-        if fr.get("timed_out"):
-            steps.append(
-                Step(
-                    n,
-                    "validate (frictionless)",
-                    None,
-                    fr["peak_mb"],
-                    rows,
-                    False,
-                    f"did not finish in {args.timeout:.0f} s",
-                )
-            )
-        else:
-            steps.append(
-                Step(
-                    n,
-                    "validate (frictionless)",
-                    fr["seconds"],
-                    fr["peak_mb"],
-                    rows,
-                    valid is True,
-                    "valid, 0 errors" if valid else f"valid={valid}",
-                )
-            )
-    else:
-        steps.append(Step(n, "validate (frictionless)", None, None, rows, True, "not run"))
-    _say(steps[-1])
-
-    if dist.exists():
-        shutil.rmtree(dist)
-    shutil.rmtree(root / "releases", ignore_errors=True)
-    build = measure(
-        [
-            str(BIN / "belarus-timeline"),
-            "build",
-            "--root",
-            str(root),
-            "--dist",
-            str(dist),
-            "--no-exports",  # the tables (CSV + Parquet), not the exports, chart and page
-        ],
-        timeout=args.build_timeout,
-    )
-    steps.append(
-        Step(
-            n,
-            "build (CSV + Parquet release)",
-            None if build.get("timed_out") else build["seconds"],
-            build["peak_mb"],
-            rows,
-            build["rc"] == 0,
-            ""
-            if build["rc"] == 0
-            else f"did not finish in {args.build_timeout:.0f} s"
-            if build.get("timed_out")
-            else f"exit {build['rc']}: {build['stderr'][-300:]}",
-        )
-    )
-    _say(steps[-1])
-
-    releases = sorted(p for p in dist.glob("*") if p.is_dir()) if dist.exists() else []
-    if build["rc"] == 0 and releases:
-        rel = releases[0]
-        for mode, label in (
-            ("load", "load (belarus_timeline.load)"),
-            ("raw", "read Parquet (pyarrow + to_pandas)"),
-        ):
-            m = measure([sys.executable, "-c", LOAD_SNIPPET, str(rel), mode, str(args.repeat)])
-            inner = json.loads(m["stdout"]) if m["rc"] == 0 and m["stdout"] else {}
-            steps.append(
-                Step(
-                    n,
-                    label,
-                    inner.get("inner_seconds"),
-                    m["peak_mb"],
-                    rows,
-                    m["rc"] == 0,
-                    f"best of {args.repeat}, in-process",
-                )
-            )
-            _say(steps[-1])
-    if not args.keep:
-        shutil.rmtree(dist, ignore_errors=True)
+            while chunk := fh.read(1 << 24):
+                lines += chunk.count(b"\n")
+        rows[p.stem], size = lines - 1, size + p.stat().st_size
+    return rows, size / 1e6
 
 
 def _say(s: Step) -> None:
-    secs = "-" if s.seconds is None else f"{s.seconds:.2f} s"
+    secs = "-" if s.seconds is None or not s.ok else f"{s.seconds:.2f} s"
     mem = "-" if s.peak_mb is None else f"{s.peak_mb:.0f} MB"
-    print(f"  {s.step:38} {secs:>10} {mem:>9}  {s.note}", file=sys.stderr, flush=True)
+    note = s.note if s.ok else f"{s.status}: {s.note}"
+    print(f"  {s.step:38} {secs:>10} {mem:>9}  {note}", file=sys.stderr, flush=True)
 
 
-def profile_validate(root: Path, top: int = 18) -> str:
-    """A cProfile excerpt (by own time) of our validator on ``root``."""
-    import belarus_timeline.validate.runner as v
-
-    # cProfile sees one thread only: with one worker the validator runs every check in the
-    # calling thread (same work, same report), so every check shows up.
-    workers, v._WORKERS = v._WORKERS, 1
-    prof = cProfile.Profile()
-    prof.enable()
-    v.validate_package(root)
-    prof.disable()
-    v._WORKERS = workers
-    buf = io.StringIO()
-    stats = pstats.Stats(prof, stream=buf)
-    stats.sort_stats("tottime").print_stats(top)
-    text = buf.getvalue()
-    keep = [ln for ln in text.splitlines() if ln.strip()]
-    start = next((i for i, ln in enumerate(keep) if "ncalls" in ln), 0)
-    lines = [
-        ln.replace(str(Path(sys.prefix)), "<venv>").replace(str(HERE.parent), "<repo>")
-        for ln in keep[start:]
-    ]
-    return "\n".join(lines)
+def validate_steps(b: Bench, n: int, root: Path, rows: int) -> None:
+    """The read floor, our validator, the structural checks by us and pandera, frictionless."""
+    a = b.args
+    _say(b.run(n, READ_FLOOR, [*STEPS, "read-floor", str(root)], rows)[0])
+    _say(b.run(n, VALIDATE, [str(BIN / "belarus-timeline"), "validate", str(root)], rows)[0])
+    s, found = b.run(n, STRUCT_OURS, [*STEPS, "structural", str(root)], rows)
+    s.note = f"{found.get('findings', '?')} findings" if s.ok else s.note
+    _say(s)
+    if n <= a.pandera_max:
+        s, found = b.run(n, STRUCT_PANDERA, [*STEPS, "pandera", str(root)], rows)
+        s.note = f"{found.get('findings', '?')} failure cases" if s.ok else s.note
+    else:
+        b.skip(n, STRUCT_PANDERA, rows, f"not run above {a.pandera_max:,} events")
+    _say(b.steps[-1])
+    if n <= a.frictionless_max:
+        cmd = [str(BIN / "frictionless"), "validate", "datapackage.json"]
+        s, _ = b.run(n, FRICTIONLESS, cmd, rows, timeout=a.timeout, cwd=root)
+        s.note = "valid, 0 errors" if s.ok else s.note
+    else:
+        b.skip(n, FRICTIONLESS, rows, f"not run above {a.frictionless_max:,} events")
+    _say(b.steps[-1])
 
 
-def _kept_analysis(path: Path) -> str:
-    """The hand-written "## Analysis" section of the previous results, if any: the figures are
-    regenerated, the reading of them is kept (and says which run it was written for)."""
-    if not path.is_file():
-        return ""
-    text = path.read_text(encoding="utf-8")
-    start = text.find("\n## Analysis")
-    if start < 0:
-        return ""
-    end = text.find("\n## ", start + 1)
-    return text[start : end if end > 0 else len(text)].rstrip("\n") + "\n"
-
-
-def profile_build(root: Path, dist: Path, top: int = 40) -> str:
-    """A cProfile excerpt (cumulative) of ``belarus-timeline build``: the project's functions
-    and the plotting calls, which is where the time goes."""
-    from belarus_timeline.cli import main as cli
-
+def build_steps(b: Bench, n: int, root: Path, rows: int) -> Path | None:
+    """The build floor and our tables-only build; returns the release folder, if built."""
+    a = b.args
+    floor, dist = a.work / f"floor{n}", a.work / f"dist{n}"
+    shutil.rmtree(floor, ignore_errors=True)
+    options = json.dumps(PARQUET_OPTIONS)
+    _say(b.run(n, BUILD_FLOOR, [*STEPS, "build-floor", str(root), str(floor), options], rows)[0])
+    shutil.rmtree(floor, ignore_errors=True)
     shutil.rmtree(dist, ignore_errors=True)
-    shutil.rmtree(root / "releases", ignore_errors=True)
-    prof = cProfile.Profile()
-    prof.enable()
-    cli(["build", "--root", str(root), "--dist", str(dist), "--no-exports"])
-    prof.disable()
-    shutil.rmtree(dist, ignore_errors=True)
-    buf = io.StringIO()
-    pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(300)
-    lines = [
-        ln
-        for ln in buf.getvalue().splitlines()
-        if "ncalls" in ln or ("belarus_timeline" in ln or "savefig" in ln or "write_table" in ln)
-    ]
-    return "\n".join(
-        ln.replace(str(HERE.parent), "<repo>").replace(str(Path(sys.prefix)), "<venv>")
-        for ln in lines[: top + 1]
-    )
+    shutil.rmtree(root / "releases", ignore_errors=True)  # each build is a first release
+    cmd = [str(BIN / "belarus-timeline"), "build", "--root", str(root), "--dist", str(dist)]
+    s, _ = b.run(n, BUILD, [*cmd, "--no-exports"], rows, timeout=a.build_timeout)
+    _say(s)
+    releases = sorted(p for p in dist.glob("*") if p.is_dir()) if dist.exists() else []
+    return releases[0] if s.ok and releases else None
 
 
-def machine() -> dict[str, str]:
-    info = {
-        "cores": str(os.cpu_count()),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-    }
-    try:
-        mem_kb = next(
-            int(ln.split()[1])
-            for ln in Path("/proc/meminfo").read_text().splitlines()
-            if ln.startswith("MemTotal")
-        )
-        info["memory"] = f"{mem_kb / (1 << 20):.1f} GiB"
-    except (OSError, StopIteration):
-        info["memory"] = "unknown"
-    try:
-        info["cpu"] = next(
-            ln.split(":", 1)[1].strip()
-            for ln in Path("/proc/cpuinfo").read_text().splitlines()
-            if ln.startswith("model name")
-        )
-    except (OSError, StopIteration):
-        info["cpu"] = platform.processor() or "unknown"
-    for dist in ("belarus-timeline", "pyarrow", "pandas", "numpy", "frictionless"):
-        try:
-            info[dist] = dist_version(dist)
-        except Exception:  # not installed
-            info[dist] = "not installed"
-    return info
+def load_steps(b: Bench, n: int, release: Path | None, rows: int) -> None:
+    for name, mode in ((LOAD, "load"), (RAW, "raw")):
+        if release is None:
+            b.skip(n, name, rows, "no release: the build did not finish")
+        else:
+            s, _ = b.run(n, name, [*STEPS, mode, str(release), str(b.args.repeat)], rows)
+            s.note = f"best of {b.args.repeat}, in-process" if s.ok else s.note
+        _say(b.steps[-1])
 
 
-def _fmt(x: float | None, spec: str) -> str:
-    return "-" if x is None else format(x, spec)
+def full_build(b: Bench, n: int, root: Path, rows: int) -> None:
+    a = b.args
+    if n > a.full_build_max:
+        b.skip(n, FULL, rows, f"not run above {a.full_build_max:,} events")
+    else:
+        dist = a.work / f"full{n}"
+        shutil.rmtree(dist, ignore_errors=True)
+        shutil.rmtree(root / "releases", ignore_errors=True)
+        cmd = [str(BIN / "belarus-timeline"), "build", "--root", str(root), "--dist", str(dist)]
+        b.run(n, FULL, cmd, rows, timeout=a.full_build_timeout)
+        if not a.keep:
+            shutil.rmtree(dist, ignore_errors=True)
+    _say(b.steps[-1])
 
 
-def extrapolate_frictionless(steps: list[Step]) -> None:
-    """Fill in frictionless's time where it was not run, from its rows/s at the largest size it
-    finished (its cost is linear in rows: one pass per row, hash look-ups for the keys)."""
-    done = [s for s in steps if s.step == "validate (frictionless)" and s.seconds and s.ok]
-    if not done:
+def profile(b: Bench, n: int, kind: str, args: list[str]) -> None:
+    """A cProfile excerpt (``benchmarks/profiling.py``), under the memory guard too; ``args``
+    end with the file the excerpt is written to."""
+    step = "profile-build" if kind == "full" else f"profile-{kind}"
+    s, found = b.run(n, f"profile {kind}", [*STEPS, step, *args], 0)
+    b.steps.remove(s)  # not a measured step of the report
+    out = Path(args[-1] if args[-1] != "--exports" else args[-2])
+    if s.ok and out.is_file():
+        b.profiles[kind] = (n, found.get("top", []))
+        b.profile_text[kind] = (n, out.read_text(encoding="utf-8").rstrip("\n"))
+    else:
+        print(f"  profile {kind}: {s.status} {s.note}", file=sys.stderr)
+
+
+def bench_size(b: Bench, n: int) -> None:
+    a = b.args
+    root = a.work / f"n{n}"
+    print(f"== N = {n:,} events", file=sys.stderr, flush=True)
+    gen = [sys.executable, str(HERE / "generate.py"), "--events", str(n)]
+    gen += ["--seed", str(a.seed), "--out", str(root)]
+    s, _ = b.run(n, GENERATE, gen, 0)
+    if s.ok:
+        s.extra["tables"], s.extra["csv_mb"] = count_rows(root)
+        s.rows = sum(s.extra["tables"].values())
+    _say(s)
+    if not s.ok:
         return
-    ref = max(done, key=lambda s: s.n)
-    for s in steps:
-        if s.step == "validate (frictionless)" and s.seconds is None and ref.rows_per_s:
-            s.extra["extrapolated"] = s.rows / ref.rows_per_s
-            s.note = (
-                f"not run (> {ref.n:,} events): ~{s.extra['extrapolated']:.0f} s "
-                f"extrapolated from {ref.rows_per_s:,.0f} rows/s at N = {ref.n:,}"
-            )
+    validate_steps(b, n, root, s.rows)
+    release = build_steps(b, n, root, s.rows)
+    load_steps(b, n, release, s.rows)
+    full_build(b, n, root, s.rows)
+    prof, pdist = str(a.work / f"profile-{n}.txt"), str(a.work / "profdist")
+    if n == a.profile_n:
+        profile(b, n, "validate", [str(root), prof])
+        profile(b, n, "build", [str(root), pdist, prof])
+        if release is not None:
+            profile(b, n, "load", [str(release), prof])
+    if n == a.full_profile_n:
+        profile(b, n, "full", [str(root), pdist, prof, "--exports"])
+    if not a.keep:
+        shutil.rmtree(a.work / f"dist{n}", ignore_errors=True)
 
 
-def write_results(steps: list[Step], args: argparse.Namespace, profile: str | None) -> str:
-    info = machine()
-    sizes = sorted({s.n for s in steps})
-    by = {(s.n, s.step): s for s in steps}
-    out = [
-        "# Benchmark results",
-        "",
-        "Written by `python benchmarks/run.py` (`make bench`); do not edit by hand. Each figure is "
-        "one run on a shared machine, so expect some noise; every step ran in a subprocess of "
-        "its own (wall time; peak RSS of that process).",
-        "",
-        f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
-        f"- machine: {info['cores']} cores ({info['cpu']}), {info['memory']} RAM, "
-        f"{info['platform']}",
-        f"- versions: Python {info['python']}, belarus-timeline {info['belarus-timeline']}, "
-        f"pyarrow {info['pyarrow']}, pandas {info['pandas']}, numpy {info['numpy']}, "
-        f"frictionless {info['frictionless']}",
-        f"- command: `python benchmarks/run.py --sizes {','.join(map(str, sizes))} "
-        f"--seed {args.seed}`",
-        "",
-        "## Data",
-        "",
-        "Synthetic packages from `benchmarks/generate.py` (proportions in its docstring): per N "
-        "events, 3N participants, 2N evidence spans, N/2 quotes, N/5 claims, N/2 event links, "
-        "N/20 actors with 2 aliases each, N/100 cities + 10 countries, one archived source text "
-        "per 100 events with 3 furniture spans. All valid for both validators.",
-        "",
-        "| N events | " + " | ".join(t for t in _tables(steps)) + " | total rows |",
-        "|---:|" + "---:|" * (len(_tables(steps)) + 1),
-    ]
-    for n in sizes:
-        g = by.get((n, "generate"))
-        if g:
-            t = g.extra.get("tables", {})
-            out.append(
-                f"| {n:,} | "
-                + " | ".join(f"{t.get(k, 0):,}" for k in _tables(steps))
-                + f" | {g.rows:,} |"
-            )
-    out += [
-        "",
-        "## Figures",
-        "",
-        "| N events | step | wall s | rows/s | peak RSS MB | note |",
-        "|---:|---|---:|---:|---:|---|",
-    ]
-    for s in steps:
-        secs = _fmt(s.seconds, ".2f")
-        if s.seconds is None and "extrapolated" in s.extra:
-            secs = f"~{s.extra['extrapolated']:.0f} (extrapolated)"
-        rps = s.rows_per_s
-        if rps is None and "extrapolated" in s.extra:
-            rps = s.rows / s.extra["extrapolated"]
-        out.append(
-            f"| {s.n:,} | {s.step} | {secs} | {_fmt(rps, ',.0f')} | "
-            f"{_fmt(s.peak_mb, ',.0f')} | {s.note} |"
-        )
-    out += [
-        "",
-        "## Side by side",
-        "",
-        "| N events | ours s | frictionless s | ours ÷ frictionless rows/s | build s | "
-        "load s | raw Parquet s | load ÷ raw |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for n in sizes:
-        ours, fr = by.get((n, "validate (ours)")), by.get((n, "validate (frictionless)"))
-        b = by.get((n, "build (CSV + Parquet release)"))
-        ld, raw = (
-            by.get((n, "load (belarus_timeline.load)")),
-            by.get((n, "read Parquet (pyarrow + to_pandas)")),
-        )
-        fr_s = fr.seconds if fr and fr.seconds else (fr.extra.get("extrapolated") if fr else None)
-        fr_txt = _fmt(fr_s, ".1f") + (" (extrap.)" if fr and fr.seconds is None and fr_s else "")
-        ratio = fr_s / ours.seconds if ours and ours.seconds and fr_s else None
-        lr = ld.seconds / raw.seconds if ld and raw and ld.seconds and raw.seconds else None
-        out.append(
-            f"| {n:,} | {_fmt(ours.seconds if ours else None, '.2f')} | {fr_txt} | "
-            f"{_fmt(ratio, '.1f')}x | {_fmt(b.seconds if b else None, '.1f')} | "
-            f"{_fmt(ld.seconds if ld else None, '.2f')} | "
-            f"{_fmt(raw.seconds if raw else None, '.2f')} | {_fmt(lr, '.2f')} |"
-        )
-    out += [
-        "",
-        "## Growth",
-        "",
-        "Seconds per million rows (flat = linear growth):",
-        "",
-        "| step | " + " | ".join(f"N = {n:,}" for n in sizes) + " |",
-        "|---|" + "---:|" * len(sizes),
-    ]
-    for name in (
-        "validate (ours)",
-        "validate (frictionless)",
-        "build (CSV + Parquet release)",
-        "load (belarus_timeline.load)",
-    ):
-        cells = []
-        for n in sizes:
-            s = by.get((n, name))
-            cells.append(_fmt(s.seconds / s.rows * 1e6, ".2f") if s and s.seconds else "-")
-        out.append(f"| {name} | " + " | ".join(cells) + " |")
-    out += ["", "## Targets", "", *_targets(steps, sizes, by)]
-    if profile:
-        out += [
-            "",
-            f"## Profile: our validator at N = {max(sizes):,} (cProfile, by own time)",
-            "",
-            "Profiled in a single thread (the measured runs use a pool of threads); cProfile "
-            "adds overhead, so the shares matter, not the totals. `compute.py:wrapper` lines "
-            "are pyarrow compute kernels (regex, hash look-ups, joins).",
-            "",
-            "```",
-            profile,
-            "```",
-        ]
-    return "\n".join(out) + "\n"
-
-
-def _tables(steps: list[Step]) -> list[str]:
-    for s in steps:
-        if s.step == "generate":
-            return list(s.extra.get("tables", {}))
-    return []
-
-
-def _targets(steps: list[Step], sizes: list[int], by: dict[tuple[int, str], Step]) -> list[str]:
-    big = max(sizes)
-    ours, fr = by.get((big, "validate (ours)")), by.get((big, "validate (frictionless)"))
-    b = by.get((big, "build (CSV + Parquet release)"))
-    ld, raw = (
-        by.get((big, "load (belarus_timeline.load)")),
-        by.get((big, "read Parquet (pyarrow + to_pandas)")),
-    )
-    rows = ["| target (2 cores, 24 GB) | measured at N = " + f"{big:,} | met |", "|---|---:|:-:|"]
-
-    def line(label: str, value: float | None, fmt: str, ok: bool | None) -> None:
-        mark = "-" if ok is None else ("yes" if ok else "**no**")
-        rows.append(f"| {label} | {_fmt(value, fmt)} | {mark} |")
-
-    v = ours.seconds if ours else None
-    line("validate ≤ 15 s wall", v, ".2f", None if v is None else v <= 15)
-    m = ours.peak_mb / 1024 if ours and ours.peak_mb else None
-    line("validate ≤ 3 GB peak (GB)", m, ".2f", None if m is None else m <= 3)
-    fr_s = fr.seconds if fr and fr.seconds else (fr.extra.get("extrapolated") if fr else None)
-    ratio = fr_s / v if fr_s and v else None
-    line("≥ 30x frictionless rows/s (x)", ratio, ".1f", None if ratio is None else ratio >= 30)
-    bs = b.seconds if b and b.ok else None
-    line("build ≤ 45 s", bs, ".1f", None if bs is None else bs <= 45)
-    lr = ld.seconds / raw.seconds if ld and raw and ld.seconds and raw.seconds else None
-    line("load ≤ 1.2 x raw pyarrow read (x)", lr, ".2f", None if lr is None else lr <= 1.2)
-    per = [
-        by[(n, "validate (ours)")].seconds / by[(n, "validate (ours)")].rows * 1e6
-        for n in sizes
-        if (n, "validate (ours)") in by and by[(n, "validate (ours)")].seconds
-    ]
-    if len(per) > 1:
-        # Linear (or better) growth: the time per row must not rise from one size to the next
-        # (it may fall, as the fixed start-up cost is spread over more rows).
-        worst = max(b / a for a, b in itertools.pairwise(per))
-        rows.append(
-            f"| validate grows at most linearly (s per M rows: "
-            f"{' -> '.join(f'{p:.2f}' for p in per)}) | worst step x{worst:.2f} | "
-            f"{'yes' if worst <= 1.2 else '**no**'} |"
-        )
-    return rows
-
-
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["--measure-child"] and argv[2:3] == ["--"]:
-        return _child(argv[3:], float(argv[1]) or None)
+def parse(argv: list[str]) -> argparse.Namespace:
+    mem = machine()["memory"]
+    total_gb = float(mem.split()[0]) if mem != "unknown" else 24.0
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated N events")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--work", type=Path, default=HERE / "work")
     p.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     p.add_argument(
-        "--frictionless-max",
-        type=int,
-        default=100_000,
-        help="largest N to run frictionless at (beyond: extrapolated)",
+        "--mem-cap-gb",
+        type=float,
+        default=min(20.0, round(0.85 * total_gb, 1)),
+        help="kill a step whose process tree holds more (default: 20, or 85%% of the RAM)",
     )
-    p.add_argument("--timeout", type=float, default=600, help="seconds allowed to frictionless")
-    p.add_argument("--build-timeout", type=float, default=600, help="seconds allowed to a build")
     p.add_argument(
-        "--profile-build",
-        type=int,
-        default=0,
-        metavar="N",
-        help="also profile the build at this size (0: no)",
+        "--frictionless-max", type=int, default=1_000_000, help="largest N to run frictionless at"
     )
+    p.add_argument("--pandera-max", type=int, default=1_000_000, help="largest N to run pandera at")
+    p.add_argument(
+        "--full-build-max",
+        type=int,
+        default=1_000_000,
+        help="largest N to build the full release at",
+    )
+    p.add_argument("--timeout", type=float, default=900, help="seconds allowed to frictionless")
+    p.add_argument("--build-timeout", type=float, default=1800, help="seconds, tables-only build")
+    p.add_argument("--full-build-timeout", type=float, default=900, help="seconds, full build")
+    p.add_argument("--step-timeout", type=float, default=3600, help="seconds, any other step")
     p.add_argument("--repeat", type=int, default=3, help="runs of each load step (best kept)")
-    p.add_argument("--no-profile", action="store_true", help="skip the validator profile")
+    p.add_argument(
+        "--profile-max",
+        type=int,
+        default=1_000_000,
+        help="profile at the largest size up to this N",
+    )
+    p.add_argument(
+        "--full-profile-max", type=int, default=100_000, help="the same for the full build"
+    )
+    p.add_argument("--no-profile", action="store_true", help="skip the profiles")
     p.add_argument("--keep", action="store_true", help="keep the built releases")
     args = p.parse_args(argv)
+    args.sizes = sorted({int(x) for x in args.sizes.split(",") if x})
+    if not args.sizes or min(args.sizes) < 2:
+        p.error("--sizes: at least one size, each of at least 2 events")
+
+    def largest(limit: int) -> int | None:
+        fit = [n for n in args.sizes if n <= limit]
+        return None if args.no_profile or not fit else max(fit)
+
+    args.profile_n = largest(args.profile_max)
+    args.full_profile_n = largest(min(args.full_profile_max, args.full_build_max))
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(list(sys.argv[1:] if argv is None else argv))
     args.work.mkdir(parents=True, exist_ok=True)
-    steps: list[Step] = []
-    sizes = [int(x) for x in args.sizes.split(",") if x]
-    for n in sizes:
-        bench_size(n, args, steps)
-    extrapolate_frictionless(steps)
-    profile = None if args.no_profile else profile_validate(args.work / f"n{max(sizes)}")
-    build_profile = None
-    if args.profile_build:
-        build_profile = profile_build(args.work / f"n{args.profile_build}", args.work / "profdist")
-    text = write_results(steps, args, profile)
-    if build_profile:
-        text += (
-            f"\n## Profile: build at N = {args.profile_build:,} (cProfile, cumulative, "
-            "project functions)\n\n```\n" + build_profile + "\n```\n"
-        )
-    text += _kept_analysis(args.out)
+    b = Bench(args)
+    for n in args.sizes:
+        bench_size(b, n)
+    command = (
+        f"python benchmarks/run.py --sizes {','.join(map(str, args.sizes))} --seed {args.seed} "
+        f"--mem-cap-gb {args.mem_cap_gb:g}"
+    )
+    text = write_results(
+        b.steps,
+        command=command,
+        cap_gb=args.mem_cap_gb,
+        targets=lambda by, sizes: render(judge(by, sizes, b.profiles)),
+        profiles=b.profile_text,
+        analysis=kept_analysis(args.out),
+    )
     args.out.write_text(text, encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)
-    # A step that ran out of time is a result (reported as such), not a failure.
-    return 0 if all(s.ok or "did not finish" in s.note for s in steps) else 1
+    # A step killed, timed out or skipped is a result (reported as such); a failure is not.
+    return 0 if all(s.status != "failed" for s in b.steps) else 1
 
 
 if __name__ == "__main__":
