@@ -42,6 +42,7 @@ from belarus_timeline.manifest import (
 from belarus_timeline.outputs.formats import write_all
 from belarus_timeline.package import DataPackage, Resource, bundled_version
 from belarus_timeline.semver import bump_between, bump_rank, parse
+from belarus_timeline.snapshot import read_snapshot, snapshot_dir, write_snapshot
 from belarus_timeline.tables import read_arrow, table_names
 from belarus_timeline.validate import validate_package
 
@@ -217,6 +218,9 @@ def build_release(
             shutil.rmtree(tmp)
     manifest = parse_manifest((final / MANIFEST).read_bytes(), str(final / MANIFEST))
     _check_recorded(registry / f"{version}.json", manifest, record)
+    if record:
+        # The tables of the version, kept beside its manifest: the next version builds offline.
+        write_snapshot(final, snapshot_dir(registry, version))
     zip_path = dist / f"{final.name}.zip"
     if status == "built" or not zip_path.is_file():
         write_zip(final, zip_path, created)
@@ -236,13 +240,17 @@ def _previous_package(
         return None
     last = older[-1]
     folder = dist / release_dir_name(last)
-    if not (folder / "datapackage.json").is_file():
+    if (folder / "datapackage.json").is_file():
+        return DataPackage(folder)
+    kept = read_snapshot(registry, last)
+    if kept is None:
         raise ReleaseError(
-            f"the previous release {last} (recorded in {registry / (last + '.json')}) is not in "
-            f"{dist}: fetch it with `belarus-timeline download {last} --to {folder}` or pass "
-            "--previous PATH, so the diff and version bump can be checked."
+            f"the previous release {last} (recorded in {registry / (last + '.json')}) is neither "
+            f"in {dist} nor kept in {snapshot_dir(registry, last)}: restore that folder from "
+            f"version control, fetch the release with `belarus-timeline download {last} --to "
+            f"{folder}`, or pass --previous PATH, so the diff and version bump can be checked."
         )
-    return DataPackage(folder)
+    return kept
 
 
 def _write_release(
