@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import zipfile
@@ -17,12 +18,18 @@ import belarus_timeline as bt
 from belarus_timeline import release as rel
 from belarus_timeline.canonical import content_hash
 from belarus_timeline.cli import main
-from belarus_timeline.manifest import verify_folder
+from belarus_timeline.manifest import registered_versions, verify_folder
 from belarus_timeline.package import DataPackage
+from belarus_timeline.semver import Version
+from belarus_timeline.snapshot import read_snapshot
 from belarus_timeline.tables import read_arrow
 from helpers import ROOT, copy_package, frictionless_validate, tree_digest
 
 VERSION = DataPackage(ROOT).version
+# The next versions, whatever the current one is.
+PATCH, MINOR, MAJOR = (
+    str(getattr(Version.parse(VERSION), f"bump_{k}")()) for k in ("patch", "minor", "major")
+)
 
 
 def build(pkg: Path, dist: Path, **kw: object) -> rel.BuildResult:
@@ -236,10 +243,10 @@ def test_row_added_is_minor(pkg: Path, tmp_path: Path, edit_csv: Callable) -> No
             ["vladimir-putin", "Uladzimir Pucin", "be", "Latn", "romanization"]
         ),
     )
-    set_version(pkg, "1.0.1")
+    set_version(pkg, PATCH)
     with pytest.raises(bt.ReleaseError, match=r"actor_aliases: rows-added .* needs MINOR"):
         build(pkg, dist)
-    set_version(pkg, "1.1.0")
+    set_version(pkg, MINOR)
     result = build(pkg, dist)
     diff = json.loads((result.path / "diff.json").read_text(encoding="utf-8"))
     assert diff["from"] == VERSION and diff["required_bump"] == "minor"
@@ -258,7 +265,7 @@ def test_value_corrected_is_patch(
         rows[1][rows[0].index("role")] = "President of Russia"
 
     edit_csv(pkg, "actors", correct)
-    set_version(pkg, "1.0.1")
+    set_version(pkg, PATCH)
     new = build(pkg, dist).path
     assert main(["diff", str(old), str(new), "--json"]) == 0
     diff = json.loads(capsys.readouterr().out)
@@ -282,12 +289,12 @@ def test_field_renamed_is_major(pkg: Path, tmp_path: Path, edit_csv: Callable) -
     schema.write_text(
         schema.read_text(encoding="utf-8").replace('"name": "role"', '"name": "title"')
     )
-    set_version(pkg, "1.1.0")
+    set_version(pkg, MINOR)
     with pytest.raises(
         bt.ReleaseError, match=r"actors: field-renamed \(role -> title\) needs MAJOR"
     ):
         build(pkg, dist)
-    set_version(pkg, "2.0.0")
+    set_version(pkg, MAJOR)
     diff = json.loads((build(pkg, dist).path / "diff.json").read_text(encoding="utf-8"))
     assert diff["required_bump"] == "major"
     assert {
@@ -300,9 +307,54 @@ def test_field_renamed_is_major(pkg: Path, tmp_path: Path, edit_csv: Callable) -
 
 def test_missing_previous_release_is_explained(pkg: Path, tmp_path: Path) -> None:
     build(pkg, tmp_path / "a")
-    set_version(pkg, "1.0.1")
-    with pytest.raises(bt.ReleaseError, match=r"previous release 1\.0\.0"):
+    shutil.rmtree(pkg / "releases" / VERSION)  # the kept data of the previous version
+    set_version(pkg, PATCH)
+    with pytest.raises(bt.ReleaseError, match=rf"previous release {re.escape(VERSION)}"):
         build(pkg, tmp_path / "elsewhere")
+
+
+def test_the_next_version_builds_offline_from_the_kept_data(
+    pkg: Path, tmp_path: Path, edit_csv: Callable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh clone has releases/<version>.json and releases/<version>/ but no dist/: the
+    next version's diff and bump are checked against the kept data, with no network."""
+    first = build(pkg, tmp_path / "a")
+    kept = pkg / "releases" / VERSION
+    assert (kept / "datapackage.json").is_file() and not (kept / "parquet").exists()
+    for name, info in json.loads((first.path / "manifest.json").read_bytes())["tables"].items():
+        table = read_arrow(DataPackage(kept), name)
+        assert content_hash(table) == info["content_sha256"], name
+
+    def no_network(*args: object, **kw: object) -> None:
+        raise AssertionError("the build tried to download")
+
+    monkeypatch.setattr(bt.downloader, "download", no_network)
+    edit_csv(
+        pkg,
+        "actor_aliases",
+        lambda rows: rows.append(
+            ["vladimir-putin", "Uladzimir Pucin", "be", "Latn", "romanization"]
+        ),
+    )
+    set_version(pkg, PATCH)
+    with pytest.raises(bt.ReleaseError, match=r"needs MINOR"):
+        build(pkg, tmp_path / "fresh")
+    set_version(pkg, MINOR)
+    result = build(pkg, tmp_path / "fresh")
+    diff = json.loads((result.path / "diff.json").read_text(encoding="utf-8"))
+    assert diff["from"] == VERSION and diff["required_bump"] == "minor"
+    assert (pkg / "releases" / MINOR / "datapackage.json").is_file()
+
+
+def test_kept_data_that_does_not_match_its_manifest_is_refused(
+    pkg: Path, tmp_path: Path, edit_csv: Callable
+) -> None:
+    build(pkg, tmp_path / "a")
+    kept = pkg / "releases" / VERSION
+    edit_csv(kept, "actors", lambda rows: rows[1].__setitem__(1, "Someone Else"))
+    set_version(pkg, PATCH)
+    with pytest.raises(bt.ReleaseError, match=r"does not match its recorded manifest.*actors"):
+        build(pkg, tmp_path / "fresh")
 
 
 def test_a_release_holds_the_exports_and_can_leave_them_out(
@@ -341,3 +393,13 @@ def test_our_validator_accepts_a_release_and_checks_its_parquet(
     assert [(f.code, f.file) for f in report.findings] == [
         ("parquet-mismatch", "parquet/events.parquet")
     ]
+
+
+def test_the_repository_keeps_the_data_of_every_recorded_version() -> None:
+    """So that a fresh clone builds the next version offline (each checked against its
+    recorded manifest's content hashes)."""
+    registry = ROOT / "releases"
+    recorded = registered_versions(registry)
+    assert recorded
+    for version in recorded:
+        assert read_snapshot(registry, version) is not None, version
