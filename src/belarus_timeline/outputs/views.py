@@ -224,11 +224,14 @@ class EventView:
 
     @property
     def utterances(self) -> tuple[tuple[Quote, ...], ...]:
-        """The quotes grouped by the utterance they render, in order of first rendering."""
+        """The quotes grouped by the utterance they render. The rendering whose id names the
+        utterance (its first) leads its group, and the group sits where that rendering does."""
         groups: dict[str, list[Quote]] = {}
         for q in self.quotes:
             groups.setdefault(q.utterance_id, []).append(q)
-        return tuple(tuple(g) for g in groups.values())
+        at = {q.quote_id: i for i, q in enumerate(self.quotes)}
+        led = [sorted(g, key=lambda q: q.quote_id != q.utterance_id) for g in groups.values()]
+        return tuple(tuple(g) for g in sorted(led, key=lambda g: at[g[0].quote_id]))
 
     @property
     def key_quote(self) -> Quote | None:
