@@ -23,12 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 from pydantic import ValidationError
 
 from belarus_timeline.errors import CurationError, PackageError, UsageError
 from belarus_timeline.files import atomic_write
 from belarus_timeline.models import row_model
 from belarus_timeline.package import DataPackage
+from belarus_timeline.tables import convert
 from belarus_timeline.validate.columns import SPAN_TABLES
 from belarus_timeline.validate.provenance import occurrences
 
@@ -128,7 +130,12 @@ class AddedSource:
 
 
 def _check_row(pkg: DataPackage, row: dict[str, str]) -> None:
-    """The new row against the sources table's own schema (pydantic model built from it)."""
+    """The new row against the sources table's own schema: types and formats as the validator
+    converts cells, then required, patterns and vocabularies (the pydantic row model)."""
+    for f in pkg.schema("sources").fields:
+        value = row.get(f.name, "")
+        if value and convert(pa.array([value], pa.string()), f).invalid.any():
+            raise UsageError(f"{f.name} {value!r} is not a valid {f.format or f.type}")
     model = row_model("sources", pkg.root)
     try:
         model.model_validate({k: (v if v != "" else None) for k, v in row.items()})
