@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +25,7 @@ from belarus_timeline.package import DataPackage
 from belarus_timeline.semver import Version
 from belarus_timeline.snapshot import read_snapshot
 from belarus_timeline.tables import read_arrow
-from helpers import ROOT, copy_package, frictionless_validate, tree_digest
+from helpers import PACKAGE_PARTS, ROOT, copy_package, frictionless_validate, tree_digest
 
 VERSION = DataPackage(ROOT).version
 # The next versions, whatever the current one is.
@@ -38,9 +40,12 @@ def build(pkg: Path, dist: Path, **kw: object) -> rel.BuildResult:
 
 @pytest.fixture(scope="module")
 def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One release of the repository's package, built once for the read-only tests."""
+    """One release of the repository's package, built once for the read-only tests, against
+    the repository's earlier versions (kept under releases/) as a fresh clone builds it."""
     base = tmp_path_factory.mktemp("rel")
     pkg = copy_package(base / "pkg")
+    older = shutil.ignore_patterns(VERSION, f"{VERSION}.json")  # this version is built afresh
+    shutil.copytree(ROOT / "releases", pkg / "releases", ignore=older)
     return build(pkg, base / "dist").path
 
 
@@ -403,3 +408,39 @@ def test_the_repository_keeps_the_data_of_every_recorded_version() -> None:
     assert recorded
     for version in recorded:
         assert read_snapshot(registry, version) is not None, version
+
+
+def test_a_version_bump_is_seen_at_once_without_reinstalling(tmp_path: Path) -> None:
+    """`--version`, `bt.__version__` and the manifest's tool version come from datapackage.json
+    at run time: a checkout whose version was just raised says the new one, though the
+    installed package's metadata still has the old."""
+    repo = tmp_path / "repo"
+    for part in ("src", "pyproject.toml", "releases", *PACKAGE_PARTS):
+        src = ROOT / part
+        if src.is_dir():
+            shutil.copytree(src, repo / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, repo / part)
+    bumped = "99.0.0"
+    set_version(repo, bumped)
+    code = (
+        "import sys, belarus_timeline as bt\n"
+        "from belarus_timeline import cli, release\n"
+        "print(bt.__file__)\n"
+        "print(bt.__version__)\n"
+        "r = release.build_release(sys.argv[1], sys.argv[2], exports=False)\n"
+        "print(release.parse_manifest((r.path / 'manifest.json').read_bytes(), 'm')"
+        ".tools['belarus-timeline'])\n"
+        "cli.main(['--version'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(repo), str(tmp_path / "dist")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(repo / "src")},
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    where, version, in_manifest, says = done.stdout.splitlines()
+    assert Path(where).is_relative_to(repo)  # the copy, not the installed package
+    assert (version, in_manifest, says) == (bumped, bumped, f"belarus-timeline {bumped}")
