@@ -439,9 +439,10 @@ def write_results(steps: list[Step], args: argparse.Namespace, profile: str | No
         "## Data",
         "",
         "Synthetic packages from `benchmarks/generate.py` (proportions in its docstring): per N "
-        "events, 3N participants, 2N evidence spans, N/2 quotes, N/5 claims, N/2 event links, "
-        "N/20 actors with 2 aliases each, N/100 cities + 10 countries, one archived source text "
-        "per 100 events with 3 furniture spans. All valid for both validators.",
+        "events, 1.95N statements, 3N participants, 2.95N evidence spans, N/2 quotes, N/5 "
+        "claims, N/2 event links with one span each, N/20 actors with 2 aliases each, N/100 "
+        "cities + 10 countries, one archived source text per 100 events with 3 furniture spans. "
+        "All valid for both validators.",
         "",
         "| N events | " + " | ".join(t for t in _tables(steps)) + " | total rows |",
         "|---:|" + "---:|" * (len(_tables(steps)) + 1),

@@ -158,7 +158,10 @@ def test_duckdb_and_polars_read_the_same_values(released: Path) -> None:
 
 def test_recorded_manifest_matches_a_fresh_build(released: Path) -> None:
     """releases/<version>.json in the repository is what building this commit gives."""
-    recorded = json.loads((ROOT / "releases" / f"{VERSION}.json").read_text(encoding="utf-8"))
+    path = ROOT / "releases" / f"{VERSION}.json"
+    if not path.is_file():
+        pytest.skip(f"version {VERSION} is not recorded yet: `make release` records it")
+    recorded = json.loads(path.read_text(encoding="utf-8"))
     fresh = json.loads((released / "manifest.json").read_text(encoding="utf-8"))
     assert recorded["tables"] == fresh["tables"], "the data differs from the recorded release"
     if recorded["tools"] != fresh["tools"]:
