@@ -124,7 +124,9 @@ def _archive_outside(root: Path) -> None:
 def _archive_not_utf8(root: Path) -> None:
     import hashlib
 
-    src = next((root / "sources").iterdir())
+    with (root / "data" / "sources.csv").open(encoding="utf-8", newline="") as fh:
+        first = next(csv.DictReader(fh))  # the source of data row 2
+    src = root / first["archive_path"]
     data = src.read_bytes() + b"\xff"
     src.write_bytes(data)
     _cell("sources", 2, "sha256", hashlib.sha256(data).hexdigest())(root)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import html
 import json
 import os
 import re
@@ -207,7 +208,7 @@ def test_timelinejs_structure(site: dict[str, Path]) -> None:
         assert s["text"]["headline"] == e["title"]
         assert s["group"] == e["event_type"].replace("_", " ")
         if e["event_id"] in quotes:
-            assert any(q in s["text"]["text"] for q in quotes[e["event_id"]])
+            assert any(html.escape(q) in s["text"]["text"] for q in quotes[e["event_id"]])
         else:
             assert "<blockquote>" not in s["text"]["text"]
         for source in sources[e["event_id"]]:

@@ -34,7 +34,8 @@ from helpers import ROOT, copy_package
 FIXTURE = ROOT / "tests" / "fixtures" / "second-source.txt"
 SID = "fixture-wire-2023-02-17"
 MEETING = "putin-lukashenko-moscow-meeting"
-VISIT = "biden-poland-visit"
+VISIT = "fixture-biden-poland-visit"  # ids of the fixture's own rows start with "fixture-"
+NEAR = "fixture-residence-near-moscow"
 VERSION = DataPackage(ROOT).version
 NEXT = str(Version.parse(VERSION).bump_minor())
 
@@ -68,6 +69,15 @@ def append(pkg: Path, table: str, **cells: str) -> None:
     assert set(cells) <= set(header), set(cells) - set(header)
     with path.open("a", encoding="utf-8", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerow([cells.get(h, "") for h in header])
+
+
+def ensure(pkg: Path, table: str, **cells: str) -> None:
+    """Append a row unless the table has one with its key (the data may have grown)."""
+    key = next(iter(cells))
+    with (pkg / "data" / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
+        if any(r[key] == cells[key] for r in csv.DictReader(fh)):
+            return
+    append(pkg, table, **cells)
 
 
 def edit(pkg: Path, table: str, key: tuple[str, str], **cells: str) -> None:
@@ -127,7 +137,7 @@ def add_the_second_source(pkg: Path) -> None:
     append(
         pkg,
         "places",
-        place_id="residence-near-moscow",
+        place_id=NEAR,
         name="a residence near Moscow",
         kind="venue",
         country="RUS",
@@ -140,7 +150,7 @@ def add_the_second_source(pkg: Path) -> None:
         statement_id=f"{MEETING}-place-near-moscow",
         event_id=MEETING,
         property="place",
-        place_id="residence-near-moscow",
+        place_id=NEAR,
         rank="normal",
     )
     edit(
@@ -200,7 +210,7 @@ def add_the_second_source(pkg: Path) -> None:
 
 def add_a_planned_event_without_a_day(pkg: Path) -> None:
     due = span(pkg, "U.S. President Joe Biden is due to visit Poland later this month.")
-    append(
+    ensure(
         pkg,
         "places",
         place_id="poland",
@@ -209,7 +219,7 @@ def add_a_planned_event_without_a_day(pkg: Path) -> None:
         country="POL",
         coordinate_precision="none",
     )
-    append(
+    ensure(
         pkg,
         "actors",
         actor_id="joe-biden",
@@ -352,8 +362,8 @@ def test_the_next_minor_builds_offline_and_its_diff_says_minor(grown: dict[str, 
     added = {name: t["added"] for name, t in diff["tables"].items() if t["added"]}
     for table in ("sources", "evidence", "statements", "quotes", "link_evidence", "events"):
         assert added.get(table), table
-    (changed,) = diff["tables"]["statements"]["rows_changed"]
-    assert changed["key"] == {"statement_id": f"{MEETING}-place"}
+    changed = [c["key"] for c in diff["tables"]["statements"]["rows_changed"]]
+    assert changed == [{"statement_id": f"{MEETING}-place"}]  # its reason, now it has a rival
 
 
 def _release(grown: dict[str, Any]) -> Path:
@@ -366,17 +376,14 @@ def test_the_page_shows_disagreement_corroboration_and_renderings(grown: dict[st
     assert m
     events = {e["id"]: e for e in json.loads(m.group(1))["events"]}
     meeting = events[MEETING]
-    assert meeting["disputed"]["place"] == (
-        "Moscow, Russia (The Washington Post; contradicted by Fixture Wire) · "
-        "a residence near Moscow, Russia (Fixture Wire)"
-    )
-    assert sorted(meeting["sources"]) == ["Fixture Wire", "The Washington Post"]
-    (group,) = [g for g in meeting["quotes"] if len(g) > 1]
-    assert [q["id"] for q in group] == [
-        "lukashenko-as-if-i-could-not-agree",
-        "lukashenko-how-could-i-not-agree",
-    ]
-    assert sorted(r[0] for r in meeting["derivations"]) == ["Fixture Wire", "The Washington Post"]
+    disputed = meeting["disputed"]["place"]  # preferred first, each with who gives it
+    assert disputed.startswith("Moscow, Russia (The Washington Post")
+    assert "contradicted by Fixture Wire" in disputed.split(" · ")[0]
+    assert " · a residence near Moscow, Russia (Fixture Wire)" in disputed
+    assert {"Fixture Wire", "The Washington Post"} <= set(meeting["sources"])
+    (group,) = [g for g in meeting["quotes"] if g[0]["id"] == "lukashenko-as-if-i-could-not-agree"]
+    assert "lukashenko-how-could-i-not-agree" in [q["id"] for q in group[1:]]
+    assert {"Fixture Wire", "The Washington Post"} <= {r[0] for r in meeting["derivations"]}
     visit = events[VISIT]
     assert (visit["date"], visit["status"], visit["edtf"]) == (
         "a day in February 2023",
@@ -392,20 +399,19 @@ def test_the_exports_show_them_too(grown: dict[str, Any]) -> None:
         for r in map(json.loads, (release / "exports/events.jsonl").read_text().splitlines())
     }
     meeting = records[MEETING]
-    assert meeting["source_count"] == 2
+    assert meeting["source_count"] >= 2 and SID in {s["source_id"] for s in meeting["sources"]}
     places = {s["value"]: s for s in meeting["statements"] if s["property"] == "place"}
     assert places["moscow"]["rank"] == "preferred"
-    assert places["moscow"]["contradicted_by"] == [SID]
-    assert places["residence-near-moscow"]["sources"] == [SID]
-    assert ["lukashenko-as-if-i-could-not-agree", "lukashenko-how-could-i-not-agree"] in meeting[
-        "utterances"
-    ]
+    assert SID in places["moscow"]["contradicted_by"]
+    assert places[NEAR]["sources"] == [SID]
+    (group,) = [g for g in meeting["utterances"] if g[0] == "lukashenko-as-if-i-could-not-agree"]
+    assert "lukashenko-how-could-i-not-agree" in group
     assert "future" in records[VISIT]["context"] and records[VISIT]["date_precision"] == "month"
     slides = {
         s["unique_id"]: s
         for s in json.loads((release / "exports/timeline.json").read_text())["events"]
     }
-    assert "Reported by 2 sources" in slides[MEETING]["text"]["text"]
+    assert re.search(r"Reported by \d+ sources: [^<]*Fixture Wire", slides[MEETING]["text"]["text"])
     assert "a residence near Moscow" in slides[MEETING]["text"]["text"]
     assert slides[VISIT]["start_date"] == {"year": 2023, "month": 2}  # no invented day
     ics = (release / "exports/events.ics").read_text()
@@ -432,7 +438,8 @@ def test_load_reads_the_grown_release(grown: dict[str, Any]) -> None:
 
 def test_the_descriptor_names_both_sources(grown: dict[str, Any]) -> None:
     d = json.loads((grown["pkg"] / "datapackage.json").read_text(encoding="utf-8"))
-    assert sorted(s["publisher"] for s in d["sources"]) == ["Fixture Wire", "The Washington Post"]
-    assert "draws on 2 sources (" in d["description"]
+    assert {"Fixture Wire", "The Washington Post"} <= {s["publisher"] for s in d["sources"]}
+    n = len(d["sources"])
+    assert f"draws on {n} sources (" in d["description"]
     assert "Fixture Wire, 17 February 2023" in d["description"]
     assert "Poland" in d["description"] and "POL" in d["spatialCoverage"]

@@ -235,9 +235,11 @@ class EventView:
 
     @property
     def key_quote(self) -> Quote | None:
-        """The first whole quoted sentence in source order, else the first fragment."""
-        full = [q for q in self.quotes if q.kind == "full"]
-        candidates = full or list(self.quotes)
+        """The first whole quoted sentence, else the first fragment, among the utterances' first
+        renderings (in source order)."""
+        firsts = [group[0] for group in self.utterances]
+        full = [q for q in firsts if q.kind == "full"]
+        candidates = full or firsts
         return candidates[0] if candidates else None
 
     @property
