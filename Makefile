@@ -36,7 +36,8 @@ format: $(STAMP)
 	$(BIN)/ruff format src tests scripts benchmarks
 	$(BIN)/ruff check --fix src tests scripts benchmarks
 
-## docs: regenerate the README's generated sections from schema/ and data/
+## docs: regenerate the README's generated sections and datapackage.json's description, sources
+## and coverage from schema/ and data/
 docs: $(STAMP)
 	$(BIN)/python scripts/generate_docs.py
 

@@ -432,7 +432,7 @@ def test_load_reads_the_grown_release(grown: dict[str, Any]) -> None:
     visit = tl.events.set_index("event_id").loc[VISIT]
     assert visit["status"] == "planned" and visit["edtf"] == "2023-02-XX"
     renderings = tl.quotes[tl.quotes["utterance_id"] == "lukashenko-as-if-i-could-not-agree"]
-    assert set(renderings["source_id"]) == {"wapo-2023-02-17-putin-lukashenko-moscow", SID}
+    assert {"wapo-2023-02-17-putin-lukashenko-moscow", SID} <= set(renderings["source_id"])
     assert (_release(grown) / "chart.png").stat().st_size > 0
 
 

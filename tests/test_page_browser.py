@@ -433,7 +433,7 @@ def test_page_stays_usable_with_thousands_of_events(browser: Browser, tmp_path: 
             base[i % len(base)],
             event_id=f"{base[i % len(base)].event_id}-{i}",
             start=base[i % len(base)].start + dt.timedelta(days=i),
-            end=base[i % len(base)].end + dt.timedelta(days=i),
+            end=base[i % len(base)].through + dt.timedelta(days=i),
             links=(),
         )
         for i in range(3000)

@@ -225,7 +225,9 @@ def _add_release_commands(sub: Any) -> None:
     p = sub.add_parser("build", help="validate and build the versioned release into dist/")
     p.add_argument("--root", default=".", help="the package to release (default: .)")
     p.add_argument("--dist", default="dist", help="where releases are built (default: dist)")
-    p.add_argument("--previous", help="previous release folder (default: found in dist/)")
+    p.add_argument(
+        "--previous", help="previous release folder (default: in dist/, else releases/<version>/)"
+    )
     p.add_argument(
         "--no-exports",
         action="store_true",

@@ -134,7 +134,7 @@
 
   function showDetail(e) {
     const parts = [el("h2", {}, e.title), dateLine(e), el("p", {}, e.summary)];
-    parts.push(el("h3", {}, "Evidence in the source"));
+    parts.push(el("h3", {}, "Evidence in the source" + (e.sources.length > 1 ? "s" : "")));
     let lastSource = null;
     for (const p of e.passages) {
       if (p.source !== lastSource) {  // name each source once, above its passages
