@@ -175,8 +175,8 @@ def build_release(
     ``registry`` (default ``root/releases``) holds the recorded manifests of published versions
     and their kept tables; ``previous`` is the previous release's folder (default: found in
     ``dist``, else the data of that version kept in ``registry/<version>/``, so a fresh clone
-    builds offline). With ``record``,
-    a version built for the first time gets its manifest recorded in the registry. Without
+    builds offline). With ``record``, a version built for the first time gets its manifest and
+    its tables recorded in the registry. Without
     ``exports`` the release holds the tables only (CSV, Parquet, metadata): for corpora so large
     that the per-event exports, chart and page are not wanted (see benchmarks/RESULTS.md).
     """

@@ -324,11 +324,15 @@ def _derivations(evid: Table, out: Collector) -> None:
     )
     if "excerpt" not in evid.typed:
         return
-    excerpt = evid.col("excerpt")
+    rows = np.flatnonzero(mask(pc.not_equal(expr, "")))
+    picked = pa.array(rows, pa.int64())
+    # One Python string per expression and excerpt, taken in two calls: a substring test
+    # between two columns has no Arrow kernel.
+    words = pc.take(expr, picked).to_pylist()
+    texts = pc.take(evid.col("excerpt"), picked).to_pylist()
     missing: dict[int, str] = {}
-    for i in np.flatnonzero(mask(pc.not_equal(expr, ""))).tolist():
-        text = cell(excerpt, i)
-        absent = [f for f in cell(expr, i).split(FRAGMENTS) if f not in text]
+    for i, phrase, text in zip(rows.tolist(), words, texts, strict=True):
+        absent = [f for f in phrase.split(FRAGMENTS) if f not in text]
         if absent:
             missing[i] = absent[0]
     bad = np.zeros(evid.raw.num_rows, dtype=bool)
