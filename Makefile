@@ -23,15 +23,16 @@ $(STAMP): pyproject.toml constraints.txt constraints-cffconvert.txt
 	$(CFF)/bin/python -m pip install -q -c constraints-cffconvert.txt cffconvert
 	touch $(STAMP)
 
-## release: validate the package and build its versioned release (folder and zip) into DIST;
-## older recorded versions missing from DIST are downloaded there first (verified)
+## release: validate the package and build its versioned release (folder and zip) into DIST,
+## offline: the previous version's tables come from DIST or from releases/<version>/
 release: $(STAMP)
-	$(BIN)/python scripts/build_release.py --root $(PKG) --dist $(DIST) --fetch-previous
+	$(BIN)/python scripts/build_release.py --root $(PKG) --dist $(DIST)
 
-## publish-site: lay out every recorded version in DIST as the static tree SITE
-## (index.json, <version>/, latest/, the zips)
+## publish-site: lay out every recorded version as the static tree SITE (index.json,
+## <version>/, latest/, the zips); recorded versions missing from DIST are downloaded there
+## first from the published location (verified against the recorded manifests)
 publish-site: $(STAMP)
-	$(BIN)/belarus-timeline publish --all --root $(PKG) --dist $(DIST) --to $(SITE)
+	$(BIN)/belarus-timeline publish --all --fetch-missing --root $(PKG) --dist $(DIST) --to $(SITE)
 
 ## check-tag: the git tag being released (TAG) must be the version in datapackage.json
 check-tag: $(STAMP)
@@ -57,7 +58,8 @@ format: $(STAMP)
 	$(BIN)/ruff format src tests scripts benchmarks
 	$(BIN)/ruff check --fix src tests scripts benchmarks
 
-## docs: regenerate the README's generated sections from schema/ and data/
+## docs: regenerate the README's generated sections and datapackage.json's description, sources
+## and coverage from schema/ and data/
 docs: $(STAMP)
 	$(BIN)/python scripts/generate_docs.py
 

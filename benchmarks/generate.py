@@ -7,24 +7,28 @@ The package uses the repository's own ``datapackage.json`` and ``schema/`` (copi
 with generated ``data/*.csv`` and ``sources/*.txt``. It passes ``belarus-timeline validate``
 *and* ``frictionless validate`` clean: every rule of the validator is respected (speakers and
 claimants are participants, quote and claim dates fall within their event, EDTF agrees with the
-dates and precision, every event has evidence, no text cell starts with = + - @, no span touches
-page furniture) and every span is real: the archived texts are generated from the same pieces as
-the excerpts, offsets are code-point cumulative sums of those pieces (the texts contain curly
-quotes, dashes and Cyrillic, so bytes and code points differ), and ``sources.sha256`` is the hash
-of the written file. The same ``--events`` and ``--seed`` give byte-identical files.
+dates and precision, every event has evidence and every date and place a preferred statement
+with a supporting span, no text cell starts with = + - @, no span touches page furniture) and
+every span is real: the archived texts are generated from the same pieces as the excerpts,
+offsets are code-point cumulative sums of those pieces (the texts contain curly quotes, dashes
+and Cyrillic, so bytes and code points differ), and ``sources.sha256`` is the hash of the
+written file. The same ``--events`` and ``--seed`` give byte-identical files.
 
-Proportions, for N events (the curated data has about 3 participants, 2 evidence spans and 1
-link per event; quotes are rarer here so that the texts stay a few hundred MB at 1M events):
+Proportions, for N events (the curated data has about 3 participants, 3 evidence spans, 2
+statements and 1 link per event; quotes are rarer here so that the texts stay a few hundred MB
+at 1M events):
 
 ===================  =========================  ==================================
 table                rows                       notes
 ===================  =========================  ==================================
 events               N                          90% day, 7% month, 3% year precision
+statements           1.95 N                     preferred date; preferred place (95%)
 participants         3 N                        speaker, addressee/host, subject
-evidence             2 N                        occurrence + date span per event
+evidence             2.95 N                     occurrence, date and place spans
 quotes               N / 2                      every 2nd event; speaker participates
 claims               N / 5                      every 5th event
 event_links          N / 2                      every 2nd event (not the first)
+link_evidence        N / 2                      one span per link
 actors               max(20, N / 20)
 actor_aliases        2 per actor                native (Cyrillic) and short form
 places               10 countries + max(10, N / 100) cities
@@ -32,9 +36,9 @@ sources              ceil(N / 100)              one archived text per 100 events
 source_furniture     3 per source               breadcrumb, comment count, site tag
 ===================  =========================  ==================================
 
-At N = 1M that is 7.4M rows in 11 CSV files (~820 MB) plus 10k archived texts (~200 MB). Events
-are generated and written in parts of 200k (each part drawn from a random stream of its own), so
-memory stays under about 1 GB at any N: 10M events take a few minutes and ~10 GB of disk.
+At N = 1M that is 10.8M rows in 13 CSV files plus 10k archived texts (~200 MB). Events are
+generated and written in parts of 200k (each part drawn from a random stream of its own), so
+memory stays under about 1 GB at any N: 10M events take a few minutes and ~15 GB of disk.
 
 ``--inject KIND[:ROW]`` breaks the package in one of the ways of the bad-input corpus
 (``tests/test_validate.py``), at data row ROW as frictionless numbers rows (header = 1, first data
@@ -279,11 +283,23 @@ def generate_part(n: int, seed: int, lo: int, hi: int) -> Package:
         "date_precision": _s(precision),
         "edtf": edtf,
         "timezone": when(has_place, _s(place_tz[ev_place])),
-        "date_basis": _s(np.where(resolved, "resolved", "stated")),
-        "date_expression": expression,
-        "date_anchor": when(resolved, cat("Resolved against the publication date, ", s_iso)),
         "place_id": when(has_place, pc.take(tables["places"]["place_id"], pa.array(ev_place))),
-        "status": pick(rng, ["occurred"] * 9 + ["anticipated"], n),
+        "status": pick(rng, ["occurred"] * 8 + ["planned", "anticipated"], n),
+    }
+
+    # Statements: the preferred date of every event and the preferred place of those with one.
+    with_place = pa.array(np.stack([np.ones(n, bool), has_place], 1).ravel())
+    tables["statements"] = {
+        k: pc.filter(v, with_place)
+        for k, v in {
+            "statement_id": _interleave(cat(ev_ids, "-date"), cat(ev_ids, "-place")),
+            "event_id": _interleave(ev_ids, ev_ids),
+            "property": _interleave(_s(["date"] * n), _s(["place"] * n)),
+            "edtf": _interleave(edtf, _s([""] * n)),
+            "place_id": _interleave(_s([""] * n), tables["events"]["place_id"]),
+            "rank": _interleave(_s(["preferred"] * n), _s(["preferred"] * n)),
+            "rank_reason": _interleave(_s([""] * n), _s([""] * n)),
+        }.items()
     }
 
     # Participants: three per event, all distinct actors.
@@ -391,14 +407,32 @@ def generate_part(n: int, seed: int, lo: int, hi: int) -> Package:
 
     ev_src = pc.take(src_ids, pa.array(src_of))
     occ_s, date_s0 = piece_start[:, 0], piece_start[:, 2]
+    empty = _s([""] * n)
+    # Per event: an occurrence span, a date span (how the source gives the date) and, for an
+    # event with a place, a place span (the occurrence sentence names the place).
+    with_place3 = pa.array(np.stack([np.ones(n, bool), np.ones(n, bool), has_place], 1).ravel())
     tables["evidence"] = {
-        "evidence_id": _interleave(cat(ev_ids, "-occurrence"), cat(ev_ids, "-date")),
-        "event_id": _interleave(ev_ids, ev_ids),
-        "aspect": _interleave(_s(["occurrence"] * n), _s(["date"] * n)),
-        "excerpt": _interleave(occ, date_s),
-        "source_id": _interleave(ev_src, ev_src),
-        "char_start": _interleave(num(occ_s), num(date_s0)),
-        "char_end": _interleave(num(occ_s + lens[:, 0]), num(date_s0 + lens[:, 2])),
+        k: pc.filter(v, with_place3)
+        for k, v in {
+            "evidence_id": _interleave(
+                cat(ev_ids, "-occurrence"), cat(ev_ids, "-date"), cat(ev_ids, "-place")
+            ),
+            "event_id": _interleave(ev_ids, ev_ids, ev_ids),
+            "aspect": _interleave(_s(["occurrence"] * n), _s(["date"] * n), _s(["place"] * n)),
+            "statement_id": _interleave(empty, cat(ev_ids, "-date"), cat(ev_ids, "-place")),
+            "stance": _interleave(*[_s(["supports"] * n)] * 3),
+            "date_basis": _interleave(empty, _s(np.where(resolved, "resolved", "stated")), empty),
+            "date_expression": _interleave(empty, expression, empty),
+            "date_anchor": _interleave(
+                empty, when(resolved, cat("Resolved against the publication date, ", s_iso)), empty
+            ),
+            "excerpt": _interleave(occ, date_s, occ),
+            "source_id": _interleave(ev_src, ev_src, ev_src),
+            "char_start": _interleave(num(occ_s), num(date_s0), num(occ_s)),
+            "char_end": _interleave(
+                num(occ_s + lens[:, 0]), num(date_s0 + lens[:, 2]), num(occ_s + lens[:, 0])
+            ),
+        }.items()
     }
 
     q = np.flatnonzero(has_quote)
@@ -408,6 +442,7 @@ def generate_part(n: int, seed: int, lo: int, hi: int) -> Package:
     )
     tables["quotes"] = {
         "quote_id": cat("quote-", num(q + lo)),
+        "utterance_id": cat("quote-", num(q + lo)),
         "event_id": pc.take(ev_ids, qa),
         "speaker_id": pc.take(actor_ids, pa.array(actor_a[q])),
         "addressee_id": when(
@@ -448,10 +483,16 @@ def generate_part(n: int, seed: int, lo: int, hi: int) -> Package:
     la_ = pa.array(lk)
     target = (lk + lo - 1 - rng.integers(0, 50, len(lk))) % total
     target = np.where(target == lk + lo, (lk + lo + 1) % total, target)
+    relation = pick(rng, RELATIONS, len(lk))
     tables["event_links"] = {
         "from_event_id": pc.take(ev_ids, la_),
-        "relation": pick(rng, RELATIONS, len(lk)),
+        "relation": relation,
         "to_event_id": cat("event-", num(target)),
+    }
+    tables["link_evidence"] = {
+        "evidence_id": cat("link-", num(lk + lo)),
+        **tables["event_links"],
+        "stance": _s(["supports"] * len(lk)),
         "excerpt": pc.take(occ, la_),
         "source_id": pc.take(ev_src, la_),
         "char_start": num(occ_s[lk]),

@@ -143,9 +143,10 @@ def _data(steps: list[Step]) -> list[str]:
         "## Data",
         "",
         "Synthetic packages from `benchmarks/generate.py` (proportions in its docstring), valid "
-        "for every validator measured: per N events, 3N participants, 2N evidence spans, N/2 "
-        "quotes, N/5 claims, N/2 event links, N/20 actors with 2 aliases each, N/100 cities + "
-        "10 countries, one archived text per 100 events with 3 furniture spans.",
+        "for every validator measured: per N events, 1.95N statements, 3N participants, 2.95N "
+        "evidence spans, N/2 quotes, N/5 claims, N/2 event links with one span each, N/20 "
+        "actors with 2 aliases each, N/100 cities + 10 countries, one archived text per 100 "
+        "events with 3 furniture spans.",
         "",
         "| N events | " + " | ".join(tables) + " | total rows | CSV MB |",
         "|---:|" + "---:|" * (len(tables) + 2),

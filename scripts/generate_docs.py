@@ -1,12 +1,20 @@
-"""Regenerate the README's generated sections, docs/chart.png, CITATION.cff and .zenodo.json."""
+"""Regenerate the README's generated sections, the chart it shows, CITATION.cff, .zenodo.json,
+and the description, sources and coverage of datapackage.json (``make docs``)."""
 
 from pathlib import Path
 
-from belarus_timeline.outputs.docs import citation_files, readme_chart, render_readme
+from belarus_timeline.outputs.docs import (
+    citation_files,
+    readme_chart,
+    render_descriptor,
+    render_readme,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
 if __name__ == "__main__":
+    descriptor = ROOT / "datapackage.json"
+    descriptor.write_bytes(render_descriptor(ROOT))
     readme = ROOT / "README.md"
     readme.write_text(render_readme(readme.read_text(encoding="utf-8"), ROOT), encoding="utf-8")
     chart = ROOT / "docs" / "chart.png"
@@ -14,4 +22,7 @@ if __name__ == "__main__":
     chart.write_bytes(readme_chart(ROOT))
     for name, text in citation_files(ROOT).items():
         (ROOT / name).write_text(text, encoding="utf-8")
-    print(f"updated {readme.relative_to(ROOT)}, {chart.relative_to(ROOT)} and the citation files")
+    print(
+        f"updated {descriptor.name}, {readme.relative_to(ROOT)}, {chart.relative_to(ROOT)} "
+        "and the citation files"
+    )

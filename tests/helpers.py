@@ -106,3 +106,12 @@ def serve(root: Path) -> Iterator[StaticServer]:
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+def copy_with_history(dest: Path) -> Path:
+    """A copy of the package with the repository's recorded versions and their kept tables
+    (``releases/``): it builds the current version as a fresh clone does, against the previous
+    one, so the release equals the recorded one."""
+    copy_package(dest)
+    shutil.copytree(ROOT / "releases", dest / "releases")
+    return dest

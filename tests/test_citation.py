@@ -25,7 +25,7 @@ from belarus_timeline.outputs.docs import citation_files
 from belarus_timeline.package import DataPackage
 from belarus_timeline.release import build_release
 from belarus_timeline.tables import read_arrow
-from helpers import ROOT, copy_package
+from helpers import ROOT, copy_with_history
 
 CFFCONVERT = Path(sys.executable).parent.parent / "cffconvert" / "bin" / "cffconvert"
 PKG = DataPackage(ROOT)
@@ -34,7 +34,7 @@ PKG = DataPackage(ROOT)
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("rel")
-    return build_release(copy_package(base / "pkg"), base / "dist", record=False).path
+    return build_release(copy_with_history(base / "pkg"), base / "dist", record=False).path
 
 
 # --- the project's locations, stated once ------------------------------------------------------

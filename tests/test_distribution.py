@@ -20,7 +20,7 @@ import pytest
 import belarus_timeline as bt
 from belarus_timeline import downloader as dl
 from belarus_timeline.release import build_release
-from helpers import copy_package
+from helpers import copy_with_history
 
 VERSION = bt.__version__
 # A port nothing listens on: any attempt to connect fails at once.
@@ -31,7 +31,7 @@ NOWHERE = "http://127.0.0.1:9"
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The release of the repository's package (recorded version: verified by the registry)."""
     base = tmp_path_factory.mktemp("dist")
-    return build_release(copy_package(base / "pkg"), base / "dist", record=False).path
+    return build_release(copy_with_history(base / "pkg"), base / "dist", record=False).path
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import html
 import json
 import os
 import re
@@ -46,8 +47,29 @@ def date_order(root: Path = ROOT) -> list[str]:
     evs = rows("events", root)
     return [
         e["event_id"]
-        for e in sorted(evs, key=lambda e: (e["start_date"], e["end_date"], e["event_id"]))
+        for e in sorted(
+            evs, key=lambda e: (e["start_date"], e["end_date"] or e["start_date"], e["event_id"])
+        )
     ]
+
+
+def event_sources(root: Path = ROOT) -> dict[str, list[dict[str, str]]]:
+    """The source rows of each event's evidence."""
+    sources = by_id("sources", "source_id", root)
+    out: dict[str, list[dict[str, str]]] = {}
+    for r in rows("evidence", root):
+        mine = out.setdefault(r["event_id"], [])
+        if sources[r["source_id"]] not in mine:
+            mine.append(sources[r["source_id"]])
+    return out
+
+
+def texts(root: Path = ROOT) -> dict[str, str]:
+    """Every source's archived text by source id."""
+    return {
+        s["source_id"]: (root / s["archive_path"]).read_text(encoding="utf-8")
+        for s in rows("sources", root)
+    }
 
 
 @pytest.fixture(scope="module")
@@ -156,6 +178,14 @@ def test_unknown_format_is_refused(tmp_path: Path) -> None:
 # --- TimelineJS ----------------------------------------------------------------------------
 
 
+def _parts(day: str, precision: str) -> dict[str, int]:
+    """TimelineJS date parts of an ISO day, down to the precision only."""
+    d = dt.date.fromisoformat(day)
+    parts = {"year": d.year, "month": d.month, "day": d.day}
+    keep = {"year": 1, "month": 2, "day": 3}[precision]
+    return dict(list(parts.items())[:keep])
+
+
 def test_timelinejs_structure(site: dict[str, Path]) -> None:
     doc = json.loads(site["exports/timeline.json"].read_text(encoding="utf-8"))
     assert set(doc) >= {"title", "events"}
@@ -166,21 +196,24 @@ def test_timelinejs_structure(site: dict[str, Path]) -> None:
     quotes: dict[str, list[str]] = {}
     for q in rows("quotes"):
         quotes.setdefault(q["event_id"], []).append(q["text"])
-    source = rows("sources")[0]
+    sources = event_sources()
     for s in slides:
         e = events[s["unique_id"]]
-        start = dt.date.fromisoformat(e["start_date"])
-        assert s["start_date"] == {"year": start.year, "month": start.month, "day": start.day}
+        start = _parts(e["start_date"], e["date_precision"])
+        assert s["start_date"] == start
         assert all(isinstance(v, int) for v in s["start_date"].values())
-        assert "end_date" not in s  # every event of version 1 is one day long
+        # An end only when it falls in another period; an open end has none: nothing invented.
+        end = _parts(e["end_date"], e["date_precision"]) if e["end_date"] else start
+        assert s.get("end_date", start) == end
         assert s["text"]["headline"] == e["title"]
         assert s["group"] == e["event_type"].replace("_", " ")
         if e["event_id"] in quotes:
-            assert any(q in s["text"]["text"] for q in quotes[e["event_id"]])
+            assert any(html.escape(q) in s["text"]["text"] for q in quotes[e["event_id"]])
         else:
             assert "<blockquote>" not in s["text"]["text"]
-        assert source["publisher"] in s["media"]["credit"]
-        assert source["title"] in s["media"]["credit"]
+        for source in sources[e["event_id"]]:
+            assert source["publisher"] in s["media"]["credit"]
+            assert source["title"] in s["media"]["credit"]
     groups = {s["group"] for s in slides}
     assert len(groups) == len({e["event_type"] for e in events.values()})
 
@@ -211,7 +244,7 @@ def test_geojson_structure_and_lon_lat_order(site: dict[str, Path]) -> None:
         assert set(f) >= {"type", "geometry", "properties"}
         e = events[f["properties"]["event_id"]]
         p = f["properties"]
-        assert (p["start_date"], p["end_date"]) == (e["start_date"], e["end_date"])
+        assert (p["start_date"], p["end_date"]) == (e["start_date"], e["end_date"] or None)
         assert p["date_precision"] == e["date_precision"]
         assert p["coordinate_note"]
         place = places.get(e["place_id"])
@@ -224,7 +257,10 @@ def test_geojson_structure_and_lon_lat_order(site: dict[str, Path]) -> None:
         assert (lon, lat) == (float(place["longitude"]), float(place["latitude"]))
         assert -180 <= lon <= 180 and -90 <= lat <= 90
         assert p["coordinate_precision"] == place["coordinate_precision"]
-    assert nulls == 2  # the invasion (Ukraine, a country) and the anniversary (no place)
+    no_point = {f["id"] for f in feats if f["geometry"] is None}
+    # The invasion (Ukraine, a country) and the anniversary (no place) have no point.
+    assert {"russian-full-scale-invasion-of-ukraine", "invasion-first-anniversary"} <= no_point
+    assert nulls == len(no_point)
     moscow = next(f for f in feats if f["properties"]["place_id"] == "moscow")
     lon, lat = moscow["geometry"]["coordinates"]
     assert 30 < lon < 40 and 50 < lat < 60  # Moscow is at about 37.6 E, 55.8 N: [lon, lat]
@@ -242,16 +278,18 @@ def test_ics_parses_back_with_right_dates(site: dict[str, Path]) -> None:
     created = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["created"]
     stamp = dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
     assert [str(v["UID"]) for v in vevents] == [f"{i}@belarus-timeline" for i in date_order()]
-    source = rows("sources")[0]
+    sources = event_sources()
     for v in vevents:
         e = events[str(v["UID"]).removesuffix("@belarus-timeline")]
         start, end = v.decoded("DTSTART"), v.decoded("DTEND")
         assert type(start) is dt.date and type(end) is dt.date  # all-day: dates, not times
         assert start == dt.date.fromisoformat(e["start_date"])
-        assert end == dt.date.fromisoformat(e["end_date"]) + dt.timedelta(days=1)  # exclusive
+        last = dt.date.fromisoformat(e["end_date"] or e["start_date"])  # an open end: day one
+        assert end == last + dt.timedelta(days=1)  # exclusive
         assert v.decoded("DTSTAMP") == stamp
         assert str(v["SUMMARY"]) == e["title"]
-        assert source["publisher"] in str(v["DESCRIPTION"])
+        for source in sources[e["event_id"]]:
+            assert source["publisher"] in str(v["DESCRIPTION"])
         if e["place_id"]:
             assert places[e["place_id"]]["name"] in str(v["LOCATION"])
         else:
@@ -291,7 +329,7 @@ def test_jsonl_plover_records(site: dict[str, Path]) -> None:
     recs = [json.loads(line) for line in lines]
     assert [r["id"] for r in recs] == date_order()
     events = by_id("events", "event_id")
-    text = (ROOT / rows("sources")[0]["archive_path"]).read_text(encoding="utf-8")
+    text_of = texts()
     roles: dict[str, dict[str, set[str]]] = {}
     for p in rows("participants"):
         roles.setdefault(p["event_id"], {}).setdefault(p["role"], set()).add(p["actor_id"])
@@ -303,16 +341,18 @@ def test_jsonl_plover_records(site: dict[str, Path]) -> None:
         assert r["category"] == (e["plover_category"] or None)
         assert r["mode"] == (e["plover_mode"] or None)
         assert r["cameo_code"] == (e["cameo_code"] or None)  # a string: "042" keeps its zero
-        assert ("future" in r["context"]) == (e["status"] == "anticipated")
+        assert ("future" in r["context"]) == (e["status"] in ("planned", "anticipated"))
         assert {s["evidence_id"] for s in r["text_spans"]} == evidence[r["id"]]
         for s in r["text_spans"]:
-            assert text[s["char_start"] : s["char_end"]] == s["text"]
+            assert text_of[s["source_id"]][s["char_start"] : s["char_end"]] == s["text"]
         src = {a["actor_id"] for a in r["source_actors"]}
         rcp = {a["actor_id"] for a in r["recipient_actors"]}
         assert not src & rcp
         mine = roles.get(r["id"], {})
         if "visitor" in mine:  # PLOVER: in a visit the visitor is source, the host recipient
-            assert src == mine["visitor"] and rcp == mine["host"]
+            assert src == mine["visitor"]
+            if "host" in mine:
+                assert rcp == mine["host"]
         if "initiator" in mine:
             assert mine["initiator"] <= src and rcp == mine.get("target", set())
         everyone = src | rcp | {a["actor_id"] for a in r["other_actors"]}
@@ -423,14 +463,14 @@ def test_page_is_self_contained(site: dict[str, Path]) -> None:
 
 def test_page_embeds_passages_not_the_source(site: dict[str, Path]) -> None:
     data = _page_json(site["timeline.html"].read_text(encoding="utf-8"))
-    text = (ROOT / rows("sources")[0]["archive_path"]).read_text(encoding="utf-8")
+    text_of = texts()
     evidence = by_id("evidence", "evidence_id")
     embedded = ""
     for ev in data["events"]:
         highlighted: dict[str, str] = {}
         for p in ev["passages"]:
             joined = "".join(seg for seg, _ in p["segments"])
-            assert joined == text[p["start"] : p["end"]]
+            assert joined == text_of[p["source"]][p["start"] : p["end"]]
             embedded += joined
             for seg, ids in p["segments"]:
                 for i in ids:
@@ -440,7 +480,7 @@ def test_page_embeds_passages_not_the_source(site: dict[str, Path]) -> None:
     for f in rows("source_furniture"):
         if f["kind"] == "related_headline":
             assert f["excerpt"] not in embedded  # other articles' headlines are not embedded
-    assert len(set(embedded)) and len(embedded) < 3 * len(text)
+    assert len(set(embedded)) and len(embedded) < 3 * sum(len(t) for t in text_of.values())
 
 
 def test_page_escapes_markup_in_the_data(edit_csv: EditCsv, pkg: Path, tmp_path: Path) -> None:
@@ -499,7 +539,8 @@ def test_cli_export_version(
     monkeypatch.setattr(sys.modules["belarus_timeline.outputs.formats"], "package_for", fake)
     out = run_export("jsonl", "1.0.0", tmp_path)
     assert asked == ["1.0.0"]
-    assert out == tmp_path / "belarus-timeline-1.0.0.jsonl"
+    # Named after the version of the package the release holds (here, the fake's).
+    assert out == tmp_path / f"belarus-timeline-{DataPackage(pkg).version}.jsonl"
     assert cli.main(["export", "ics", "--version", "0.0.404", "--out", str(tmp_path)]) == 1
     assert "0.0.404" in capsys.readouterr().err
 
@@ -518,8 +559,14 @@ def test_chart_of_many_events_is_a_heat_strip_with_capped_rows(
     monkeypatch.setattr(chart, "_MAX_DENSITY_ROWS", 3)
     fig = chart._draw(view)
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    assert labels[0] == "Moscow, Russia (2)"
-    assert labels[-1].endswith(" other places (3)") and len(labels) == 3
+    counts: dict[str, int] = {}
+    for ev in view.events:
+        label = ev.place.label if ev.place else "No place named"
+        counts[label] = counts.get(label, 0) + 1
+    busiest = sorted(counts, key=lambda k: (-counts[k], k))
+    assert labels[:2] == [f"{k} ({counts[k]})" for k in busiest[:2]]
+    rest = len(view.events) - counts[busiest[0]] - counts[busiest[1]]
+    assert labels[-1] == f"{len(counts) - 2} other places ({rest})" and len(labels) == 3
     meshes = [c for ax in fig.axes for c in ax.collections]
     assert meshes and sum(float(m.get_array().sum()) for m in meshes) == len(view.events)
     assert chart.chart_bytes(view) == chart.chart_bytes(view)

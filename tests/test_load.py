@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import subprocess
 import sys
 import types
@@ -18,9 +19,9 @@ from pydantic import ValidationError
 import belarus_timeline as bt
 from belarus_timeline.load import Timeline
 from belarus_timeline.models import row_model
-from belarus_timeline.outputs.docs import readme_chart, render_readme
+from belarus_timeline.outputs.docs import readme_chart, render_descriptor, render_readme
 from belarus_timeline.package import DataPackage
-from helpers import ROOT
+from helpers import ROOT, copy_package
 
 PKG = DataPackage(ROOT)
 
@@ -145,6 +146,28 @@ def test_readme_generated_sections_are_fresh() -> None:
     assert render_readme(readme, ROOT) == readme, "README is stale: run `make docs`"
 
 
+def test_datapackage_description_sources_and_coverage_are_fresh() -> None:
+    """datapackage.json's description, sources and coverage are generated from the tables."""
+    descriptor = (ROOT / "datapackage.json").read_bytes()
+    assert render_descriptor(ROOT) == descriptor, "datapackage.json is stale: run `make docs`"
+
+
+def test_a_stale_descriptor_is_noticed(tmp_path: Path) -> None:
+    """The freshness test above can fail: one more source changes what is generated."""
+    pkg = copy_package(tmp_path / "pkg")
+    before = render_descriptor(pkg)
+    with (pkg / "data" / "events.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    rows[1][rows[0].index("start_date")] = "2021-02-24"
+    rows[1][rows[0].index("edtf")] = "2021-02-24/2022-02-24"
+    with (pkg / "data" / "events.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    after = json.loads(render_descriptor(pkg))
+    assert render_descriptor(pkg) != before
+    assert after["temporalCoverage"].startswith("2021-02-24/")
+    assert "from 24 February 2021" in after["description"]
+
+
 def test_readme_chart_is_fresh() -> None:
     assert (ROOT / "docs" / "chart.png").read_bytes() == readme_chart(ROOT), "run `make docs`"
 
@@ -195,4 +218,5 @@ def test_wheel_bundles_the_data_and_loads_without_the_repository(tmp_path: Path)
         timeout=120,
     )
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "6"
+    with (ROOT / "data" / "events.csv").open(encoding="utf-8") as fh:
+        assert out.stdout.strip() == str(sum(1 for _ in csv.DictReader(fh)))

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -17,12 +20,18 @@ import belarus_timeline as bt
 from belarus_timeline import release as rel
 from belarus_timeline.canonical import content_hash
 from belarus_timeline.cli import main
-from belarus_timeline.manifest import verify_folder
+from belarus_timeline.manifest import registered_versions, verify_folder
 from belarus_timeline.package import DataPackage
+from belarus_timeline.semver import Version
+from belarus_timeline.snapshot import read_snapshot
 from belarus_timeline.tables import read_arrow
-from helpers import ROOT, copy_package, frictionless_validate, tree_digest
+from helpers import PACKAGE_PARTS, ROOT, copy_package, frictionless_validate, tree_digest
 
 VERSION = DataPackage(ROOT).version
+# The next versions, whatever the current one is.
+PATCH, MINOR, MAJOR = (
+    str(getattr(Version.parse(VERSION), f"bump_{k}")()) for k in ("patch", "minor", "major")
+)
 
 
 def build(pkg: Path, dist: Path, **kw: object) -> rel.BuildResult:
@@ -31,9 +40,12 @@ def build(pkg: Path, dist: Path, **kw: object) -> rel.BuildResult:
 
 @pytest.fixture(scope="module")
 def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One release of the repository's package, built once for the read-only tests."""
+    """One release of the repository's package, built once for the read-only tests, against
+    the repository's earlier versions (kept under releases/) as a fresh clone builds it."""
     base = tmp_path_factory.mktemp("rel")
     pkg = copy_package(base / "pkg")
+    older = shutil.ignore_patterns(VERSION, f"{VERSION}.json")  # this version is built afresh
+    shutil.copytree(ROOT / "releases", pkg / "releases", ignore=older)
     return build(pkg, base / "dist").path
 
 
@@ -140,7 +152,10 @@ def test_duckdb_and_polars_read_the_same_values(released: Path) -> None:
 
 def test_recorded_manifest_matches_a_fresh_build(released: Path) -> None:
     """releases/<version>.json in the repository is what building this commit gives."""
-    recorded = json.loads((ROOT / "releases" / f"{VERSION}.json").read_text(encoding="utf-8"))
+    path = ROOT / "releases" / f"{VERSION}.json"
+    if not path.is_file():
+        pytest.skip(f"version {VERSION} is not recorded yet: `make release` records it")
+    recorded = json.loads(path.read_text(encoding="utf-8"))
     fresh = json.loads((released / "manifest.json").read_text(encoding="utf-8"))
     assert recorded["tables"] == fresh["tables"], "the data differs from the recorded release"
     if recorded["tools"] != fresh["tools"]:
@@ -230,10 +245,10 @@ def test_row_added_is_minor(pkg: Path, tmp_path: Path, edit_csv: Callable) -> No
             ["vladimir-putin", "Uladzimir Pucin", "be", "Latn", "romanization"]
         ),
     )
-    set_version(pkg, "1.0.1")
+    set_version(pkg, PATCH)
     with pytest.raises(bt.ReleaseError, match=r"actor_aliases: rows-added .* needs MINOR"):
         build(pkg, dist)
-    set_version(pkg, "1.1.0")
+    set_version(pkg, MINOR)
     result = build(pkg, dist)
     diff = json.loads((result.path / "diff.json").read_text(encoding="utf-8"))
     assert diff["from"] == VERSION and diff["required_bump"] == "minor"
@@ -252,7 +267,7 @@ def test_value_corrected_is_patch(
         rows[1][rows[0].index("role")] = "President of Russia"
 
     edit_csv(pkg, "actors", correct)
-    set_version(pkg, "1.0.1")
+    set_version(pkg, PATCH)
     new = build(pkg, dist).path
     assert main(["diff", str(old), str(new), "--json"]) == 0
     diff = json.loads(capsys.readouterr().out)
@@ -276,12 +291,12 @@ def test_field_renamed_is_major(pkg: Path, tmp_path: Path, edit_csv: Callable) -
     schema.write_text(
         schema.read_text(encoding="utf-8").replace('"name": "role"', '"name": "title"')
     )
-    set_version(pkg, "1.1.0")
+    set_version(pkg, MINOR)
     with pytest.raises(
         bt.ReleaseError, match=r"actors: field-renamed \(role -> title\) needs MAJOR"
     ):
         build(pkg, dist)
-    set_version(pkg, "2.0.0")
+    set_version(pkg, MAJOR)
     diff = json.loads((build(pkg, dist).path / "diff.json").read_text(encoding="utf-8"))
     assert diff["required_bump"] == "major"
     assert {
@@ -294,9 +309,54 @@ def test_field_renamed_is_major(pkg: Path, tmp_path: Path, edit_csv: Callable) -
 
 def test_missing_previous_release_is_explained(pkg: Path, tmp_path: Path) -> None:
     build(pkg, tmp_path / "a")
-    set_version(pkg, "1.0.1")
-    with pytest.raises(bt.ReleaseError, match=r"previous release 1\.0\.0"):
+    shutil.rmtree(pkg / "releases" / VERSION)  # the kept data of the previous version
+    set_version(pkg, PATCH)
+    with pytest.raises(bt.ReleaseError, match=rf"previous release {re.escape(VERSION)}"):
         build(pkg, tmp_path / "elsewhere")
+
+
+def test_the_next_version_builds_offline_from_the_kept_data(
+    pkg: Path, tmp_path: Path, edit_csv: Callable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh clone has releases/<version>.json and releases/<version>/ but no dist/: the
+    next version's diff and bump are checked against the kept data, with no network."""
+    first = build(pkg, tmp_path / "a")
+    kept = pkg / "releases" / VERSION
+    assert (kept / "datapackage.json").is_file() and not (kept / "parquet").exists()
+    for name, info in json.loads((first.path / "manifest.json").read_bytes())["tables"].items():
+        table = read_arrow(DataPackage(kept), name)
+        assert content_hash(table) == info["content_sha256"], name
+
+    def no_network(*args: object, **kw: object) -> None:
+        raise AssertionError("the build tried to download")
+
+    monkeypatch.setattr(bt.downloader, "download", no_network)
+    edit_csv(
+        pkg,
+        "actor_aliases",
+        lambda rows: rows.append(
+            ["vladimir-putin", "Uladzimir Pucin", "be", "Latn", "romanization"]
+        ),
+    )
+    set_version(pkg, PATCH)
+    with pytest.raises(bt.ReleaseError, match=r"needs MINOR"):
+        build(pkg, tmp_path / "fresh")
+    set_version(pkg, MINOR)
+    result = build(pkg, tmp_path / "fresh")
+    diff = json.loads((result.path / "diff.json").read_text(encoding="utf-8"))
+    assert diff["from"] == VERSION and diff["required_bump"] == "minor"
+    assert (pkg / "releases" / MINOR / "datapackage.json").is_file()
+
+
+def test_kept_data_that_does_not_match_its_manifest_is_refused(
+    pkg: Path, tmp_path: Path, edit_csv: Callable
+) -> None:
+    build(pkg, tmp_path / "a")
+    kept = pkg / "releases" / VERSION
+    edit_csv(kept, "actors", lambda rows: rows[1].__setitem__(1, "Someone Else"))
+    set_version(pkg, PATCH)
+    with pytest.raises(bt.ReleaseError, match=r"does not match its recorded manifest.*actors"):
+        build(pkg, tmp_path / "fresh")
 
 
 def test_a_release_holds_the_exports_and_can_leave_them_out(
@@ -335,3 +395,49 @@ def test_our_validator_accepts_a_release_and_checks_its_parquet(
     assert [(f.code, f.file) for f in report.findings] == [
         ("parquet-mismatch", "parquet/events.parquet")
     ]
+
+
+def test_the_repository_keeps_the_data_of_every_recorded_version() -> None:
+    """So that a fresh clone builds the next version offline (each checked against its
+    recorded manifest's content hashes)."""
+    registry = ROOT / "releases"
+    recorded = registered_versions(registry)
+    assert recorded
+    for version in recorded:
+        assert read_snapshot(registry, version) is not None, version
+
+
+def test_a_version_bump_is_seen_at_once_without_reinstalling(tmp_path: Path) -> None:
+    """`--version`, `bt.__version__` and the manifest's tool version come from datapackage.json
+    at run time: a checkout whose version was just raised says the new one, though the
+    installed package's metadata still has the old."""
+    repo = tmp_path / "repo"
+    for part in ("src", "pyproject.toml", "releases", *PACKAGE_PARTS):
+        src = ROOT / part
+        if src.is_dir():
+            shutil.copytree(src, repo / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, repo / part)
+    bumped = "99.0.0"
+    set_version(repo, bumped)
+    code = (
+        "import sys, belarus_timeline as bt\n"
+        "from belarus_timeline import cli, release\n"
+        "print(bt.__file__)\n"
+        "print(bt.__version__)\n"
+        "r = release.build_release(sys.argv[1], sys.argv[2], exports=False)\n"
+        "print(release.parse_manifest((r.path / 'manifest.json').read_bytes(), 'm')"
+        ".tools['belarus-timeline'])\n"
+        "cli.main(['--version'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(repo), str(tmp_path / "dist")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(repo / "src")},
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    where, version, in_manifest, says = done.stdout.splitlines()
+    assert Path(where).is_relative_to(repo)  # the copy, not the installed package
+    assert (version, in_manifest, says) == (bumped, bumped, f"belarus-timeline {bumped}")

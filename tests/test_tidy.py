@@ -10,7 +10,7 @@ import pytest
 
 import belarus_timeline as bt
 from belarus_timeline.release import build_release
-from helpers import copy_package
+from helpers import copy_with_history
 
 TL = bt.load()
 FRAMES: dict[str, tuple[Callable[..., pd.DataFrame], str]] = {
@@ -77,7 +77,7 @@ def test_participants_read_name_and_roles_in_schema_order() -> None:
 
 
 def test_tidy_frames_of_a_release_equal_those_of_the_bundled_data(tmp_path: Path) -> None:
-    built = build_release(copy_package(tmp_path / "pkg"), tmp_path / "dist", record=False)
+    built = build_release(copy_with_history(tmp_path / "pkg"), tmp_path / "dist", record=False)
     released = bt.load(path=built.path)
     for make, _ in FRAMES.values():
         pd.testing.assert_frame_equal(make(released), make(TL), check_exact=True)

@@ -6,6 +6,7 @@ leave every file of the package exactly as it was.
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 from collections.abc import Callable
@@ -21,10 +22,15 @@ Rows = list[list[str]]
 SRC = "sources/wapo-2023-02-17-putin-lukashenko-moscow.txt"
 
 
+def _count(table: str, root: Path = ROOT) -> int:
+    with (root / "data" / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
+        return sum(1 for _ in csv.DictReader(fh))
+
+
 def test_repository_package_is_valid() -> None:
     report = validate_package(ROOT)
     assert report.valid, report.to_text()
-    assert report.rows["events"] == 6
+    assert report.rows["events"] == _count("events")
 
 
 def test_frictionless_cli_accepts_the_repository() -> None:
@@ -53,7 +59,38 @@ def _replace_in(path: str, old: str, new: str) -> Callable[[Path], None]:
 
 
 def _duplicate_row(rows: Rows) -> None:
-    rows.append(list(rows[3]))
+    rows.insert(4, list(rows[3]))
+
+
+def _insert(at: int, cells: dict[str, str]) -> Callable[[Rows], None]:
+    """Insert a row as data row ``at`` (frictionless numbering), empty where not given."""
+
+    def change(rows: Rows) -> None:
+        rows.insert(at - 1, [cells.get(h, "") for h in rows[0]])
+
+    return change
+
+
+def _copy_row(row: int, at: int, **cells: str) -> Callable[[Rows], None]:
+    """Insert a copy of data row ``row`` as data row ``at``, with some cells changed."""
+
+    def change(rows: Rows) -> None:
+        new = list(rows[row - 1])
+        for k, v in cells.items():
+            new[col(rows, k)] = v
+        rows.insert(at - 1, new)
+
+    return change
+
+
+def _set_version(version: str) -> Callable[[Path], None]:
+    def change(root: Path) -> None:
+        p = root / "datapackage.json"
+        d = json.loads(p.read_text(encoding="utf-8"))
+        d["version"] = version
+        p.write_text(json.dumps(d, indent=2, ensure_ascii=False), encoding="utf-8")
+
+    return change
 
 
 def _drop_column(name: str) -> Callable[[Rows], None]:
@@ -135,7 +172,7 @@ CORPUS: list[
         "duplicate-primary-key",
         "actors",
         _duplicate_row,
-        ("primary-key", "data/actors.csv", 10, "actor_id", "svetlana-tikhanovskaya"),
+        ("primary-key", "data/actors.csv", 5, "actor_id", "svetlana-tikhanovskaya"),
     ),
     (
         "unknown-vocabulary",
@@ -249,8 +286,119 @@ CORPUS: list[
     (
         "version-not-semver",
         None,
-        _replace_in("datapackage.json", '"version": "1.0.0"', '"version": "1.0"'),
+        _set_version("1.0"),
         ("metadata-error", "datapackage.json", None, "version", "1.0"),
+    ),
+    (
+        "unspecified-day-with-a-day-s-dates",
+        "events",
+        set_cell(2, "edtf", "2022-02-XX"),
+        ("edtf-mismatch", "data/events.csv", 2, "edtf", "2022-02-XX"),
+    ),
+    (
+        "open-end-with-an-end-date",
+        "events",
+        set_cell(2, "edtf", "2022-02-24/.."),
+        ("edtf-mismatch", "data/events.csv", 2, "edtf", "2022-02-24/.."),
+    ),
+    (
+        "place-statement-with-a-date",
+        "statements",
+        _copy_row(3, 3, statement_id="place-with-date", edtf="2022-02-24", rank="normal"),
+        ("statement-value", "data/statements.csv", 3, "edtf", None),
+    ),
+    (
+        "alternative-date-that-is-no-date",
+        "statements",
+        _copy_row(2, 3, statement_id="no-date", edtf="2022-02-30", rank="normal"),
+        ("statement-value", "data/statements.csv", 3, "edtf", "2022-02-30"),
+    ),
+    (
+        "same-value-stated-twice",
+        "statements",
+        _copy_row(2, 3, statement_id="same-again", rank="normal"),
+        ("duplicate-statement", "data/statements.csv", 3, "statement_id", "same-again"),
+    ),
+    (
+        "two-preferred-dates",
+        "statements",
+        _copy_row(2, 3, statement_id="also-preferred", edtf="2022-02", rank_reason="x"),
+        ("preferred-not-unique", "data/statements.csv", 3, "rank", "preferred"),
+    ),
+    (
+        "event-shows-another-place",
+        "events",
+        set_cell(2, "place_id", "kyiv"),
+        ("preferred-mismatch", "data/events.csv", 2, "place_id", "kyiv"),
+    ),
+    (
+        "deprecated-without-reason",
+        "statements",
+        set_cell(2, "rank", "deprecated"),
+        ("rank-without-reason", "data/statements.csv", 2, "rank_reason", ""),
+    ),
+    (
+        "alternative-nobody-supports",
+        "statements",
+        _insert(
+            3,
+            {
+                "statement_id": "unsourced",
+                "event_id": "russian-full-scale-invasion-of-ukraine",
+                "property": "date",
+                "edtf": "2021",
+                "rank": "normal",
+            },
+        ),
+        ("unsupported-statement", "data/statements.csv", 3, "statement_id", "unsourced"),
+    ),
+    (
+        "date-span-names-another-events-date",
+        "evidence",
+        set_cell(3, "statement_id", "invasion-first-anniversary-date"),
+        ("statement-mismatch", "data/evidence.csv", 3, "statement_id", None),
+    ),
+    (
+        "derivation-on-an-occurrence-span",
+        "evidence",
+        set_cell(2, "date_basis", "stated"),
+        ("derivation-mismatch", "data/evidence.csv", 2, "date_basis", "stated"),
+    ),
+    (
+        "resolved-date-without-words",
+        "evidence",
+        set_cell(3, "date_expression", ""),
+        ("resolved-without-expression", "data/evidence.csv", 3, "date_expression", ""),
+    ),
+    (
+        "expression-not-in-the-span",
+        "evidence",
+        set_cell(3, "date_expression", "on Saturday"),
+        ("expression-not-in-excerpt", "data/evidence.csv", 3, "date_expression", "on Saturday"),
+    ),
+    (
+        "renderings-of-one-utterance-by-two-speakers",
+        "quotes",
+        set_cell(3, "utterance_id", "putin-watched-news-conference"),
+        ("utterance-mismatch", "data/quotes.csv", 3, "utterance_id", None),
+    ),
+    (
+        "link-only-contradicted",
+        "link_evidence",
+        set_cell(2, "stance", "contradicts"),
+        ("no-evidence", "data/event_links.csv", 2, "relation", None),
+    ),
+    (
+        "unknown-stance",
+        "evidence",
+        set_cell(2, "stance", "agrees"),
+        ("constraint-error", "data/evidence.csv", 2, "stance", "agrees"),
+    ),
+    (
+        "link-evidence-for-no-link",
+        "link_evidence",
+        set_cell(2, "relation", "part_of"),
+        ("foreign-key", "data/link_evidence.csv", 2, "from_event_id, relation, to_event_id", None),
     ),
 ]
 
@@ -313,7 +461,7 @@ def test_limit_truncates_but_counts(pkg: Path, edit_csv: Callable) -> None:
     edit_csv(pkg, "participants", all_bad)
     full = validate_package(pkg, limit=None)
     capped = validate_package(pkg, limit=3)
-    assert len([f for f in full.findings if f.field == "role"]) == 18
+    assert len([f for f in full.findings if f.field == "role"]) == _count("participants", pkg)
     assert len([f for f in capped.findings if f.field == "role"]) == 3
     assert capped.to_dict()["error_count"] == full.to_dict()["error_count"]
 
@@ -335,3 +483,49 @@ def test_frictionless_also_rejects_the_structural_cases(pkg: Path, edit_csv: Cal
         for name, kind, row, _ in found
     )
     shutil.rmtree(pkg)
+
+
+def test_dates_as_precise_as_the_sources_allow_are_valid(pkg: Path, edit_csv: Callable) -> None:
+    """A day not given (2022-02-XX: the dates span the month, precision month) and an open
+    end (no end_date) validate; the event's preferred statement carries the same EDTF."""
+
+    def unknown_day(rows: Rows) -> None:
+        for name, value in (
+            ("start_date", "2022-02-01"),
+            ("end_date", "2022-02-28"),
+            ("date_precision", "month"),
+            ("edtf", "2022-02-XX"),
+        ):
+            set_cell(2, name, value)(rows)
+
+    def open_end(rows: Rows) -> None:
+        set_cell(3, "end_date", "")(rows)
+        set_cell(3, "edtf", "2023-02-16/..")(rows)
+        set_cell(3, "status", "planned")(rows)
+
+    def statements(rows: Rows) -> None:
+        for r in rows[1:]:
+            if r[col(rows, "statement_id")] == "russian-full-scale-invasion-of-ukraine-date":
+                r[col(rows, "edtf")] = "2022-02-XX"
+            if r[col(rows, "statement_id")] == "lukashenko-minsk-news-conference-date":
+                r[col(rows, "edtf")] = "2023-02-16/.."
+
+    edit_csv(pkg, "events", unknown_day)
+    edit_csv(pkg, "events", open_end)
+    edit_csv(pkg, "statements", statements)
+    report = validate_package(pkg)
+    assert report.valid, report.to_text()
+
+
+def test_the_offset_hint_warns_when_the_phrase_occurs_more_than_once(
+    pkg: Path, edit_csv: Callable
+) -> None:
+    text = (pkg / SRC).read_text(encoding="utf-8")
+    phrase = "Lukashenko said"
+    at = [i for i in range(len(text)) if text.startswith(phrase, i)]
+    assert len(at) > 1
+    edit_csv(pkg, "evidence", set_cell(2, "excerpt", phrase))
+    (hit,) = [f for f in validate_package(pkg).findings if f.code == "excerpt-mismatch"]
+    assert f"occurs {len(at)} times" in hit.fix
+    for i in at:
+        assert f"{i}..{i + len(phrase)}" in hit.fix

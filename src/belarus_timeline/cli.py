@@ -21,22 +21,24 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from belarus_timeline.curate import add_source, fix_offsets, locate
 from belarus_timeline.diff import diff_packages
-from belarus_timeline.downloader import LATEST, cache_root, download, versions
+from belarus_timeline.downloader import LATEST, cache_root, download, published_versions, versions
 from belarus_timeline.errors import (
     BelarusTimelineError,
     UsageError,
     ValidationFailed,
     VersionError,
 )
-from belarus_timeline.manifest import verify_folder
+from belarus_timeline.manifest import registered_versions, verify_folder
 from belarus_timeline.outputs.formats import FORMATS, run_export
 from belarus_timeline.package import DataPackage, bundled_version
 from belarus_timeline.progress import quiet
 from belarus_timeline.project import ISSUES
 from belarus_timeline.publish import publish, publish_all
-from belarus_timeline.release import build_release, release_dir_name
+from belarus_timeline.release import build_release, fetch_releases, release_dir_name
 from belarus_timeline.semver import is_semver
+from belarus_timeline.snapshot import read_snapshot
 from belarus_timeline.validate import validate_package
 
 PROG = "belarus-timeline"
@@ -49,11 +51,48 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if not path.exists():
         raise UsageError(f"{path}: no such file or folder")
+    fixes = fix_offsets(path) if args.fix_offsets else None
+    if fixes is not None and not args.json:
+        for f in [*fixes.fixed, *fixes.left]:
+            print(f.to_text())
     report = validate_package(
         path, limit=None if args.all else args.limit, sources_root=args.sources
     )
-    print(report.to_json() if args.json else report.to_text())
+    if args.json:
+        data = report.to_dict() | ({"offsets": fixes.to_dict()} if fixes is not None else {})
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        print(report.to_text())
     return 0 if report.valid else 1
+
+
+def _cmd_add_source(args: argparse.Namespace) -> int:
+    added = add_source(
+        args.root,
+        args.file,
+        source_id=args.id,
+        title=args.title,
+        publisher=args.publisher,
+        published=args.published,
+        url=args.url,
+        language=args.language,
+        contributors=args.contributors,
+        rights=args.rights,
+        notes=args.notes,
+    )
+    if args.json:
+        print(json.dumps({"ok": True, **added.__dict__}, indent=2, ensure_ascii=False))
+    else:
+        print(added.next_steps())
+    return 0
+
+
+def _cmd_locate(args: argparse.Namespace) -> int:
+    found = locate(args.root, args.source_id, args.excerpt)
+    print(
+        json.dumps(found.to_dict(), indent=2, ensure_ascii=False) if args.json else found.to_text()
+    )
+    return 0 if found.matches else 1
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -73,9 +112,11 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _resolve_release(spec: str, dist: Path, *, fetch: bool = True) -> Path:
-    """A release folder given as a path, or as a version (in dist/, the download cache, or
-    downloaded when ``fetch``)."""
+def _resolve_release(
+    spec: str, dist: Path, *, fetch: bool = True, registry: Path | None = None
+) -> Path:
+    """A release folder given as a path, or as a version (in dist/, kept in the ``registry``,
+    in the download cache, or downloaded when ``fetch``)."""
     path = Path(spec)
     if path.exists():
         return path
@@ -84,6 +125,9 @@ def _resolve_release(spec: str, dist: Path, *, fetch: bool = True) -> Path:
     local = dist / release_dir_name(spec)
     if local.is_dir():
         return local
+    kept = read_snapshot(registry, spec) if registry is not None else None
+    if kept is not None:  # the version's data kept in the repository (releases/<version>/)
+        return kept.root
     cached = cache_root() / spec
     if not fetch:
         if cached.is_dir():
@@ -93,8 +137,9 @@ def _resolve_release(spec: str, dist: Path, *, fetch: bool = True) -> Path:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    old = DataPackage(_resolve_release(args.old, Path(args.dist)))
-    new = DataPackage(_resolve_release(args.new, Path(args.dist)))
+    registry = Path(args.registry)
+    old = DataPackage(_resolve_release(args.old, Path(args.dist), registry=registry))
+    new = DataPackage(_resolve_release(args.new, Path(args.dist), registry=registry))
     d = diff_packages(old, new)
     print(d.to_json() if args.json else d.summary())
     return 0
@@ -117,7 +162,20 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     if args.all:
         if args.release:
             raise UsageError("give a release or --all, not both")
-        targets = publish_all(args.dist, args.to, Path(args.root) / "releases")
+        registry = Path(args.root) / "releases"
+        never: list[str] = []
+        if args.fetch_missing:
+            absent = [
+                v
+                for v in registered_versions(registry)
+                if not (Path(args.dist) / release_dir_name(v)).is_dir()
+            ]
+            published = set(published_versions()) if absent else set()
+            never = [v for v in absent if v not in published]
+            for v in never:
+                print(f"{v}: recorded but never published; nothing to keep", file=sys.stderr)
+            fetch_releases([v for v in absent if v in published], args.dist)
+        targets = publish_all(args.dist, args.to, registry, never_published=never)
     else:
         spec = args.release or bundled_version()
         targets = [publish(_resolve_release(spec, Path(args.dist), fetch=False), args.to)]
@@ -176,6 +234,11 @@ def _add_validate(sub: Any) -> None:
     )
     p.add_argument("--all", action="store_true", help="list every finding")
     p.add_argument(
+        "--fix-offsets",
+        action="store_true",
+        help="first rewrite the offsets of spans whose text occurs exactly once in its source",
+    )
+    p.add_argument(
         "--sources",
         metavar="DIR",
         type=_existing_dir,
@@ -189,7 +252,9 @@ def _add_release_commands(sub: Any) -> None:
     p = sub.add_parser("build", help="validate and build the versioned release into dist/")
     p.add_argument("--root", default=".", help="the package to release (default: .)")
     p.add_argument("--dist", default="dist", help="where releases are built (default: dist)")
-    p.add_argument("--previous", help="previous release folder (default: found in dist/)")
+    p.add_argument(
+        "--previous", help="previous release folder (default: in dist/, else releases/<version>/)"
+    )
     p.add_argument(
         "--fetch-previous",
         action="store_true",
@@ -206,6 +271,11 @@ def _add_release_commands(sub: Any) -> None:
     p = sub.add_parser("diff", help="rows and schema changed between two releases")
     p.add_argument("old", help="release folder or version")
     p.add_argument("new", help="release folder or version")
+    p.add_argument(
+        "--registry",
+        default="releases",
+        help="where versions' kept data is (default: releases)",
+    )
     _common(p, dist=True)
     p.set_defaults(handler=_cmd_diff)
 
@@ -223,6 +293,11 @@ def _add_release_commands(sub: Any) -> None:
         "--all", action="store_true", help="every version recorded in ROOT/releases (the site)"
     )
     p.add_argument("--root", default=".", help="the repository, for --all (default: .)")
+    p.add_argument(
+        "--fetch-missing",
+        action="store_true",
+        help="with --all: download recorded versions missing from --dist first (verified)",
+    )
     _common(p, dist=True)
     p.set_defaults(handler=_cmd_publish)
 
@@ -253,6 +328,30 @@ def _add_distribution_commands(sub: Any) -> None:
     p.add_argument("--out", help="file or folder (default: ./belarus-timeline-<version>.<ext>)")
     _common(p)
     p.set_defaults(handler=_cmd_export)
+
+
+def _add_curation_commands(sub: Any) -> None:
+    p = sub.add_parser("add-source", help="archive a source text and add its row to sources")
+    p.add_argument("file", help="the text, UTF-8, as published")
+    p.add_argument("--id", required=True, help="source_id: lowercase words joined by '-'")
+    p.add_argument("--title", required=True, help="headline as published")
+    p.add_argument("--publisher", required=True, help="publisher as it names itself")
+    p.add_argument("--published", required=True, help="publication date, YYYY-MM-DD")
+    p.add_argument("--url", help="canonical URL, only if known")
+    p.add_argument("--language", default="en", help="BCP 47 tag (default: en)")
+    p.add_argument("--contributors", help="people credited in the text, as credited")
+    p.add_argument("--rights", help="rights in the text (default: the publisher's, kept to check)")
+    p.add_argument("--notes", help="where the metadata comes from")
+    p.add_argument("--root", default=".", help="the package (default: .)")
+    _common(p)
+    p.set_defaults(handler=_cmd_add_source)
+
+    p = sub.add_parser("locate", help="find a passage's offsets in an archived source")
+    p.add_argument("source_id", help="the source (sources.source_id)")
+    p.add_argument("excerpt", help="the words (straight or curly quotes and apostrophes alike)")
+    p.add_argument("--root", default=".", help="the package (default: .)")
+    _common(p)
+    p.set_defaults(handler=_cmd_locate)
 
 
 def _positive(text: str) -> int:
@@ -292,6 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_validate(sub)
     _add_release_commands(sub)
     _add_distribution_commands(sub)
+    _add_curation_commands(sub)
     return parser
 
 

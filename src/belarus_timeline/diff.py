@@ -231,6 +231,8 @@ _METADATA_KEYS = (
     "sources",
     "keywords",
     "homepage",
+    "temporalCoverage",
+    "spatialCoverage",
 )
 
 

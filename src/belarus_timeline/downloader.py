@@ -248,6 +248,28 @@ def _index(base: str, folder: Path) -> Index:
         raise DownloadError(str(exc)) from None
 
 
+def published_versions(base_url: str | None = None) -> list[str]:
+    """The versions the published ``index.json`` lists, oldest first; none when the location
+    answers 404 (nothing has been published there yet). Any other failure is an error: what is
+    published must be known before a new tree replaces it."""
+    base = resolve_base_url(base_url)
+    url = f"{base}/{INDEX}"
+    try:
+        answer = requests.get(url, timeout=_timeout())
+    except requests.RequestException as exc:
+        raise DownloadError(
+            f"{url}: cannot be reached ({type(exc).__name__}). {how_to_override()}"
+        ) from None
+    if answer.status_code == 404:
+        return []
+    if answer.status_code != 200:
+        raise DownloadError(f"{url}: the server answered HTTP {answer.status_code}.")
+    try:
+        return list(parse_index(answer.content, url).versions)
+    except ManifestError as exc:
+        raise DownloadError(str(exc)) from None
+
+
 def _wanted(
     files: Iterable[ManifestFile], tables: Iterable[str] | None, formats: Iterable[str]
 ) -> list[ManifestFile]:

@@ -10,6 +10,7 @@ The hierarchy (every error raised on purpose is a :class:`BelarusTimelineError`)
     │   ├── VersionError        a version that is not SemVer (a usage error: exit 2)
     │   └── ManifestError       a manifest or index that is malformed or refused
     ├── DownloadError           a release file cannot be fetched or does not verify
+    ├── CurationError           a curation command refuses its input (duplicate, not UTF-8...)
     └── UsageError              a command called wrongly: bad argument, missing file (exit 2)
 
 The command line maps them to exit codes: usage errors 2, everything else here 1.
@@ -53,6 +54,10 @@ class ManifestError(ReleaseError):
 
 class DownloadError(BelarusTimelineError):
     """A release file cannot be fetched or does not verify."""
+
+
+class CurationError(BelarusTimelineError):
+    """A curation command refuses its input: a duplicate source, a text that is not UTF-8."""
 
 
 class UsageError(BelarusTimelineError):

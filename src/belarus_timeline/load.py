@@ -42,17 +42,19 @@ class Timeline(Mapping[str, pd.DataFrame]):
       coordinate_source, geonames_id, wikidata_qid, within_place_id
     - ``actors``: actor_id, name, kind, country, role, wikidata_qid
     - ``actor_aliases``: actor_id, alias, language, script, alias_kind
-    - ``events``: event_id, title, summary, event_type, plover_category, plover_mode,
-      cameo_code, start_date, end_date, date_precision, edtf, timezone, date_basis,
-      date_expression, date_anchor, place_id, status
+    - ``events``: event_id, title, summary, event_type, plover_category, plover_mode, cameo_code,
+      start_date, end_date, date_precision, edtf, timezone, place_id, status
+    - ``statements``: statement_id, event_id, property, edtf, place_id, rank, rank_reason
     - ``participants``: event_id, actor_id, role
-    - ``quotes``: quote_id, event_id, speaker_id, addressee_id, said_on, quote_kind, text,
-      source_id, char_start, char_end
+    - ``quotes``: quote_id, utterance_id, event_id, speaker_id, addressee_id, said_on, quote_kind,
+      text, source_id, char_start, char_end
     - ``claims``: claim_id, event_id, claimant_id, stated_on, subject, value, unit, comparator,
       qualifier, period, period_expression, excerpt, source_id, char_start, char_end
-    - ``event_links``: from_event_id, relation, to_event_id, excerpt, source_id, char_start,
-      char_end
-    - ``evidence``: evidence_id, event_id, aspect, excerpt, source_id, char_start, char_end
+    - ``event_links``: from_event_id, relation, to_event_id
+    - ``link_evidence``: evidence_id, from_event_id, relation, to_event_id, stance, excerpt,
+      source_id, char_start, char_end
+    - ``evidence``: evidence_id, event_id, aspect, statement_id, stance, date_basis,
+      date_expression, date_anchor, excerpt, source_id, char_start, char_end
 
     Dtypes: dates ``datetime64[ns]``; integers ``Int64`` (nullable); numbers ``float64``;
     controlled vocabularies ``category`` (categories in schema order); other text ``string``.

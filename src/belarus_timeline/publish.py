@@ -29,6 +29,7 @@ import os
 import shutil
 import tempfile
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 from filelock import FileLock
@@ -171,18 +172,27 @@ def publish(release: Path | str, to: Path | str, zip_path: Path | str | None = N
     return target
 
 
-def publish_all(dist: Path | str, to: Path | str, registry: Path | str) -> list[Path]:
+def publish_all(
+    dist: Path | str,
+    to: Path | str,
+    registry: Path | str,
+    never_published: Iterable[str] = (),
+) -> list[Path]:
     """Publish every version recorded in ``registry`` (``releases/``) from ``dist`` (where
-    ``make release`` builds and fetches them) into ``to``: the whole static tree.
+    ``make release`` builds them and ``publish --all --fetch-missing`` fetches older ones) into
+    ``to``: the whole static tree.
 
     A recorded version missing from ``dist`` is an error, because a static host replaced by this
-    tree would lose it."""
+    tree would lose it, unless it is one of ``never_published`` (recorded, but not in the
+    published index: there is nothing to lose)."""
     dist = Path(dist)
-    recorded = registered_versions(Path(registry))
+    skip = set(never_published)
+    recorded = [v for v in registered_versions(Path(registry)) if v not in skip]
     missing = [v for v in recorded if not (dist / release_name(v)).is_dir()]
     if missing:
         raise ReleaseError(
             f"recorded version(s) {', '.join(missing)} are not in {dist}; the published tree "
-            "would lose them. Build with `make release` (it fetches older versions) first."
+            "would lose them. Fetch them with `make publish-site` (publish --all --fetch-missing) "
+            "or build them first."
         )
     return [publish(dist / release_name(v), to) for v in recorded]

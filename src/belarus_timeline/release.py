@@ -47,6 +47,7 @@ from belarus_timeline.outputs.formats import write_all
 from belarus_timeline.package import DataPackage, Resource, bundled_version
 from belarus_timeline.progress import bar
 from belarus_timeline.semver import bump_between, bump_rank, parse
+from belarus_timeline.snapshot import read_snapshot, snapshot_dir, write_snapshot
 from belarus_timeline.tables import read_arrow, table_names
 from belarus_timeline.validate import validate_package
 
@@ -180,13 +181,14 @@ def build_release(
 ) -> BuildResult:
     """Validate the package at ``root`` and build its release into ``dist``.
 
-    ``registry`` (default ``root/releases``) holds the recorded manifests of published versions;
-    ``previous`` is the previous release's folder (default: found in ``dist``; with
-    ``fetch_previous``, every older recorded version missing from ``dist`` is downloaded there
-    first, verified, with its zip). With ``record``, a version built for the first time gets its
-    manifest recorded in the registry. Without ``exports`` the release holds the tables only
-    (CSV, Parquet, metadata): for corpora so large that the per-event exports, chart and page
-    are not wanted (see benchmarks/RESULTS.md).
+    ``registry`` (default ``root/releases``) holds the recorded manifests of published versions
+    and their kept tables; ``previous`` is the previous release's folder (default: found in
+    ``dist``, else the data of that version kept in ``registry/<version>/``, so a fresh clone
+    builds offline; with ``fetch_previous``, every older recorded version missing from ``dist``
+    is downloaded there first, verified, with its zip). With ``record``, a version built for the
+    first time gets its manifest and its tables recorded in the registry. Without ``exports`` the
+    release holds the tables only (CSV, Parquet, metadata): for corpora so large that the
+    per-event exports, chart and page are not wanted (see benchmarks/RESULTS.md).
     """
     root, dist = Path(root).resolve(), Path(dist).resolve()
     pkg = DataPackage(root)
@@ -233,6 +235,9 @@ def build_release(
             shutil.rmtree(tmp)
     manifest = parse_manifest((final / MANIFEST).read_bytes(), str(final / MANIFEST))
     _check_recorded(registry / f"{version}.json", manifest, record)
+    if record:
+        # The tables of the version, kept beside its manifest: the next version builds offline.
+        write_snapshot(final, snapshot_dir(registry, version))
     zip_path = dist / f"{final.name}.zip"
     if status == "built" or not zip_path.is_file():
         with bar("zip", 1) as b:
@@ -271,13 +276,17 @@ def _previous_package(
         return None
     last = older[-1]
     folder = dist / release_dir_name(last)
-    if not (folder / "datapackage.json").is_file():
+    if (folder / "datapackage.json").is_file():
+        return DataPackage(folder)
+    kept = read_snapshot(registry, last)
+    if kept is None:
         raise ReleaseError(
-            f"the previous release {last} (recorded in {registry / (last + '.json')}) is not in "
-            f"{dist}: fetch it with `belarus-timeline download {last} --to {folder}` or pass "
-            "--previous PATH, so the diff and version bump can be checked."
+            f"the previous release {last} (recorded in {registry / (last + '.json')}) is neither "
+            f"in {dist} nor kept in {snapshot_dir(registry, last)}: restore that folder from "
+            f"version control, fetch the release with `belarus-timeline download {last} --to "
+            f"{folder}`, or pass --previous PATH, so the diff and version bump can be checked."
         )
-    return DataPackage(folder)
+    return kept
 
 
 def _write_release(

@@ -87,7 +87,7 @@ def _place_label(ev: EventView) -> str:
 def _segments(events: tuple[EventView, ...]) -> list[tuple[dt.date, dt.date]]:
     """Stretches of the date axis to draw: the events' periods, merged, cut at the largest
     gaps that are long (> 60 days) and a large part (> 20 %) of the whole span."""
-    spans = sorted((e.start, e.end + dt.timedelta(days=1)) for e in events)
+    spans = sorted((e.start, e.through + dt.timedelta(days=1)) for e in events)
     merged: list[list[dt.date]] = []
     for a, b in spans:
         if merged and a <= merged[-1][1]:
@@ -191,10 +191,10 @@ def _draw(view: TimelineView) -> Figure:
             if not (a <= ev.start < b):
                 continue
             y = where[ev.event_id]
-            x0, x1 = _num(ev.start), _num(ev.end + dt.timedelta(days=1))
+            x0, x1 = _num(ev.start), _num(ev.through + dt.timedelta(days=1))
             colour = colours.get(ev.event_type, "#333333")
             ax.barh(y, x1 - x0, left=x0, height=0.5, color=colour, alpha=0.35, linewidth=0)
-            hollow = ev.status == "anticipated"
+            hollow = ev.status != "occurred"  # planned or anticipated: not yet happened
             ax.plot(
                 [(x0 + x1) / 2],
                 [y],
@@ -218,7 +218,7 @@ def _draw(view: TimelineView) -> Figure:
     if len(view.events) <= MAX_MARKED_EVENTS:
         _links(fig, view, axes, segs, xy)
         _legend(fig, view, colours)
-    when = view.events[0].start.year, view.events[-1].end.year
+    when = view.events[0].start.year, max(e.through for e in view.events).year
     years = f"{when[0]}" if when[0] == when[1] else f"{when[0]}\N{EN DASH}{when[1]}"
     fig.suptitle(f"{view.title}\nversion {view.version}, {years}", fontsize=11)
     credits = "; ".join(s.credit for s in list(view.sources.values())[:_MAX_CREDITS])
@@ -319,7 +319,8 @@ def _links(
 def _legend(fig: Figure, view: TimelineView, colours: dict[str, str]) -> None:
     used = [t for t in view.event_types if any(e.event_type == t for e in view.events)]
     handles: list[Any] = [Patch(color=colours[t], label=t.replace("_", " ")) for t in used]
-    if any(e.status == "anticipated" for e in view.events):
+    pending = [s for s in ("planned", "anticipated") if any(e.status == s for e in view.events)]
+    if pending:
         handles.append(
             Line2D(
                 [],
@@ -328,7 +329,7 @@ def _legend(fig: Figure, view: TimelineView, colours: dict[str, str]) -> None:
                 color="#444444",
                 markerfacecolor="white",
                 linestyle="none",
-                label="anticipated",
+                label=" / ".join(pending),
             )
         )
     fig.legend(handles=handles, loc="outside right upper", fontsize=8, title="event type")

@@ -47,6 +47,46 @@ def _json_bytes(obj: Any) -> bytes:
     return (json.dumps(obj, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
+#: What a status says about an event that has not happened (as of its sources).
+_PENDING = {
+    "anticipated": "Anticipated as of the source's publication.",
+    "planned": "Planned as of the latest source.",
+}
+
+
+def _notes(ev: EventView, view: TimelineView) -> list[str]:
+    """Plain-text lines on what the sources say: disputed values with who gives which,
+    how many sources back the event, and a status that is not yet 'occurred'."""
+    lines = []
+    for prop in ("date", "place"):
+        if ev.disputed(prop):
+            lines.append(f"{prop.capitalize()}: {view.describe(ev, prop)}.")
+    backing = ev.backing_sources
+    if len(backing) > 1:
+        names = ", ".join(view.source_label(s) for s in backing)
+        lines.append(f"Reported by {len(backing)} sources: {names}.")
+    if ev.status in _PENDING:
+        lines.append(_PENDING[ev.status])
+    return lines
+
+
+def _statements(ev: EventView, view: TimelineView) -> list[dict[str, Any]]:
+    """The ranked values of the event's date and place, with the sources that give each."""
+    return [
+        {
+            "statement_id": s.statement_id,
+            "property": s.prop,
+            "value": s.value,
+            "label": s.label,
+            "rank": s.rank,
+            "rank_reason": s.rank_reason,
+            "sources": list(s.sources),
+            "contradicted_by": list(s.contradicted_by),
+        }
+        for s in ev.statements
+    ]
+
+
 # --- TimelineJS 3 ---------------------------------------------------------------------------
 
 
@@ -76,8 +116,7 @@ def _slide(ev: EventView, view: TimelineView, titles: dict[str, str]) -> dict[st
         other = titles.get(link.other_event_id, link.other_event_id)
         label = relation_label(link.relation, link.direction)
         paragraphs.append(f"<p>{_esc(label)}: {_esc(other)}.</p>")
-    if ev.status == "anticipated":
-        paragraphs.append("<p>Anticipated as of the source's publication.</p>")
+    paragraphs += [f"<p>{_esc(line)}</p>" for line in _notes(ev, view)]
     credits = [view.sources[s].credit for s in ev.source_ids if s in view.sources]
     credit = "; ".join(credits)
     urls = [view.sources[s].url for s in ev.source_ids if s in view.sources]
@@ -86,7 +125,8 @@ def _slide(ev: EventView, view: TimelineView, titles: dict[str, str]) -> dict[st
         "unique_id": ev.event_id,
         "start_date": _tl_date(ev.start, ev.precision),
     }
-    end = _tl_date(ev.end, ev.precision)
+    # An open end is left open: no end_date rather than an invented one.
+    end = _tl_date(ev.end, ev.precision) if ev.end is not None else slide["start_date"]
     if end != slide["start_date"]:
         slide["end_date"] = end
     slide["display_date"] = ev.display_date
@@ -118,7 +158,7 @@ def timelinejs(view: TimelineView) -> dict[str, Any]:
 # --- GeoJSON --------------------------------------------------------------------------------
 
 
-def _feature(ev: EventView) -> dict[str, Any]:
+def _feature(ev: EventView, view: TimelineView) -> dict[str, Any]:
     place = ev.place
     geometry: dict[str, Any] | None = None
     if place is not None and place.latitude is not None and place.longitude is not None:
@@ -130,7 +170,7 @@ def _feature(ev: EventView) -> dict[str, Any]:
         "event_type": ev.event_type,
         "status": ev.status,
         "start_date": ev.start.isoformat(),
-        "end_date": ev.end.isoformat(),
+        "end_date": ev.end.isoformat() if ev.end else None,
         "date_precision": ev.precision,
         "edtf": ev.edtf,
         "timezone": ev.timezone,
@@ -147,13 +187,16 @@ def _feature(ev: EventView) -> dict[str, Any]:
         "claim_ids": [c.claim_id for c in ev.claims],
         "evidence_ids": [e.evidence_id for e in ev.evidence],
         "source_ids": list(ev.source_ids),
+        "source_count": len(ev.backing_sources),
+        "disputed": [p for p in ("date", "place") if ev.disputed(p)],
+        "statements": _statements(ev, view),
     }
     return {"type": "Feature", "id": ev.event_id, "geometry": geometry, "properties": props}
 
 
 def geojson(view: TimelineView) -> dict[str, Any]:
     """The events as an RFC 7946 FeatureCollection; events without a point have null geometry."""
-    return {"type": "FeatureCollection", "features": [_feature(ev) for ev in view.events]}
+    return {"type": "FeatureCollection", "features": [_feature(ev, view) for ev in view.events]}
 
 
 # --- iCalendar ------------------------------------------------------------------------------
@@ -209,10 +252,12 @@ def _ics_description(ev: EventView, view: TimelineView) -> str:
     if quote is not None:
         lines += ["", f"{quote.text} — {quote.speaker}"]
     lines += ["", f"Date: {ev.display_date} (precision: {ev.precision}; EDTF {ev.edtf})."]
-    if ev.date_basis == "resolved" and ev.date_expression:
-        lines.append(f"Resolved from “{ev.date_expression}”: {ev.date_anchor or ''}".rstrip(": "))
-    if ev.status == "anticipated":
-        lines.append("Anticipated as of the source's publication.")
+    for e in ev.date_derivations:
+        if e.date_basis == "resolved" and e.date_expression:
+            anchor = f": {e.date_anchor}" if e.date_anchor else ""
+            who = view.source_label(e.span.source_id)
+            lines.append(f"Resolved from “{e.date_expression}” ({who}){anchor}")
+    lines += _notes(ev, view)
     if ev.place is not None:
         lines.append(f"Place: {ev.place.label}. {ev.place.coordinate_note}")
     for sid in ev.source_ids:
@@ -243,7 +288,8 @@ def ics(view: TimelineView) -> str:
             f"UID:{ev.event_id}@belarus-timeline",
             f"DTSTAMP:{stamp}",
             f"DTSTART;VALUE=DATE:{ev.start.strftime('%Y%m%d')}",
-            f"DTEND;VALUE=DATE:{(ev.end + dt.timedelta(days=1)).strftime('%Y%m%d')}",
+            # An open end gets the first day only; the description says the end is open.
+            f"DTEND;VALUE=DATE:{(ev.through + dt.timedelta(days=1)).strftime('%Y%m%d')}",
             f"SUMMARY:{_ics_text(ev.title)}",
             f"DESCRIPTION:{_ics_text(_ics_description(ev, view))}",
         ]
@@ -253,7 +299,7 @@ def ics(view: TimelineView) -> str:
                 lines.append(f"GEO:{ev.place.latitude!r};{ev.place.longitude!r}")
         lines += [
             f"CATEGORIES:{_ics_text(type_label(ev.event_type))}",
-            f"STATUS:{'TENTATIVE' if ev.status == 'anticipated' else 'CONFIRMED'}",
+            f"STATUS:{'TENTATIVE' if ev.status in _PENDING else 'CONFIRMED'}",
             "TRANSP:TRANSPARENT",
             "END:VEVENT",
         ]
@@ -313,9 +359,9 @@ def _slots(
 def _context(ev: EventView, view: TimelineView) -> list[str]:
     published = [view.sources[s].published for s in ev.source_ids if s in view.sources]
     context = []
-    if ev.status == "anticipated":
+    if ev.status in _PENDING:
         context.append("future")
-    if published and ev.end < min(published) - HISTORICAL_AFTER:
+    if published and ev.through < min(published) - HISTORICAL_AFTER:
         context.append("historical")
     return context
 
@@ -328,7 +374,7 @@ def plover_record(ev: EventView, view: TimelineView) -> dict[str, Any]:
     return {
         "id": ev.event_id,
         "event_date": ev.start.isoformat(),
-        "end_date": ev.end.isoformat(),
+        "end_date": ev.end.isoformat() if ev.end else None,
         "date_precision": ev.precision,
         "edtf": ev.edtf,
         "timezone": ev.timezone,
@@ -360,6 +406,8 @@ def plover_record(ev: EventView, view: TimelineView) -> dict[str, Any]:
             {
                 "evidence_id": e.evidence_id,
                 "aspect": e.aspect,
+                "stance": e.stance,
+                "statement_id": e.statement_id,
                 "source_id": e.span.source_id,
                 "char_start": e.span.char_start,
                 "char_end": e.span.char_end,
@@ -377,6 +425,9 @@ def plover_record(ev: EventView, view: TimelineView) -> dict[str, Any]:
             }
             for s in (view.sources[i] for i in ev.source_ids if i in view.sources)
         ],
+        "source_count": len(ev.backing_sources),
+        "statements": _statements(ev, view),
+        "utterances": [[q.quote_id for q in group] for group in ev.utterances],
     }
 
 

@@ -27,6 +27,7 @@ from belarus_timeline.outputs.views import (
     Claim,
     EventView,
     Evidence,
+    Quote,
     TimelineView,
     format_day,
     relation_label,
@@ -156,8 +157,46 @@ def _participants(ev: EventView) -> list[list[str]]:
     return [[names[a], ", ".join(r)] for a, r in roles.items()]
 
 
-def _event_data(ev: EventView, texts: dict[str, str], titles: dict[str, str]) -> dict[str, Any]:
+def _quote_data(q: Quote, view: TimelineView) -> dict[str, Any]:
+    return {
+        "id": q.quote_id,
+        "text": q.text,
+        "speaker": q.speaker,
+        "to": q.addressee,
+        "on": format_day(q.said_on),
+        "kind": q.kind,
+        "source": view.source_label(q.span.source_id),
+    }
+
+
+def _values(ev: EventView, view: TimelineView) -> dict[str, Any]:
+    """Each value of the date and place: ``[label, rank, reason, [sources], [contradicted by]]``
+    and, where the sources disagree, the whole line (``Moscow (Post) · near Moscow (Wire)``)."""
+    label = view.source_label
+    return {
+        "statements": [
+            [
+                s.prop,
+                s.label,
+                s.rank,
+                s.rank_reason,
+                [label(x) for x in s.sources],
+                [label(x) for x in s.contradicted_by],
+            ]
+            for s in ev.statements
+        ],
+        "disputed": {p: view.describe(ev, p) for p in ("date", "place") if ev.disputed(p)},
+        "sources": [label(x) for x in ev.backing_sources],
+        "derivations": [
+            [label(e.span.source_id), e.date_basis, e.date_expression, e.date_anchor]
+            for e in ev.date_derivations
+        ],
+    }
+
+
+def _event_data(ev: EventView, view: TimelineView, texts: dict[str, str]) -> dict[str, Any]:
     place = ev.place
+    titles = view.titles
     return {
         "id": ev.event_id,
         "title": ev.title,
@@ -166,28 +205,18 @@ def _event_data(ev: EventView, texts: dict[str, str], titles: dict[str, str]) ->
         "typeLabel": type_label(ev.event_type),
         "status": ev.status,
         "start": ev.start.isoformat(),
-        "end": ev.end.isoformat(),
+        "end": ev.end.isoformat() if ev.end else None,
         "date": ev.display_date,
         "precision": ev.precision,
         "edtf": ev.edtf,
         "timezone": ev.timezone,
-        "basis": ev.date_basis,
-        "expression": ev.date_expression,
-        "anchor": ev.date_anchor,
         "place": None
         if place is None
         else {"id": place.place_id, "label": place.label, "note": place.coordinate_note},
+        **_values(ev, view),
         "participants": _participants(ev),
-        "quotes": [
-            {
-                "text": q.text,
-                "speaker": q.speaker,
-                "to": q.addressee,
-                "on": format_day(q.said_on),
-                "kind": q.kind,
-            }
-            for q in ev.quotes
-        ],
+        # One entry per utterance: its renderings (another source, another translation).
+        "quotes": [[_quote_data(q, view) for q in group] for group in ev.utterances],
         "claims": [
             {
                 "subject": c.subject,
@@ -204,10 +233,14 @@ def _event_data(ev: EventView, texts: dict[str, str], titles: dict[str, str]) ->
                 relation_label(ln.relation, ln.direction),
                 ln.other_event_id,
                 titles.get(ln.other_event_id, ln.other_event_id),
+                [view.source_label(x) for x in ln.sources],
             ]
             for ln in ev.links
         ],
-        "evidence": [[e.evidence_id, e.aspect, e.span.excerpt] for e in ev.evidence],
+        "evidence": [
+            [e.evidence_id, e.aspect, e.span.excerpt, e.stance, view.source_label(e.span.source_id)]
+            for e in ev.evidence
+        ],
         "passages": _passages(ev, texts),
     }
 
@@ -215,7 +248,6 @@ def _event_data(ev: EventView, texts: dict[str, str], titles: dict[str, str]) ->
 def page_data(view: TimelineView, sources_root: Path) -> dict[str, Any]:
     """Everything the page embeds, as JSON-ready data (tests read it back from the page)."""
     texts = _read_sources(view, Path(sources_root))
-    titles = {ev.event_id: ev.title for ev in view.events}
     used = {e.span.source_id for ev in view.events for e in ev.evidence}
     return {
         "title": view.title,
@@ -223,11 +255,11 @@ def page_data(view: TimelineView, sources_root: Path) -> dict[str, Any]:
         "license": view.license,
         "types": [[t, type_label(t)] for t in view.event_types],
         "sources": {
-            s.source_id: {"credit": s.credit, "url": s.url}
+            s.source_id: {"credit": s.credit, "url": s.url, "label": view.source_label(s.source_id)}
             for s in view.sources.values()
             if s.source_id in used
         },
-        "events": [_event_data(ev, texts, titles) for ev in view.events],
+        "events": [_event_data(ev, view, texts) for ev in view.events],
     }
 
 

@@ -8,8 +8,10 @@ that the same package always gives the same outputs byte for byte.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections import defaultdict
+import functools
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,22 +21,46 @@ import pandas as pd
 
 from belarus_timeline.errors import PackageError
 from belarus_timeline.load import load
+from belarus_timeline.outputs.attribution import (
+    BACKING,
+    Evidence,
+    Link,
+    Span,
+    Statement,
+    evidence_of,
+    first_use,
+    links_of,
+    position,
+    relation_label,
+    span_of,
+    statements_of,
+    type_label,
+)
+from belarus_timeline.outputs.attribution import describe_values as _describe_values
+from belarus_timeline.outputs.attribution import text_or_none as _str
+from belarus_timeline.outputs.dates import display_edtf, display_range, format_at, format_day
 from belarus_timeline.package import DataPackage
 
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+__all__ = [
+    "Claim",
+    "EventView",
+    "Evidence",
+    "Link",
+    "Participant",
+    "Place",
+    "Quote",
+    "Source",
+    "Span",
+    "Statement",
+    "TimelineView",
+    "build_view",
+    "display_edtf",
+    "display_range",
+    "format_at",
+    "format_day",
+    "relation_label",
+    "type_label",
+]
 
 
 @dataclass(frozen=True)
@@ -87,20 +113,11 @@ class Participant:
 
 
 @dataclass(frozen=True)
-class Span:
-    """A span of an archived source text: Python ``str`` offsets, end exclusive."""
-
-    source_id: str
-    char_start: int
-    char_end: int
-    excerpt: str
-
-
-@dataclass(frozen=True)
 class Quote:
     """Quoted words said at an event."""
 
     quote_id: str
+    utterance_id: str
     speaker_id: str
     speaker: str
     addressee_id: str | None
@@ -133,25 +150,6 @@ class Claim:
 
 
 @dataclass(frozen=True)
-class Evidence:
-    """A source span that supports an event (its occurrence, date, place or participants)."""
-
-    evidence_id: str
-    aspect: str
-    span: Span
-
-
-@dataclass(frozen=True)
-class Link:
-    """A typed relation between two events, seen from one of them."""
-
-    relation: str
-    direction: str  # "out": this event is from_event_id; "in": it is to_event_id
-    other_event_id: str
-    span: Span
-
-
-@dataclass(frozen=True)
 class Source:
     """A source document and where its archived text lives."""
 
@@ -167,6 +165,11 @@ class Source:
         """``The Washington Post, 17 February 2023: “Title”``."""
         return f"{self.publisher}, {format_day(self.published)}: “{self.title}”"
 
+    @property
+    def short(self) -> str:
+        """``The Washington Post, 17 February 2023``: enough to tell sources apart in a line."""
+        return f"{self.publisher}, {format_day(self.published)}"
+
 
 @dataclass(frozen=True)
 class EventView:
@@ -180,13 +183,10 @@ class EventView:
     plover_mode: str | None
     cameo_code: str | None
     start: dt.date
-    end: dt.date
+    end: dt.date | None  # None: the date has an open end (EDTF ``…/..``)
     precision: str
     edtf: str
     timezone: str | None
-    date_basis: str
-    date_expression: str | None
-    date_anchor: str | None
     status: str
     place: Place | None
     participants: tuple[Participant, ...]
@@ -194,23 +194,64 @@ class EventView:
     claims: tuple[Claim, ...]
     evidence: tuple[Evidence, ...]
     links: tuple[Link, ...]
+    #: The ranked values of the date and the place (preferred first) with their spans.
+    statements: tuple[Statement, ...] = ()
+
+    @property
+    def through(self) -> dt.date:
+        """The last day to draw the event on: its end, or its first day when the end is open."""
+        return self.end if self.end is not None else self.start
+
+    def values(self, prop: str) -> tuple[Statement, ...]:
+        """The statements of ``date`` or ``place``, preferred first."""
+        return tuple(s for s in self.statements if s.prop == prop)
+
+    def disputed(self, prop: str) -> bool:
+        """Whether sources disagree on the value: alternatives, or a span contradicting one."""
+        values = self.values(prop)
+        return len(values) > 1 or any(s.contradicted_by for s in values)
+
+    @property
+    def date_derivations(self) -> tuple[Evidence, ...]:
+        """How each source gives the preferred date: its date spans, in source order."""
+        preferred = {s.statement_id for s in self.values("date") if s.rank == "preferred"}
+        return tuple(e for e in self.evidence if e.statement_id in preferred)
+
+    @property
+    def backing_sources(self) -> tuple[str, ...]:
+        """Sources with a span that supports (or qualifies) the event, in order of first use."""
+        return first_use(e.span.source_id for e in self.evidence if e.stance in BACKING)
+
+    @property
+    def utterances(self) -> tuple[tuple[Quote, ...], ...]:
+        """The quotes grouped by the utterance they render. The rendering whose id names the
+        utterance (its first) leads its group, and the group sits where that rendering does."""
+        groups: dict[str, list[Quote]] = {}
+        for q in self.quotes:
+            groups.setdefault(q.utterance_id, []).append(q)
+        at = {q.quote_id: i for i, q in enumerate(self.quotes)}
+        led = [sorted(g, key=lambda q: q.quote_id != q.utterance_id) for g in groups.values()]
+        return tuple(tuple(g) for g in sorted(led, key=lambda g: at[g[0].quote_id]))
 
     @property
     def key_quote(self) -> Quote | None:
-        """The first whole quoted sentence in source order, else the first fragment."""
-        full = [q for q in self.quotes if q.kind == "full"]
-        candidates = full or list(self.quotes)
+        """The first whole quoted sentence, else the first fragment, among the utterances' first
+        renderings (in source order)."""
+        firsts = [group[0] for group in self.utterances]
+        full = [q for q in firsts if q.kind == "full"]
+        candidates = full or firsts
         return candidates[0] if candidates else None
 
     @property
     def display_date(self) -> str:
-        """The date as a reader says it, at the event's precision: ``17 February 2023``."""
-        return display_range(self.start, self.end, self.precision)
+        """The date as a reader says it, at the event's precision: ``17 February 2023``,
+        ``a day in February 2023``, ``from 17 February 2023 (end open)``."""
+        return display_edtf(self.edtf)
 
     @property
     def source_ids(self) -> tuple[str, ...]:
         """Sources of the event's evidence, in order of first use."""
-        return tuple(dict.fromkeys(e.span.source_id for e in self.evidence))
+        return first_use(e.span.source_id for e in self.evidence)
 
 
 @dataclass(frozen=True)
@@ -228,6 +269,22 @@ class TimelineView:
     sources: dict[str, Source]
     #: Every event type of the schema's vocabulary, in schema order (colours and legends).
     event_types: tuple[str, ...]
+    #: A short name of every source (its publisher, with the date when a publisher repeats).
+    source_labels: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @functools.cached_property
+    def titles(self) -> dict[str, str]:
+        """Every event's title by id."""
+        return {ev.event_id: ev.title for ev in self.events}
+
+    def source_label(self, source_id: str) -> str:
+        """The short name of a source (its id when it is not in the sources table)."""
+        return self.source_labels.get(source_id, source_id)
+
+    def describe(self, ev: EventView, prop: str) -> str:
+        """An event's values of ``date`` or ``place`` with the sources that give each:
+        ``Moscow, Russia (The Washington Post) · a residence near Moscow (Wire)``."""
+        return _describe_values(ev.values(prop), self.source_label)
 
     def event(self, event_id: str) -> EventView:
         """One event by id."""
@@ -235,64 +292,6 @@ class TimelineView:
             if ev.event_id == event_id:
                 return ev
         raise KeyError(event_id)
-
-
-def format_day(day: dt.date) -> str:
-    """``17 February 2023``."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
-def format_at(day: dt.date, precision: str) -> str:
-    """A date written at a precision: ``17 February 2023``, ``February 2023`` or ``2023``."""
-    if precision == "year":
-        return str(day.year)
-    if precision == "month":
-        return f"{_MONTHS[day.month - 1]} {day.year}"
-    return format_day(day)
-
-
-def display_range(start: dt.date, end: dt.date, precision: str) -> str:
-    """A date range at a precision; one date when both ends fall in the same period."""
-    a, b = format_at(start, precision), format_at(end, precision)
-    if a == b:
-        return a
-    if precision == "day" and (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}\N{EN DASH}{format_day(end)}"
-    return f"{a} \N{EN DASH} {b}"
-
-
-_RELATION_LABELS = {
-    ("anniversary_of", "out"): "Anniversary of",
-    ("anniversary_of", "in"): "Its anniversary",
-    ("refers_to", "out"): "Refers to",
-    ("refers_to", "in"): "Referred to by",
-    ("prelude_to", "out"): "Prelude to",
-    ("prelude_to", "in"): "After its prelude",
-    ("part_of", "out"): "Part of",
-    ("part_of", "in"): "Includes",
-    ("same_day_as", "out"): "Same day as",
-    ("same_day_as", "in"): "Same day as",
-    ("precedes", "out"): "Precedes",
-    ("precedes", "in"): "Preceded by",
-}
-
-
-def relation_label(relation: str, direction: str) -> str:
-    """How a link reads from the event it is seen from (``Anniversary of``, ``Includes``)."""
-    return _RELATION_LABELS.get((relation, direction), relation.replace("_", " "))
-
-
-def type_label(event_type: str) -> str:
-    """An event type as words: ``bilateral_meeting`` → ``bilateral meeting``."""
-    return event_type.replace("_", " ")
-
-
-def _str(value: Any) -> str | None:
-    """A cell as text, or ``None`` when it is empty (pandas NA, NaN or "")."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    text = str(value)
-    return text if text != "" else None
 
 
 def _req(value: Any, what: str) -> str:
@@ -316,10 +315,6 @@ def _int(value: Any) -> int | None:
 
 def _records(df: pd.DataFrame) -> list[dict[Hashable, Any]]:
     return df.to_dict("records")
-
-
-def _span(r: dict[Hashable, Any], text_field: str = "excerpt") -> Span:
-    return Span(str(r["source_id"]), int(r["char_start"]), int(r["char_end"]), str(r[text_field]))
 
 
 def _grouped(rows: Iterable[dict[Hashable, Any]], key: str) -> dict[str, list[dict[Hashable, Any]]]:
@@ -361,11 +356,6 @@ def _participant(actors: dict[str, _Row], actor_id: str, role: str) -> Participa
     )
 
 
-def _pos(span: Span, ident: str) -> tuple[str, int, int, str]:
-    """Sort key: position in the source, then id."""
-    return (span.source_id, span.char_start, span.char_end, ident)
-
-
 def _places(rows: list[_Row]) -> dict[str, Place]:
     """Every place by id, with the name of the place it lies in."""
     place_rows = {str(r["place_id"]): r for r in rows}
@@ -389,16 +379,6 @@ def _places(rows: list[_Row]) -> dict[str, Place]:
     return places
 
 
-def _links(rows: list[_Row]) -> dict[str, list[Link]]:
-    """Every link seen from both of its events: "out" from the first, "in" from the second."""
-    links: dict[str, list[Link]] = defaultdict(list)
-    for r in rows:
-        a, b, rel = str(r["from_event_id"]), str(r["to_event_id"]), str(r["relation"])
-        links[a].append(Link(rel, "out", b, _span(r)))
-        links[b].append(Link(rel, "in", a, _span(r)))
-    return links
-
-
 @dataclass(frozen=True)
 class _Joined:
     """The tables an event is joined with: rows by key, grouped by event id."""
@@ -411,6 +391,7 @@ class _Joined:
     quotes: dict[str, list[_Row]]
     claims: dict[str, list[_Row]]
     evidence: dict[str, list[_Row]]
+    statements: dict[str, list[_Row]]
     links: dict[str, list[Link]]
 
 
@@ -425,7 +406,8 @@ def _join(pkg: DataPackage) -> tuple[list[_Row], _Joined, list[_Row]]:
         quotes=_grouped(_records(tl.quotes), "event_id"),
         claims=_grouped(_records(tl.claims), "event_id"),
         evidence=_grouped(_records(tl.evidence), "event_id"),
-        links=_links(_records(tl.event_links)),
+        statements=_grouped(_records(tl.statements), "event_id"),
+        links=links_of(_records(tl.event_links), _records(tl.link_evidence)),
     )
     return _records(tl.events), joined, _records(tl.sources)
 
@@ -445,17 +427,18 @@ def _event_quotes(rows: list[_Row], actors: dict[str, _Row]) -> tuple[Quote, ...
     qs = [
         Quote(
             quote_id=str(q["quote_id"]),
+            utterance_id=str(q["utterance_id"]),
             speaker_id=str(q["speaker_id"]),
             speaker=_actor_name(actors, str(q["speaker_id"])) or "",
             addressee_id=_str(q["addressee_id"]),
             addressee=_actor_name(actors, _str(q["addressee_id"])),
             said_on=_date(q["said_on"]),
             kind=str(q["quote_kind"]),
-            span=_span(q, "text"),
+            span=span_of(q, "text"),
         )
         for q in rows
     ]
-    return tuple(sorted(qs, key=lambda q: _pos(q.span, q.quote_id)))
+    return tuple(sorted(qs, key=lambda q: position(q.span, q.quote_id)))
 
 
 def _event_claims(rows: list[_Row], actors: dict[str, _Row]) -> tuple[Claim, ...]:
@@ -471,16 +454,23 @@ def _event_claims(rows: list[_Row], actors: dict[str, _Row]) -> tuple[Claim, ...
             comparator=_str(c["comparator"]),
             qualifier=_str(c["qualifier"]),
             period=_str(c["period"]),
-            span=_span(c),
+            span=span_of(c),
         )
         for c in rows
     ]
-    return tuple(sorted(cs, key=lambda c: _pos(c.span, c.claim_id)))
+    return tuple(sorted(cs, key=lambda c: position(c.span, c.claim_id)))
 
 
-def _event_evidence(rows: list[_Row]) -> tuple[Evidence, ...]:
-    evs = [Evidence(str(e["evidence_id"]), str(e["aspect"]), _span(e)) for e in rows]
-    return tuple(sorted(evs, key=lambda e: _pos(e.span, e.evidence_id)))
+def _value_label(places: dict[str, Place]) -> Any:
+    """Words for a statement's value: a date as a reader says it, a place by its label."""
+
+    def label(prop: str, value: str) -> str:
+        if prop == "date":
+            return display_edtf(value)
+        place = places.get(value)
+        return place.label if place is not None else value
+
+    return label
 
 
 def _event_links(links: list[Link]) -> tuple[Link, ...]:
@@ -497,7 +487,7 @@ def _event(r: _Row, j: _Joined) -> EventView:
     participants = _event_participants(j.participants.get(eid, []), j)
     quotes = _event_quotes(j.quotes.get(eid, []), j.actors)
     claims = _event_claims(j.claims.get(eid, []), j.actors)
-    evidence = _event_evidence(j.evidence.get(eid, []))
+    evidence = evidence_of(j.evidence.get(eid, []))
     return EventView(
         event_id=eid,
         title=_req(r["title"], f"events.title of {eid}"),
@@ -507,13 +497,10 @@ def _event(r: _Row, j: _Joined) -> EventView:
         plover_mode=_str(r["plover_mode"]),
         cameo_code=_str(r["cameo_code"]),
         start=_date(r["start_date"]),
-        end=_date(r["end_date"]),
+        end=_date(r["end_date"]) if _str(r["end_date"]) is not None else None,
         precision=str(r["date_precision"]),
         edtf=str(r["edtf"]),
         timezone=_str(r["timezone"]),
-        date_basis=str(r["date_basis"]),
-        date_expression=_str(r["date_expression"]),
-        date_anchor=_str(r["date_anchor"]),
         status=str(r["status"]),
         place=j.places.get(event_place) if event_place else None,
         participants=participants,
@@ -521,6 +508,7 @@ def _event(r: _Row, j: _Joined) -> EventView:
         claims=claims,
         evidence=evidence,
         links=_event_links(j.links.get(eid, [])),
+        statements=statements_of(j.statements.get(eid, []), evidence, _value_label(j.places)),
     )
 
 
@@ -563,7 +551,19 @@ def _timeline(
         events=tuple(events),
         sources=sources,
         event_types=(*vocab, *used),
+        source_labels=_labels(sources),
     )
+
+
+def _labels(sources: dict[str, Source]) -> dict[str, str]:
+    """Publishers name sources; a publisher with several sources adds the date (and the id, if
+    that repeats too)."""
+    publishers = Counter(s.publisher for s in sources.values())
+    labels = {
+        k: s.publisher if publishers[s.publisher] == 1 else s.short for k, s in sources.items()
+    }
+    repeated = Counter(labels.values())
+    return {k: f"{v} ({k})" if repeated[v] > 1 else v for k, v in labels.items()}
 
 
 def build_view(root: Path) -> TimelineView:
@@ -571,12 +571,12 @@ def build_view(root: Path) -> TimelineView:
 
     Everything is ordered by keys from the data, never by row order (a release sorts its rows
     differently from the repository): events by (start date, end date, event id); quotes,
-    claims and evidence by their position in the source; participants by role (schema order)
-    and actor id.
+    claims and evidence by their position in the source; statements by rank; participants by
+    role (schema order) and actor id.
     """
     pkg = DataPackage(root)
     event_rows, joined, source_rows = _join(pkg)
     events = sorted(
-        (_event(r, joined) for r in event_rows), key=lambda e: (e.start, e.end, e.event_id)
+        (_event(r, joined) for r in event_rows), key=lambda e: (e.start, e.through, e.event_id)
     )
     return _timeline(pkg, events, _sources(source_rows))

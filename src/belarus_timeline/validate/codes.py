@@ -47,6 +47,16 @@ class Code(StrEnum):
     COORDINATE_PRECISION = "coordinate-precision"
     SELF_LINK = "self-link"
     NO_EVIDENCE = "no-evidence"
+    STATEMENT_VALUE = "statement-value"
+    DUPLICATE_STATEMENT = "duplicate-statement"
+    PREFERRED_NOT_UNIQUE = "preferred-not-unique"
+    PREFERRED_MISMATCH = "preferred-mismatch"
+    RANK_WITHOUT_REASON = "rank-without-reason"
+    UNSUPPORTED_STATEMENT = "unsupported-statement"
+    STATEMENT_MISMATCH = "statement-mismatch"
+    DERIVATION_MISMATCH = "derivation-mismatch"
+    EXPRESSION_NOT_IN_EXCERPT = "expression-not-in-excerpt"
+    UTTERANCE_MISMATCH = "utterance-mismatch"
     MISSING_SOURCE_TEXT = "missing-source-text"
     HASH_MISMATCH = "hash-mismatch"
     SPAN_OUT_OF_RANGE = "span-out-of-range"
@@ -118,7 +128,7 @@ CATALOGUE: dict[Code, CodeInfo] = {
     Code.EDTF_MISMATCH: _e("semantic", "The EDTF string disagrees with the dates and precision."),
     Code.UNKNOWN_TIMEZONE: _e("semantic", "Not an IANA time zone name."),
     Code.RESOLVED_WITHOUT_EXPRESSION: _e(
-        "semantic", "A resolved date without the source's words it was resolved from."
+        "semantic", "A resolved date span without the source's words it was resolved from."
     ),
     Code.EMPTY_SPAN: _e("semantic", "A span whose char_end is not after its char_start."),
     Code.OUTSIDE_EVENT: _e("semantic", "A quote or claim dated outside its event's dates."),
@@ -130,7 +140,42 @@ CATALOGUE: dict[Code, CodeInfo] = {
         "semantic", "coordinate_precision is 'none' but there are coordinates, or the reverse."
     ),
     Code.SELF_LINK: _e("semantic", "An event linked to itself."),
-    Code.NO_EVIDENCE: _e("semantic", "An event without any evidence span."),
+    Code.NO_EVIDENCE: _e("semantic", "An event or event link without any span that supports it."),
+    Code.STATEMENT_VALUE: _e(
+        "semantic",
+        "A statement's value does not fit its property (a date needs a valid edtf, a place a "
+        "place_id).",
+    ),
+    Code.DUPLICATE_STATEMENT: _e(
+        "semantic",
+        "Two statements give one event the same value: cite the second source as evidence.",
+    ),
+    Code.PREFERRED_NOT_UNIQUE: _e(
+        "semantic", "More than one statement of an event's date or place is preferred."
+    ),
+    Code.PREFERRED_MISMATCH: _e(
+        "semantic",
+        "An event's date or place is not the value of its preferred statement, or has none.",
+    ),
+    Code.RANK_WITHOUT_REASON: _e(
+        "semantic",
+        "A deprecated statement, or a preferred one with alternatives, gives no rank_reason.",
+    ),
+    Code.UNSUPPORTED_STATEMENT: _e("semantic", "A statement that no evidence span supports."),
+    Code.STATEMENT_MISMATCH: _e(
+        "semantic",
+        "A date or place span names no statement, or one of another event or property.",
+    ),
+    Code.DERIVATION_MISMATCH: _e(
+        "semantic",
+        "A date span without date_basis, or a date derivation on a span not about the date.",
+    ),
+    Code.EXPRESSION_NOT_IN_EXCERPT: _e(
+        "semantic", "A date expression that is not, word for word, inside its span's excerpt."
+    ),
+    Code.UTTERANCE_MISMATCH: _e(
+        "semantic", "Renderings of one utterance disagree on its event, speaker or day."
+    ),
     Code.MISSING_SOURCE_TEXT: _e("provenance", "A source's archived text does not exist."),
     Code.HASH_MISMATCH: _e(
         "provenance", "An archived text's sha256 differs from the recorded one."

@@ -17,7 +17,7 @@ from belarus_timeline.tables import RawTable, convert
 SPAN_TABLES = {
     "quotes": "text",
     "claims": "excerpt",
-    "event_links": "excerpt",
+    "link_evidence": "excerpt",
     "evidence": "excerpt",
     "source_furniture": "excerpt",
 }

@@ -258,14 +258,35 @@ def _offset_hint(
     """The fix for a mismatched excerpt: the offsets where it does occur, or what the span
     reads now."""
     text, ex = text_list[code[i]], cell(excerpt, i)
-    found = text.find(ex) if ex else -1
-    if found >= 0:
+    found = occurrences(text, ex) if ex else []
+    if len(found) == 1:
+        (at,) = found
         return (
-            f"The {text_field} occurs at {found}..{found + len(ex)}: set "
-            f"char_start={found}, char_end={found + len(ex)}."
+            f"The {text_field} occurs at {at}..{at + len(ex)}: set "
+            f"char_start={at}, char_end={at + len(ex)}."
+        )
+    if found:
+        shown = ", ".join(f"{a}..{a + len(ex)}" for a in found[:_SHOWN])
+        more = f" and {len(found) - _SHOWN} more" if len(found) > _SHOWN else ""
+        return (
+            f"The {text_field} occurs {len(found)} times ({shown}{more}): set char_start and "
+            "char_end to the occurrence the record means (`validate --fix-offsets` leaves "
+            "these to you), or quote a longer passage that occurs once."
         )
     return (
         f"Copy the {text_field} exactly from the archived text (same quotation marks "
         f"and apostrophes), or correct the offsets; the span now reads "
         f"{clip(text[start[i] : end[i]], 60)!r}."
     )
+
+
+_SHOWN = 5  # occurrences listed in a hint
+
+
+def occurrences(text: str, phrase: str) -> list[int]:
+    """Every start offset of ``phrase`` in ``text`` (overlapping ones included)."""
+    out, at = [], text.find(phrase)
+    while at >= 0 and phrase:
+        out.append(at)
+        at = text.find(phrase, at + 1)
+    return out

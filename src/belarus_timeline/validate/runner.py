@@ -17,6 +17,7 @@ from belarus_timeline.validate.provenance import check_provenance
 from belarus_timeline.validate.release import check_parquet_twins
 from belarus_timeline.validate.report import Collector, Finding, Report
 from belarus_timeline.validate.semantic import check_semantic
+from belarus_timeline.validate.statements import check_statements
 from belarus_timeline.validate.structural import check_foreign_keys, check_table
 
 
@@ -65,6 +66,7 @@ def validate_package(
         jobs: list[Callable[[Collector], None]] = [
             partial(check_foreign_keys, tables),
             partial(check_semantic, tables),
+            partial(check_statements, tables),
         ]
         if sources_root is None and (pkg.root / "manifest.json").is_file():
             report.notes.append(

@@ -8,6 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from belarus_timeline.edtf import parse as parse_edtf
 from belarus_timeline.validate.codes import Code, emits
 from belarus_timeline.validate.columns import (
     SPAN_TABLES,
@@ -35,8 +36,6 @@ def check_semantic(tables: dict[str, Table], out: Collector) -> None:
             "date_precision",
             "edtf",
             "timezone",
-            "date_basis",
-            "date_expression",
         ],
     )
     if ev is not None:
@@ -66,10 +65,13 @@ def check_semantic(tables: dict[str, Table], out: Collector) -> None:
             message=lambda i: "An event cannot be linked to itself.",
             fix=lambda i: "Point to_event_id at another event, or delete the row.",
         )
-    evid = need(tables, "evidence", ["event_id"])
+    evid = need(tables, "evidence", ["event_id", "stance"])
     if ev is not None and evid is not None:
         ids = ev.col("event_id")
-        without = ~mask(pc.is_in(ids, value_set=evid.col("event_id")))
+        # Only a span that supports the event (or qualifies it) counts: one that contradicts
+        # it is a reason to doubt the event, not to record it.
+        backing = pc.filter(evid.col("event_id"), pc.not_equal(evid.col("stance"), "contradicts"))
+        without = ~mask(pc.is_in(ids, value_set=backing))
         out.rows(
             without & mask(pc.not_equal(ids, "")),
             layer="semantic",
@@ -78,7 +80,7 @@ def check_semantic(tables: dict[str, Table], out: Collector) -> None:
             fld="event_id",
             values=ids,
             message=lambda i: (
-                "The event has no evidence row: every event must be traced "
+                "The event has no evidence row that supports it: every event must be traced "
                 "to the source text behind it."
             ),
             fix=lambda i: f"Add a row to {evid.file} with the span that supports the event.",
@@ -138,7 +140,8 @@ def _formula_cells(t: Table, out: Collector) -> None:
 def _event_dates(ev: Table, out: Collector) -> None:
     start_a, end_a = ev.values("start_date"), ev.values("end_date")
     start, end = days(start_a), days(end_a)
-    both = mask(pc.and_(pc.is_valid(start_a), pc.is_valid(end_a)))
+    has_start, has_end = mask(pc.is_valid(start_a)), mask(pc.is_valid(end_a))
+    both = has_start & has_end
     before = both & (end < start)
     out.rows(
         before,
@@ -150,8 +153,50 @@ def _event_dates(ev: Table, out: Collector) -> None:
         message=lambda i: f"end_date is before start_date ({cell(ev.col('start_date'), i)}).",
         fix=lambda i: "Swap the dates or correct the one that is wrong.",
     )
-    _precision_and_edtf(ev, both & ~before, out)
-    _timezone_and_basis(ev, out)
+    # Level-0 dates with both ends (nearly all rows) are checked over whole columns; unspecified
+    # digits, open ends and a missing end_date (a handful) one by one with the EDTF parser.
+    level1 = mask(pc.match_substring_regex(ev.col("edtf"), r"X|\.\.")) | ~has_end
+    _precision_and_edtf(ev, both & ~before & ~level1, out)
+    _edtf_bounds(ev, has_start & level1 & ~before, out)
+    _timezone(ev, out)
+
+
+@emits(Code.EDTF_MISMATCH)
+def _edtf_bounds(ev: Table, rows: np.ndarray, out: Collector) -> None:
+    """start_date, end_date and date_precision are the EDTF's bounds and precision (one row at
+    a time: only rows with unspecified digits, an open end or no end_date come here)."""
+    edtf_a, prec_a = ev.col("edtf"), ev.col("date_precision")
+    start_a, end_a = ev.values("start_date"), ev.values("end_date")
+    expected: dict[int, str] = {}
+    for i in np.flatnonzero(rows).tolist():
+        text = cell(edtf_a, i)
+        try:
+            value = parse_edtf(text)
+        except ValueError as exc:
+            expected[i] = f"{exc}"
+            continue
+        got = (cell(start_a, i), cell(end_a, i), cell(prec_a, i))
+        if got != (value.lower, value.upper, value.precision):
+            end = value.upper.isoformat() if value.upper else "empty (an open end)"
+            expected[i] = (
+                f"start_date {value.lower.isoformat()}, end_date {end} and date_precision "
+                f"{value.precision!r}"
+            )
+    bad = np.zeros(len(rows), dtype=bool)
+    bad[list(expected)] = True
+    out.rows(
+        bad,
+        layer="semantic",
+        code=Code.EDTF_MISMATCH,
+        file=ev.file,
+        fld="edtf",
+        values=edtf_a,
+        message=lambda i: f"The EDTF does not agree with the dates and precision: {expected[i]}.",
+        fix=lambda i: (
+            "Make start_date, end_date and date_precision the EDTF's first day, last day and "
+            "precision (end_date empty only for an open end, `/..`), or correct the EDTF."
+        ),
+    )
 
 
 @emits(Code.PRECISION_MISMATCH, Code.EDTF_MISMATCH)
@@ -220,9 +265,9 @@ def _precision_and_edtf(ev: Table, ok: np.ndarray, out: Collector) -> None:
     )
 
 
-@emits(Code.UNKNOWN_TIMEZONE, Code.RESOLVED_WITHOUT_EXPRESSION)
-def _timezone_and_basis(ev: Table, out: Collector) -> None:
-    """Time zones are IANA names; a resolved date quotes the words it was resolved from."""
+@emits(Code.UNKNOWN_TIMEZONE)
+def _timezone(ev: Table, out: Collector) -> None:
+    """Time zones are IANA names."""
     tz = ev.col("timezone")
     known = pa.array(sorted(_timezones()))
     bad_tz = mask(pc.and_(pc.not_equal(tz, ""), pc.invert(pc.is_in(tz, value_set=known))))
@@ -235,19 +280,6 @@ def _timezone_and_basis(ev: Table, out: Collector) -> None:
         values=tz,
         message=lambda i: "Not an IANA time zone name.",
         fix=lambda i: "Use a name from the IANA tz database, e.g. Europe/Minsk.",
-    )
-    basis, expr = ev.col("date_basis"), ev.col("date_expression")
-    out.rows(
-        mask(pc.and_(pc.equal(basis, "resolved"), pc.equal(expr, ""))),
-        layer="semantic",
-        code=Code.RESOLVED_WITHOUT_EXPRESSION,
-        file=ev.file,
-        fld="date_expression",
-        values=expr,
-        message=lambda i: (
-            "The date is 'resolved' but the source's words it was resolved from are not given."
-        ),
-        fix=lambda i: "Quote the relative expression (e.g. 'on Thursday') and fill date_anchor.",
     )
 
 

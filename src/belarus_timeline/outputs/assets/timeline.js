@@ -31,14 +31,15 @@
   // Lower-cased text each event is searched in, built once.
   const haystack = events.map((e) => [
     e.title, e.summary, e.date, e.typeLabel, e.status, e.id, e.place ? e.place.label : "",
-    ...e.participants.map((p) => p[0]), ...e.quotes.map((q) => q.text + " " + q.speaker),
+    ...e.participants.map((p) => p[0]), ...e.quotes.flat().map((q) => q.text + " " + q.speaker),
     ...e.claims.map((c) => c.subject + " " + c.excerpt),
   ].join("\n").toLowerCase());
 
   const meta = document.getElementById("meta");
   const credits = Object.values(data.sources).map((s) => s.credit).join("; ");
+  const nSources = Object.keys(data.sources).length;
   meta.textContent = "Version " + data.version + (data.license ? " · data " + data.license : "")
-    + " · " + events.length + " events · source: " + credits;
+    + " · " + events.length + " events · " + (nSources === 1 ? "source: " : "sources: ") + credits;
   for (const [value, label] of data.types) {
     if (events.some((e) => e.type === value)) typeSelect.append(el("option", { value }, label));
   }
@@ -46,13 +47,28 @@
   function dateLine(e) {
     return el("div", { class: "when" }, el("time", { datetime: e.start }, e.date),
       el("span", { class: "badge", title: "date precision" }, "precision: " + e.precision),
-      e.status === "anticipated" ? el("span", { class: "badge anticipated" }, "anticipated") : null,
-      el("span", { class: "badge" }, e.typeLabel));
+      e.status !== "occurred" ? el("span", { class: "badge anticipated" }, e.status) : null,
+      el("span", { class: "badge" }, e.typeLabel),
+      e.sources.length > 1 ? el("span", { class: "badge sources", title: e.sources.join("; ") },
+        e.sources.length + " sources") : null,
+      Object.keys(e.disputed).length ? el("span", { class: "badge disputed",
+        title: "sources disagree on: " + Object.keys(e.disputed).join(", ") }, "disputed") : null);
   }
 
-  function quoteNode(q) {
-    return el("blockquote", { class: "quote" }, q.text, " ",
-      el("cite", {}, "— " + q.speaker + (q.to ? " to " + q.to : "") + ", " + q.on));
+  // One utterance: its first rendering, then the others (another source or translation).
+  function quoteNode(group) {
+    const q = group[0];
+    const box = el("blockquote", { class: "quote", "data-quote-id": q.id }, q.text, " ",
+      el("cite", {}, "— " + q.speaker + (q.to ? " to " + q.to : "") + ", " + q.on +
+        (group.length > 1 ? " (" + q.source + ")" : "")));
+    if (group.length > 1) {
+      const also = el("ul", { class: "renderings" });
+      for (const r of group.slice(1)) {
+        also.append(el("li", { "data-quote-id": r.id }, r.text, " ", el("cite", {}, "(" + r.source + ")")));
+      }
+      box.append(el("div", { class: "small" }, "Also rendered as:"), also);
+    }
+    return box;
   }
 
   function claimNode(c) {
@@ -64,8 +80,9 @@
     const e = events[i];
     const li = el("li", { class: "event", "data-event-id": e.id, id: "event-" + e.id });
     li.append(dateLine(e), el("h2", {}, el("button", { type: "button" }, e.title)));
-    const where = e.place ? e.place.label : "not named";
+    const where = e.disputed.place || (e.place ? e.place.label : "not named");
     li.append(el("p", { class: "small place" }, "Place: " + where));
+    if (e.disputed.date) li.append(el("p", { class: "small date" }, "Date: " + e.disputed.date));
     if (e.participants.length) {
       li.append(el("p", { class: "small participants" }, "Participants: " +
         e.participants.map((p) => p[0] + " (" + p[1] + ")").join(", ")));
@@ -100,13 +117,16 @@
     renderMore();
   }
 
+  const stance = new Map(events.flatMap((e) => e.evidence.map((x) => [x[0], x[3]])));
+
   function passageNode(p) {
     const box = el("div", { class: "passage", "data-source": p.source });
     if (p.cutBefore) box.append("… ");
     for (const [text, ids] of p.segments) {
       // Segments were cut in Python (code-point offsets); JS never slices the text.
-      box.append(ids.length ? el("mark", { class: "evidence", "data-evidence-id": ids.join(" "),
-        title: "evidence: " + ids.join(", ") }, text) : text);
+      const against = ids.some((id) => stance.get(id) === "contradicts");
+      box.append(ids.length ? el("mark", { class: against ? "evidence contradicts" : "evidence",
+        "data-evidence-id": ids.join(" "), title: "evidence: " + ids.join(", ") }, text) : text);
     }
     if (p.cutAfter) box.append(" …");
     return box;
@@ -114,7 +134,7 @@
 
   function showDetail(e) {
     const parts = [el("h2", {}, e.title), dateLine(e), el("p", {}, e.summary)];
-    parts.push(el("h3", {}, "Evidence in the source"));
+    parts.push(el("h3", {}, "Evidence in the source" + (e.sources.length > 1 ? "s" : "")));
     let lastSource = null;
     for (const p of e.passages) {
       if (p.source !== lastSource) {  // name each source once, above its passages
@@ -124,24 +144,36 @@
       }
       parts.push(passageNode(p));
     }
-    const ev = el("p", { class: "small" }, "Highlighted: " +
-      e.evidence.map(([id, aspect]) => id + " (" + aspect + ")").join(", "));
+    const ev = el("p", { class: "small" }, "Highlighted: " + e.evidence.map(([id, aspect, , st, src]) =>
+      id + " (" + aspect + (st !== "supports" ? ", " + st : "") + ", " + src + ")").join(", "));
     parts.push(ev);
     const dl = el("dl", {});
     const row = (k, v) => { if (v) dl.append(el("dt", {}, k), el("dd", {}, v)); };
     row("Date", e.date + " (EDTF " + e.edtf + ")");
-    row("Date basis", e.basis + (e.expression ? ": “" + e.expression + "”" : ""));
-    row("Resolved against", e.anchor);
+    for (const [src, basis, expression, anchor] of e.derivations) {
+      row("Date basis", basis + (expression ? ": “" + expression + "”" : "") + " (" + src + ")" +
+        (anchor ? ". Resolved against: " + anchor : ""));
+    }
     row("Time zone", e.timezone);
-    row("Place", e.place ? e.place.label + ". " + e.place.note : "not named in the source");
+    row("Place", e.place ? e.place.label + ". " + e.place.note : "not named in the sources");
     row("Participants", e.participants.map((p) => p[0] + " (" + p[1] + ")").join(", "));
+    row("Sources", e.sources.join("; "));
     parts.push(dl);
+    if (e.statements.length) {
+      const ul = el("ul", { class: "statements" });
+      for (const [prop, label, rank, reason, by, against] of e.statements) {
+        const who = by.concat(against.map((s) => "contradicted by " + s)).join("; ");
+        ul.append(el("li", { class: "statement " + rank }, prop + ": " + label +
+          " — " + rank + (reason ? " (" + reason + ")" : "") + (who ? " — " + who : "")));
+      }
+      parts.push(el("h3", {}, "What the sources say"), ul);
+    }
     if (e.links.length) {
       const ul = el("ul", { class: "links" });
-      for (const [label, other, title] of e.links) {
+      for (const [label, other, title, by] of e.links) {
         const b = el("button", { type: "button", class: "link" }, title);
         b.addEventListener("click", () => select(other, true));
-        ul.append(el("li", {}, label + ": ", b));
+        ul.append(el("li", {}, label + ": ", b, by.length ? " (" + by.join("; ") + ")" : ""));
       }
       parts.push(el("h3", {}, "Related events"), ul);
     }

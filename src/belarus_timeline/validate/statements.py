@@ -1,0 +1,402 @@
+"""Who says what: statements, their ranks and references, link evidence and utterances.
+
+An event's date and place are *statements* in the manner of Wikidata's: each value a source
+asserts is one row of ``statements`` with a rank (preferred, normal, deprecated); the spans
+that bear on it are ``evidence`` rows naming the statement, with their stance (supports,
+contradicts, qualifies) and, for a date, how this source gives it. The events table shows the
+preferred values. Event links get their spans from ``link_evidence``, from any number of
+sources. Quotes that render one utterance share an ``utterance_id``.
+
+These checks run over whole columns like the rest of the semantic layer; only the date
+expressions (a few per event at most) are compared with their excerpts one row at a time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from belarus_timeline.edtf import parse as parse_edtf
+from belarus_timeline.validate.codes import Code, emits
+from belarus_timeline.validate.columns import Table, mask, need
+from belarus_timeline.validate.report import Collector, cell
+
+#: Separator of the fragments of a date expression quoted from two places of one excerpt.
+FRAGMENTS = " … "
+_SUPPORTING = pa.array(["supports", "qualifies"])
+
+
+def _first_in_group(key: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """For every row, the position of the first row with the same key."""
+    enc = pc.dictionary_encode(key)
+    chunks = enc.chunks if isinstance(enc, pa.ChunkedArray) else [enc]
+    codes = np.concatenate(
+        [np.zeros(0, np.int64)] + [c.indices.to_numpy(zero_copy_only=False) for c in chunks]
+    ).astype(np.int64)
+    if not len(codes):
+        return codes
+    uniq, first = np.unique(codes, return_index=True)
+    lookup = np.zeros(int(uniq.max()) + 1, dtype=np.int64)
+    lookup[uniq] = first
+    out: np.ndarray = lookup[codes]
+    return out
+
+
+def _join(*cols: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return pc.binary_join_element_wise(*cols, "\x1f")
+
+
+def _values(st: Table) -> pa.Array:
+    """A statement's value as text: the EDTF of a date, the place_id of a place."""
+    return pc.if_else(pc.equal(st.col("property"), "date"), st.col("edtf"), st.col("place_id"))
+
+
+@emits()
+def check_statements(tables: dict[str, Table], out: Collector) -> None:
+    """Statements, their ranks and references; link evidence; renderings of utterances."""
+    st = need(tables, "statements", ["statement_id", "event_id", "property", "edtf", "place_id"])
+    if st is not None and "rank" in st.typed and "rank_reason" in st.typed:
+        _statement_values(st, out)
+        _ranks(st, out)
+        ev = need(tables, "events", ["event_id", "edtf", "place_id"])
+        if ev is not None:
+            _preferred_values(ev, st, out)
+    evid = need(tables, "evidence", ["event_id", "aspect", "statement_id", "stance"])
+    if evid is not None:
+        if st is not None:
+            _references(evid, st, out)
+        if all(f in evid.typed for f in ("date_basis", "date_expression", "date_anchor")):
+            _derivations(evid, out)
+    _link_evidence(tables, out)
+    q = need(tables, "quotes", ["utterance_id", "event_id", "speaker_id", "said_on"])
+    if q is not None:
+        _utterances(q, out)
+
+
+@emits(Code.STATEMENT_VALUE, Code.DUPLICATE_STATEMENT)
+def _statement_values(st: Table, out: Collector) -> None:
+    prop, edtf_a, place = st.col("property"), st.col("edtf"), st.col("place_id")
+    is_date, is_place = mask(pc.equal(prop, "date")), mask(pc.equal(prop, "place"))
+    has_edtf, has_place = mask(pc.not_equal(edtf_a, "")), mask(pc.not_equal(place, ""))
+    invalid: dict[int, str] = {}
+    # The preferred date is the events row's, whose EDTF the event checks parse; the others
+    # (alternatives: a few) are parsed here.
+    for i in np.flatnonzero(is_date & has_edtf & ~mask(pc.equal(st.col("rank"), "preferred"))):
+        try:
+            parse_edtf(cell(edtf_a, int(i)))
+        except ValueError as exc:
+            invalid[int(i)] = str(exc)
+    bad = (is_date & (~has_edtf | has_place)) | (is_place & (~has_place | has_edtf))
+    bad[list(invalid)] = True
+    out.rows(
+        bad,
+        layer="semantic",
+        code=Code.STATEMENT_VALUE,
+        file=st.file,
+        fld="edtf",
+        values=_values(st),
+        message=lambda i: (
+            invalid.get(i)
+            or (
+                "A date statement needs edtf and no place_id; a place statement needs place_id "
+                "and no edtf."
+            )
+        ),
+        fix=lambda i: "Fill in the one value field of the statement's property.",
+    )
+    key = _join(st.col("event_id"), prop, _values(st))
+    first = _first_in_group(key)
+    out.rows(
+        first != np.arange(len(first)),
+        layer="semantic",
+        code=Code.DUPLICATE_STATEMENT,
+        file=st.file,
+        fld="statement_id",
+        values=st.col("statement_id"),
+        message=lambda i: f"The same value as statement row {int(first[i]) + 2}.",
+        fix=lambda i: (
+            "Keep one statement per value and cite every source that gives it as an evidence "
+            "row naming that statement (corroboration), then delete this row."
+        ),
+    )
+
+
+@emits(Code.PREFERRED_NOT_UNIQUE, Code.RANK_WITHOUT_REASON)
+def _ranks(st: Table, out: Collector) -> None:
+    rank, reason = st.col("rank"), st.col("rank_reason")
+    group = _join(st.col("event_id"), st.col("property"))
+    preferred = mask(pc.equal(rank, "preferred"))
+    # Among the preferred rows, a second one of the same event and property.
+    pref = np.flatnonzero(preferred)
+    first = np.arange(len(preferred))
+    first[pref] = pref[_first_in_group(pc.take(group, pa.array(pref, pa.int64())))]
+    out.rows(
+        first != np.arange(len(first)),
+        layer="semantic",
+        code=Code.PREFERRED_NOT_UNIQUE,
+        file=st.file,
+        fld="rank",
+        values=rank,
+        message=lambda i: (
+            f"Statement row {int(first[i]) + 2} is already the preferred "
+            f"{cell(st.col('property'), i)} of event {cell(st.col('event_id'), i)!r}."
+        ),
+        fix=lambda i: "Keep one preferred value; rank the others 'normal' or 'deprecated'.",
+    )
+    counts = pc.value_counts(group)
+    several = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+    alternatives = mask(pc.is_in(group, value_set=several))
+    no_reason = mask(pc.equal(reason, ""))
+    deprecated = mask(pc.equal(rank, "deprecated"))
+    out.rows(
+        no_reason & (deprecated | (preferred & alternatives)),
+        layer="semantic",
+        code=Code.RANK_WITHOUT_REASON,
+        file=st.file,
+        fld="rank_reason",
+        values=reason,
+        message=lambda i: (
+            "A deprecated value must say why it is wrong."
+            if cell(rank, i) == "deprecated"
+            else "The value is preferred over alternatives but rank_reason does not say why."
+        ),
+        fix=lambda i: (
+            "Say why in the sources' terms (e.g. 'The report written on the spot names the "
+            "city; the other one is a wire summary')."
+        ),
+    )
+
+
+@emits(Code.PREFERRED_MISMATCH)
+def _preferred_values(ev: Table, st: Table, out: Collector) -> None:
+    """The events row shows the preferred values: its edtf and place_id are theirs."""
+    preferred = pc.equal(st.col("rank"), "preferred")
+    stated = pc.filter(_join(st.col("event_id"), st.col("property"), _values(st)), preferred)
+    ids, edtf_a, place = ev.col("event_id"), ev.col("edtf"), ev.col("place_id")
+    date_ok = mask(pc.is_in(_join(ids, pa.scalar("date"), edtf_a), value_set=stated))
+    place_ok = mask(pc.is_in(_join(ids, pa.scalar("place"), place), value_set=stated))
+    has_place = mask(pc.not_equal(place, ""))
+    for fld, bad, what in (
+        ("edtf", ~date_ok & mask(pc.not_equal(ids, "")), "date"),
+        ("place_id", ~place_ok & has_place, "place"),
+    ):
+        out.rows(
+            bad,
+            layer="semantic",
+            code=Code.PREFERRED_MISMATCH,
+            file=ev.file,
+            fld=fld,
+            values=ev.col(fld),
+            message=f"No preferred {what} statement of this event has this value.",
+            fix=f"Add a statement (property '{what}', rank 'preferred') with this value to "
+            f"{st.file}, with evidence, or make the event show the preferred value.",
+        )
+    # A preferred value the event does not show (e.g. a preferred place of an event without one).
+    shown = pc.if_else(
+        pc.equal(st.col("property"), "date"),
+        _join(st.col("event_id"), st.col("property"), _shown(ev, st, "edtf")),
+        _join(st.col("event_id"), st.col("property"), _shown(ev, st, "place_id")),
+    )
+    known = mask(pc.is_in(st.col("event_id"), value_set=ids))
+    differs = mask(pc.not_equal(shown, _join(st.col("event_id"), st.col("property"), _values(st))))
+    out.rows(
+        mask(preferred) & known & differs,
+        layer="semantic",
+        code=Code.PREFERRED_MISMATCH,
+        file=st.file,
+        fld="rank",
+        values=_values(st),
+        message=lambda i: (
+            f"This preferred value is not the one event {cell(st.col('event_id'), i)!r} shows."
+        ),
+        fix=lambda i: f"Make {ev.file} show the preferred value, or rank this one 'normal'.",
+    )
+
+
+def _shown(ev: Table, st: Table, fld: str) -> pa.Array:
+    """For every statement, the value its event's row shows in ``fld`` ("" when none)."""
+    at = pc.index_in(st.col("event_id"), value_set=ev.col("event_id"))
+    return pc.fill_null(pc.take(ev.col(fld), at), "")
+
+
+@emits(Code.STATEMENT_MISMATCH, Code.UNSUPPORTED_STATEMENT)
+def _references(evid: Table, st: Table, out: Collector) -> None:
+    """Date and place spans name a statement of their event and property; every statement has
+    a span that supports it."""
+    aspect, sid = evid.col("aspect"), evid.col("statement_id")
+    about_value = mask(pc.is_in(aspect, value_set=pa.array(["date", "place"])))
+    named = mask(pc.not_equal(sid, ""))
+    at = pc.index_in(sid, value_set=st.col("statement_id"))
+    their_event = pc.take(st.col("event_id"), at)
+    their_property = pc.take(st.col("property"), at)
+    elsewhere = mask(
+        pc.or_(
+            pc.not_equal(their_event, evid.col("event_id")),
+            pc.not_equal(their_property, aspect),
+        )
+    )
+    problem: dict[int, str] = {}
+    for i in np.flatnonzero(about_value & ~named).tolist():
+        problem[i] = f"A {cell(aspect, i)} span must name the statement it bears on."
+    for i in np.flatnonzero(~about_value & named).tolist():
+        problem[i] = "Only date and place spans name a statement."
+    for i in np.flatnonzero(about_value & named & elsewhere).tolist():
+        problem[i] = (
+            f"Statement {cell(sid, i)!r} is the {cell(their_property, i)} of event "
+            f"{cell(their_event, i)!r}, not the {cell(aspect, i)} of this span's event."
+        )
+    bad = np.zeros(evid.raw.num_rows, dtype=bool)
+    bad[list(problem)] = True
+    out.rows(
+        bad,
+        layer="semantic",
+        code=Code.STATEMENT_MISMATCH,
+        file=evid.file,
+        fld="statement_id",
+        values=sid,
+        message=lambda i: problem[i],
+        fix=lambda i: (
+            f"Name the statement (in {st.file}) of this event whose value the span gives, or "
+            "correct the aspect."
+        ),
+    )
+    backing = pc.filter(sid, pc.is_in(evid.col("stance"), value_set=_SUPPORTING))
+    unsupported = ~mask(pc.is_in(st.col("statement_id"), value_set=backing))
+    out.rows(
+        unsupported & mask(pc.not_equal(st.col("statement_id"), "")),
+        layer="semantic",
+        code=Code.UNSUPPORTED_STATEMENT,
+        file=st.file,
+        fld="statement_id",
+        values=st.col("statement_id"),
+        message=lambda i: "No evidence span supports this value.",
+        fix=lambda i: (
+            f"Add a row to {evid.file} naming the statement, with the span that gives the "
+            "value and stance 'supports' (or 'qualifies')."
+        ),
+    )
+
+
+@emits(
+    Code.DERIVATION_MISMATCH,
+    Code.RESOLVED_WITHOUT_EXPRESSION,
+    Code.EXPRESSION_NOT_IN_EXCERPT,
+)
+def _derivations(evid: Table, out: Collector) -> None:
+    """A date span says how its source gives the date; a resolved one quotes the words."""
+    aspect, basis = evid.col("aspect"), evid.col("date_basis")
+    expr = evid.col("date_expression")
+    is_date = mask(pc.equal(aspect, "date"))
+    anchor = evid.col("date_anchor")
+    derived = mask(
+        pc.or_(pc.or_(pc.not_equal(basis, ""), pc.not_equal(expr, "")), pc.not_equal(anchor, ""))
+    )
+    out.rows(
+        (is_date & mask(pc.equal(basis, ""))) | (~is_date & derived),
+        layer="semantic",
+        code=Code.DERIVATION_MISMATCH,
+        file=evid.file,
+        fld="date_basis",
+        values=basis,
+        message=lambda i: (
+            "A date span must say whether its source states the date or it was resolved."
+            if is_date[i]
+            else f"A {cell(aspect, i)} span carries a date derivation."
+        ),
+        fix=lambda i: (
+            "Set date_basis to 'stated' or 'resolved'."
+            if is_date[i]
+            else "Move date_basis, date_expression and date_anchor to a date span."
+        ),
+    )
+    out.rows(
+        mask(pc.and_(pc.equal(basis, "resolved"), pc.equal(expr, ""))),
+        layer="semantic",
+        code=Code.RESOLVED_WITHOUT_EXPRESSION,
+        file=evid.file,
+        fld="date_expression",
+        values=expr,
+        message=lambda i: (
+            "The date is 'resolved' but the source's words it was resolved from are not given."
+        ),
+        fix=lambda i: "Quote the relative expression (e.g. 'on Thursday') and fill date_anchor.",
+    )
+    if "excerpt" not in evid.typed:
+        return
+    rows = np.flatnonzero(mask(pc.not_equal(expr, "")))
+    picked = pa.array(rows, pa.int64())
+    # One Python string per expression and excerpt, taken in two calls: a substring test
+    # between two columns has no Arrow kernel.
+    words = pc.take(expr, picked).to_pylist()
+    texts = pc.take(evid.col("excerpt"), picked).to_pylist()
+    missing: dict[int, str] = {}
+    for i, phrase, text in zip(rows.tolist(), words, texts, strict=True):
+        absent = [f for f in phrase.split(FRAGMENTS) if f not in text]
+        if absent:
+            missing[i] = absent[0]
+    bad = np.zeros(evid.raw.num_rows, dtype=bool)
+    bad[list(missing)] = True
+    out.rows(
+        bad,
+        layer="semantic",
+        code=Code.EXPRESSION_NOT_IN_EXCERPT,
+        file=evid.file,
+        fld="date_expression",
+        values=expr,
+        message=lambda i: f"{missing[i]!r} is not in the span's excerpt.",
+        fix=lambda i: (
+            "Quote the words exactly as the excerpt has them (several fragments joined by "
+            f"{FRAGMENTS!r}), or point the span at the passage that holds them."
+        ),
+    )
+
+
+@emits(Code.NO_EVIDENCE)
+def _link_evidence(tables: dict[str, Table], out: Collector) -> None:
+    """Every link rests on at least one span that supports it."""
+    links = need(tables, "event_links", ["from_event_id", "relation", "to_event_id"])
+    le = need(tables, "link_evidence", ["from_event_id", "relation", "to_event_id", "stance"])
+    if links is None or le is None:
+        return
+    key = _join(links.col("from_event_id"), links.col("relation"), links.col("to_event_id"))
+    backing = pc.filter(
+        _join(le.col("from_event_id"), le.col("relation"), le.col("to_event_id")),
+        pc.is_in(le.col("stance"), value_set=_SUPPORTING),
+    )
+    out.rows(
+        ~mask(pc.is_in(key, value_set=backing)) & mask(pc.not_equal(key, "\x1f\x1f")),
+        layer="semantic",
+        code=Code.NO_EVIDENCE,
+        file=links.file,
+        fld="relation",
+        values=pc.replace_substring(key, "\x1f", ", "),
+        message=lambda i: "No span of link_evidence supports this link.",
+        fix=lambda i: f"Add a row to {le.file} with the span the link rests on.",
+    )
+
+
+@emits(Code.UTTERANCE_MISMATCH)
+def _utterances(q: Table, out: Collector) -> None:
+    """Renderings of one utterance agree on its event, speaker and day."""
+    first = pa.array(_first_in_group(q.col("utterance_id")))
+    disagree = np.zeros(q.raw.num_rows, dtype=bool)
+    for fld in ("event_id", "speaker_id", "said_on"):
+        col = q.col(fld)
+        disagree |= mask(pc.not_equal(col, pc.take(col, first)))
+    out.rows(
+        disagree,
+        layer="semantic",
+        code=Code.UTTERANCE_MISMATCH,
+        file=q.file,
+        fld="utterance_id",
+        values=q.col("utterance_id"),
+        message=lambda i: (
+            f"The utterance's first rendering (row {int(first[i].as_py()) + 2}) has another "
+            "event, speaker or day."
+        ),
+        fix=lambda i: (
+            "Renderings of one utterance share event_id, speaker_id and said_on; if the "
+            "words were said on another occasion, give the quote its own utterance_id."
+        ),
+    )
