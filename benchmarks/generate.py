@@ -439,9 +439,16 @@ def generate(n: int, seed: int) -> Package:
     la_ = pa.array(lk)
     target = (lk - 1 - rng.integers(0, 50, len(lk))) % n
     target = np.where(target == lk, (lk + 1) % n, target)
+    relation = pick(rng, RELATIONS, len(lk))
+    # An order the dates contradict (the first event begins after the second ended) is invalid:
+    # such a link becomes a plain reference.
+    ordered = pc.is_in(relation, value_set=_s(["precedes", "prelude_to"])).to_numpy(
+        zero_copy_only=False
+    )
+    relation = pc.if_else(pa.array(ordered & (start[lk] > end[target])), "refers_to", relation)
     tables["event_links"] = {
         "from_event_id": pc.take(ev_ids, la_),
-        "relation": pick(rng, RELATIONS, len(lk)),
+        "relation": relation,
         "to_event_id": pc.take(ev_ids, pa.array(target)),
         "excerpt": pc.take(occ, la_),
         "source_id": pc.take(ev_src, la_),

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from belarus_timeline.downloader import registry_dir, verify_release
 from belarus_timeline.errors import ReleaseError
 from belarus_timeline.files import atomic_write, sha256_file
 from belarus_timeline.manifest import (
@@ -29,7 +30,6 @@ from belarus_timeline.manifest import (
     IndexEntry,
     parse_index,
     read_manifest,
-    verify_folder,
 )
 
 
@@ -41,23 +41,38 @@ def read_index(folder: Path) -> Index:
     return parse_index(path.read_bytes(), str(path))
 
 
-def publish(release: Path | str, to: Path | str) -> Path:
+def publish(release: Path | str, to: Path | str, *, registry: Path | str | None = None) -> Path:
     """Copy a built release folder to ``to/<version>/`` and record it in ``to/index.json``.
 
-    The release is verified against its manifest first. Publishing a version that is already
-    there with the same content is a no-op; with different content it is refused.
+    The release must be exactly what was recorded for its version in ``registry`` (default: the
+    registry shipped in the package, ``releases/``): every file listed there, unchanged, and
+    nothing else. Publishing a version that is already there with the same content is a no-op;
+    with different content it is refused.
     """
     release, to = Path(release), Path(to)
-    bad = [c for c in verify_folder(release) if c.status != "ok"]
+    if to.exists() and not to.is_dir():
+        raise ReleaseError(f"{to} is a file: publish into a folder (it is created if needed).")
+    registry = Path(registry) if registry is not None else registry_dir()
+    version = read_manifest(release).version
+    if not (registry / f"{version}.json").is_file():
+        raise ReleaseError(
+            f"version {version} is not recorded in {registry}: only a release built (and so "
+            "recorded) by `belarus-timeline build` can be published."
+        )
+    bad = [c for c in verify_release(release, registry=registry).checks if c.status != "ok"]
     if bad:
         listing = ", ".join(f"{c.path} ({c.status})" for c in bad)
-        raise ReleaseError(f"{release} does not verify against its manifest: {listing}.")
+        raise ReleaseError(
+            f"{release} is not the release recorded in {registry / (version + '.json')}: "
+            f"{listing}. Nothing was published; rebuild it with `belarus-timeline build`."
+        )
     manifest = read_manifest(release)
     version = manifest.version
     files = [f.path for f in manifest.files] + [MANIFEST, SUMS]
     to.mkdir(parents=True, exist_ok=True)
     target = to / version
     with FileLock(str(to / f".{INDEX}.lock"), timeout=60):
+        versions = dict(read_index(to).versions)  # a malformed index refuses before any copy
         if target.exists():
             differing = [
                 f
@@ -81,7 +96,6 @@ def publish(release: Path | str, to: Path | str) -> Path:
             finally:
                 if tmp.exists():
                     shutil.rmtree(tmp)
-        versions = dict(read_index(to).versions)
         versions[version] = IndexEntry(
             manifest_sha256=sha256_file(target / MANIFEST), created=manifest.created
         )
