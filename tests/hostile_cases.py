@@ -1388,11 +1388,31 @@ DESCRIPTOR_CASES = [
         DP,
     ),
     V(
-        "remote-profile-not-fetched",
+        "remote-profile-refused",
         "descriptor",
         desc(lambda d: d.__setitem__("profile", "http://127.0.0.1:9/profile.json")),
+        "metadata-error",
+        DP,
         None,
-        exit=0,
+        "profile",
+    ),
+    V(
+        "resource-remote-profile-refused",
+        "descriptor",
+        resource("events", profile="http://127.0.0.1:9/profile.json"),
+        "resource-error",
+        DP,
+        None,
+        "resources.events.profile",
+    ),
+    V(
+        "schema-remote-profile-refused",
+        "schema",
+        schema("events", lambda s: s.__setitem__("profile", "http://127.0.0.1:9/p.json")),
+        "schema-error",
+        "schema/events.json",
+        None,
+        "profile",
     ),
 ]
 

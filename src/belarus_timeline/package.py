@@ -449,6 +449,8 @@ def schema_problems(d: object) -> list[Problem]:
         out.append(("fieldsMatch", "only 'exact' (header = the schema's fields) is read"))
     if "uniqueKeys" in d:
         out.append(("uniqueKeys", "'uniqueKeys' is not checked by this toolkit: remove it"))
+    if "profile" in d:
+        out.append(("profile", "remove the v1 'profile': it names a profile to fetch"))
     return out + _keys_problems(d, {n for n in names if isinstance(n, str)})
 
 

@@ -74,6 +74,8 @@ def check_metadata(pkg: DataPackage, out: Collector) -> None:
                 )
             )
         return
+    if "profile" in pkg.descriptor:
+        out.add(_legacy_profile(DESCRIPTOR, "profile"))
     top = {k: v for k, v in pkg.descriptor.items() if k not in ("profile", "resources")}
     # Resources are checked one by one (check_resources); a placeholder keeps the profile's
     # "at least one resource" rule from firing here.
@@ -90,6 +92,20 @@ def check_metadata(pkg: DataPackage, out: Collector) -> None:
                 field=where.group(1) if where else None,
             )
         )
+
+
+def _legacy_profile(file: str, where: str) -> Finding:
+    """A v1 ``profile`` (a name or a URL to fetch) in a v2 descriptor: frictionless would try to
+    fetch it; mixing it with ``$schema`` is not allowed."""
+    return Finding(
+        "package",
+        Code.METADATA_ERROR,
+        file,
+        message="'profile' is the Data Package v1 way to name a profile; a URL there would be "
+        "fetched from the network, and v2 descriptors use '$schema' alone.",
+        fix="Remove 'profile'.",
+        field=where,
+    )
 
 
 def _profile_errors(kind: Any, descriptor: dict[str, Any]) -> list[str]:
@@ -184,6 +200,8 @@ def _entry_sound(pkg: DataPackage, r: Resource, out: Collector) -> bool:
         problems.append(("format", "a resource is a .csv or a .parquet file, and says which"))
     if "data" in d:
         problems.append(("data", "inline data is not read: put the rows in a file"))
+    if "profile" in d:
+        problems.append(("profile", "remove the v1 'profile': it names a profile to fetch"))
     if "schema" not in d:
         problems.append(("schema", "every resource needs a Table Schema"))
     problems += _hash_problems(d)
