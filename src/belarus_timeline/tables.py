@@ -124,27 +124,45 @@ def column_names(header: list[str]) -> list[str]:
 
 
 def _prescan(path: Path) -> None:
-    """One pass over the file's bytes before Arrow reads it: every byte must be UTF-8 (Arrow
-    only checks the cells of rows it keeps) and double quotes must pair up (an unclosed quote
-    would swallow every following line). Raises :class:`EncodingProblem` or
-    :class:`CsvProblem`."""
+    """Checks over the file's bytes before Arrow reads it: every byte must be UTF-8 (Arrow only
+    checks the cells of rows it keeps) and double quotes must pair up (an unclosed quote would
+    swallow every following line). Raises :class:`EncodingProblem` or :class:`CsvProblem`."""
+    if path.stat().st_size == 0:
+        return
+    with pa.memory_map(str(path)) as mapped:
+        data = mapped.read_buffer()  # no copy: the page cache, seen as one large string
+        ends = pa.py_buffer(np.array([0, data.size], dtype=np.int64).tobytes())
+        try:
+            pa.LargeBinaryArray.from_buffers(pa.large_binary(), 1, [None, ends, data]).cast(
+                pa.large_string()
+            )
+        except pa.ArrowInvalid:
+            _raise_encoding_error(path)
+    quotes = 0
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 24), b""):
+            quotes += block.count(b'"')
+    if quotes % 2:
+        _unclosed_quote(path)
+
+
+def _raise_encoding_error(path: Path) -> None:
+    """Raise :class:`EncodingProblem` saying where the file stops being UTF-8 (a broken file
+    only: read again with Python's decoder, which says where)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    quotes = lines = offset = 0
+    lines = offset = 0
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 24), b""):
             try:
                 decoder.decode(block)
             except UnicodeDecodeError as exc:
                 raise _encoding_problem(block, exc, offset, lines) from None
-            quotes += block.count(b'"')
             lines += block.count(b"\n")
             offset += len(block)
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         raise EncodingProblem(offset, lines + 1, "the file ends inside a character") from None
-    if quotes % 2:
-        _unclosed_quote(path)
 
 
 def _unclosed_quote(path: Path) -> NoReturn:
