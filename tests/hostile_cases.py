@@ -2680,9 +2680,14 @@ def _only_verified_files(ctx: Ctx) -> None:
 
 
 def _lock_inside(ctx: Ctx) -> None:
+    from belarus_timeline.downloader import verify_release
+
     out = ctx.dir / "out"
     assert (out / ".locks").is_dir(), sorted(p.name for p in out.iterdir())
     assert sorted(p.name for p in ctx.dir.iterdir()) == ["out"], "nothing beside the folder"
+    # The lock inside the folder does not make the download fail its verification.
+    checked = verify_release(out, base_url=f"{ctx.url}/download-lock-inside-the-folder")
+    assert checked.ok, [c for c in checked.checks if c.status != "ok"]
 
 
 DOWNLOAD_CASES = [

@@ -13,6 +13,9 @@ import functools
 import hashlib
 import http.server
 import json
+import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -172,3 +175,66 @@ def test_the_corpus_is_large_and_covers_every_family() -> None:
         "cli",
     } <= families
     assert len({c.id for c in CASES}) == len(CASES) >= 200
+
+
+def test_a_build_killed_midway_is_cleaned_by_the_next(
+    session: dict[str, Any], tmp_path: Path
+) -> None:
+    """A build process killed after writing its temporary release, before placing it: dist/
+    holds no release and no visible file, and the next build removes the leftover."""
+    pkg = tmp_path / "pkg"
+    shutil.copytree(session["template"], pkg)
+    dist = tmp_path / "dist"
+    code = (
+        "import os, signal, sys\n"
+        "from belarus_timeline import release\n"
+        "real = release._write_release\n"
+        "def killed(*a, **k):\n"
+        "    real(*a, **k)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "release._write_release = killed\n"
+        "release.build_release(sys.argv[1], sys.argv[2], registry=sys.argv[3], exports=False)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(pkg), str(dist), str(tmp_path / "reg")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == -9, done.stderr[-2000:]
+    left = sorted(p.name for p in dist.iterdir())
+    assert len(left) == 1 and left[0].startswith(".tmp-build-"), left
+    assert not (tmp_path / "reg").exists(), "nothing recorded by a build that did not finish"
+    built = build_release(pkg, dist, registry=tmp_path / "reg", exports=False)
+    assert built.status == "built"
+    assert sorted(p.name for p in dist.iterdir()) == sorted(
+        [built.path.name, built.zip_path.name]
+    ), "the leftover is gone"
+
+
+@pytest.mark.parametrize(
+    ("argv", "exit_code"),
+    [
+        (["validate", "{pkg}", "--json"], 1),
+        (["verify", "1.0", "--json"], 2),
+        (["download", "../../evil", "--json"], 2),
+    ],
+)
+def test_the_installed_command_end_to_end(
+    argv: list[str], exit_code: int, session: dict[str, Any], tmp_path: Path
+) -> None:
+    """The real entry point in a process of its own: exit code, JSON, no traceback."""
+    pkg = tmp_path / "pkg"
+    shutil.copytree(session["template"], pkg)
+    (pkg / "data" / "events.csv").write_bytes(b"\x00")
+    exe = Path(sys.executable).with_name("belarus-timeline")
+    done = subprocess.run(
+        [str(exe), *(a.format(pkg=pkg) for a in argv)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert done.returncode == exit_code, done.stderr[-2000:]
+    assert "Traceback" not in done.stdout + done.stderr
+    json.loads(done.stdout)
