@@ -1384,7 +1384,7 @@ DESCRIPTOR_CASES = [
         "resource-name-lone-surrogate",
         "descriptor",
         replace(DP, b'"name": "events"', b'"name": "ev\\udc80ents"'),
-        "resource-error",
+        "package-error",
         DP,
     ),
     V(
@@ -1499,8 +1499,20 @@ SCHEMA_CASES = [
         replace(SE, b'"name": "title"', b'"name": "ti\\udc80tle"'),
         "schema-error",
         SE,
-        None,
-        "fields[1].name",
+    ),
+    V(
+        "pattern-lone-surrogate",
+        "schema",
+        replace(SE, b'"pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"', b'"pattern": "^\\udc80$"'),
+        "schema-error",
+        SE,
+    ),
+    V(
+        "enum-lone-surrogate",
+        "schema",
+        replace(SE, b'"occurred"', b'"occ\\ud800urred"'),
+        "schema-error",
+        SE,
     ),
     V(
         "field-name-control",
@@ -2425,6 +2437,12 @@ RELEASE_CASES = [
         cells(raw(ACTORS, lambda d: d + b"\n"), _redeclare(ACTORS)),
         "blank-row",
         ACTORS,
+    ),
+    RV(
+        "release-x-table-a-list",
+        resource("actors-parquet", **{"x-table": ["actors"]}),
+        "parquet-mismatch",
+        ACTORS_PQ,
     ),
     RV(
         "release-parquet-without-twin",

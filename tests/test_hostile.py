@@ -238,3 +238,64 @@ def test_the_installed_command_end_to_end(
     assert done.returncode == exit_code, done.stderr[-2000:]
     assert "Traceback" not in done.stdout + done.stderr
     json.loads(done.stdout)
+
+
+_JUNK: list[Any] = [None, 7, -1, "", "x", [], {}, True, 1.5, ["a"], {"a": 1}, "../x", "\udc80"]
+
+
+def _value_paths(doc: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    if prefix:
+        yield prefix
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            yield from _value_paths(v, (*prefix, k))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc[:2]):
+            yield from _value_paths(v, (*prefix, i))
+
+
+def _sweep() -> list[tuple[str, tuple[Any, ...], Any]]:
+    """Every value of the descriptor and of two schemas, replaced by junk of another type: a
+    fixed sample (seeded), so the test is the same on every run."""
+    import random
+
+    from helpers import ROOT
+
+    rng = random.Random(10)
+    out = []
+    for name in ("datapackage.json", "schema/events.json", "schema/places.json"):
+        doc = json.loads((ROOT / name).read_text(encoding="utf-8"))
+        for path in _value_paths(doc):
+            out.append((name, path, rng.choice(_JUNK)))
+    return rng.sample(out, min(len(out), 120))
+
+
+_SWEEP = _sweep()
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "junk"),
+    _SWEEP,
+    ids=[f"{n}:{'.'.join(map(str, p))}={j!a}" for n, p, j in _SWEEP],
+)
+def test_no_value_of_a_descriptor_or_schema_crashes_the_validator(
+    name: str,
+    path: tuple[Any, ...],
+    junk: Any,
+    session: dict[str, Any],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    root = tmp_path / "pkg"
+    shutil.copytree(session["template"], root)
+    doc = json.loads((root / name).read_text(encoding="utf-8"))
+    target = doc
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = junk
+    (root / name).write_text(json.dumps(doc), encoding="utf-8")
+    before = digest(root)
+    code, out, err = _run(["validate", str(root), "--json"], capsys)
+    assert code in (0, 1) and "Traceback" not in out + err, err
+    json.loads(out)
+    assert digest(root) == before

@@ -47,9 +47,17 @@ RESOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
 def read_json(path: Path) -> Any:
     """A JSON file's content; :class:`PackageError` naming the file for anything unreadable
-    (missing, not UTF-8, not JSON, nested too deeply to parse)."""
+    (missing, not UTF-8, not JSON, nested too deeply to parse, a lone surrogate in a string)."""
     try:
-        return json.loads(path.read_bytes().decode("utf-8"))
+        data = json.loads(path.read_bytes().decode("utf-8"))
+        # A \udXXX escape can smuggle a lone surrogate, which is not text, into any string.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+        return data
+    except UnicodeEncodeError as exc:
+        raise PackageError(
+            f"{path}: a string holds a lone surrogate ({exc.object[exc.start]!a}), which is not "
+            "text: write the character itself, or a valid \\u escape pair."
+        ) from None
     except OSError as exc:
         raise PackageError(f"{path}: cannot be read ({exc.strerror}).") from None
     except UnicodeDecodeError as exc:
@@ -437,10 +445,12 @@ def schema_problems(d: object) -> list[Problem]:
     out: list[Problem] = []
     for i, f in enumerate(fields):
         out += _field_problems(i, f)
-    names = [f.get("name") for f in fields if isinstance(f, dict)]
-    seen: set[object] = set()
+    names: list[str] = [
+        f["name"] for f in fields if isinstance(f, dict) and isinstance(f.get("name"), str)
+    ]
+    seen: set[str] = set()
     for n in names:
-        if isinstance(n, str) and n in seen:
+        if n in seen:
             out.append(("fields", f"two fields are named {n!r}"))
         seen.add(n)
     if d.get("missingValues", [""]) != [""]:
@@ -451,7 +461,7 @@ def schema_problems(d: object) -> list[Problem]:
         out.append(("uniqueKeys", "'uniqueKeys' is not checked by this toolkit: remove it"))
     if "profile" in d:
         out.append(("profile", "remove the v1 'profile': it names a profile to fetch"))
-    return out + _keys_problems(d, {n for n in names if isinstance(n, str)})
+    return out + _keys_problems(d, set(names))
 
 
 # The CSV this toolkit writes and reads: UTF-8, comma, double quote (doubled inside a cell), a

@@ -517,6 +517,7 @@ def table_names(pkg: DataPackage) -> dict[str, str]:
     out: dict[str, str] = {}
     for r in pkg.resources:
         table = r.descriptor.get("x-table", r.name)
+        table = table if isinstance(table, str) else r.name
         if table not in out or r.path.endswith(".parquet"):
             out[table] = r.name
     return out

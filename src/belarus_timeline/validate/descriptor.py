@@ -120,7 +120,10 @@ def _profile_errors(kind: Any, descriptor: dict[str, Any]) -> list[str]:
 @functools.lru_cache(maxsize=256)
 def _profile_notes(kind: Any, descriptor: str) -> tuple[str, ...]:
     # The same schemas are checked again and again (validate, then build): remembered by text.
-    report = kind.validate_descriptor(json.loads(descriptor))
+    try:
+        report = kind.validate_descriptor(json.loads(descriptor))
+    except Exception as exc:  # a crash of the profile check is a problem it found, not ours
+        return (f"frictionless cannot check it ({type(exc).__name__}: {exc})",)
     return tuple(
         [str(e.note) for e in report.errors]
         + [str(e.note) for task in report.tasks for e in task.errors]
@@ -196,6 +199,7 @@ def _entry_sound(pkg: DataPackage, r: Resource, out: Collector) -> bool:
     if not RESOURCE_NAME.match(r.name):
         problems.append(("name", "a resource name is lowercase letters, digits, '.', '_', '-'"))
     fmt = d.get("format", _suffix_format(r.path))
+    fmt = fmt if isinstance(fmt, str) else ""
     if fmt not in _FORMATS or not r.path.endswith(_FORMATS[fmt]):
         problems.append(("format", "a resource is a .csv or a .parquet file, and says which"))
     if "data" in d:
@@ -318,7 +322,9 @@ def _reference_problems(
                 continue
         else:
             continue
-        known = {f.get("name") for f in fields if isinstance(f, dict)}
+        known = {
+            f["name"] for f in fields if isinstance(f, dict) and isinstance(f.get("name"), str)
+        }
         for k in as_tuple(fk["reference"]["fields"]):
             if k not in known:
                 out.append(
