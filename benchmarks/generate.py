@@ -484,6 +484,16 @@ def generate_part(n: int, seed: int, lo: int, hi: int) -> Package:
     target = (lk + lo - 1 - rng.integers(0, 50, len(lk))) % total
     target = np.where(target == lk + lo, (lk + lo + 1) % total, target)
     relation = pick(rng, RELATIONS, len(lk))
+    # An order the dates contradict (the first event begins after the second ended) is invalid:
+    # such a link becomes a plain reference. A target in another part (its dates are drawn
+    # there) is treated the same way, so every part stands on its own.
+    ordered = pc.is_in(relation, value_set=_s(["precedes", "prelude_to"])).to_numpy(
+        zero_copy_only=False
+    )
+    local = (target >= lo) & (target < hi)
+    later = np.ones(len(lk), dtype=bool)
+    later[local] = start[lk[local]] > end[target[local] - lo]
+    relation = pc.if_else(pa.array(ordered & later), "refers_to", relation)
     tables["event_links"] = {
         "from_event_id": pc.take(ev_ids, la_),
         "relation": relation,

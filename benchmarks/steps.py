@@ -89,15 +89,16 @@ def structural(root: Path) -> dict[str, Any]:
     runs them: files read and tables checked side by side in threads."""
     from belarus_timeline.package import DataPackage
     from belarus_timeline.validate import runner
-    from belarus_timeline.validate.descriptor import load_tables
+    from belarus_timeline.validate.descriptor import check_resources, load_tables
     from belarus_timeline.validate.report import Collector, Report
     from belarus_timeline.validate.structural import check_table
 
     t0 = time.perf_counter()
     pkg = DataPackage(root)
     out = Collector(Report(str(root)), 100)
+    usable = check_resources(pkg, out)  # the descriptor and schemas, as the validator reads them
     with ThreadPoolExecutor(getattr(runner, "_WORKERS", os.cpu_count())) as pool:
-        tables = load_tables(pkg, out, pool)
+        tables = load_tables(pkg, usable, out, pool)
         subs = [Collector(Report(str(root)), 100) for _ in tables]
         jobs = [pool.submit(check_table, t, s) for t, s in zip(tables.values(), subs, strict=True)]
         for job in jobs:

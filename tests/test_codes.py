@@ -27,7 +27,7 @@ import belarus_timeline.validate.structural  # noqa: F401  (registers its checks
 from belarus_timeline.cli import main
 from belarus_timeline.release import build_release
 from belarus_timeline.validate.codes import CATALOGUE, CHECKS, LAYERS, Code, catalogue_markdown
-from helpers import copy_package, edit_table, tree_digest
+from helpers import copy_package, edit_table, redeclare_hash, tree_digest
 from test_validate import CORPUS
 
 Mutation = Callable[[Path], None]
@@ -74,6 +74,28 @@ def _bytes(path: str, old: bytes, new: bytes) -> Mutation:
         p.write_bytes(data.replace(old, new, 1))
 
     return run
+
+
+def _dialect(name: str, **changes: object) -> Mutation:
+    def change(d: dict) -> None:
+        (r,) = [r for r in d["resources"] if r["name"] == name]
+        r["dialect"].update(changes)
+
+    return _descriptor(change)
+
+
+def _drop_evidence_resource(d: dict) -> None:
+    d["resources"] = [r for r in d["resources"] if r["name"] != "evidence"]
+
+
+def _link_backwards(root: Path) -> None:
+    # The anniversary (2023-02-24) cannot precede the news conference (2023-02-16).
+    def change(rows: list[list[str]]) -> None:
+        row = list(rows[1])
+        row[:3] = ["invasion-first-anniversary", "precedes", "lukashenko-minsk-news-conference"]
+        rows.append(row)
+
+    _edit("event_links", change)(root)
 
 
 def _swap_columns(rows: list[list[str]]) -> None:
@@ -153,6 +175,24 @@ EXTRA: list[tuple[str, Mutation, Code]] = [
     ("archive-path-escapes", _archive_outside, Code.UNSAFE_PATH),
     ("archived-text-not-utf8", _archive_not_utf8, Code.ENCODING_ERROR),
     ("span-beyond-the-text", _cell("evidence", 2, "char_end", "999999"), Code.SPAN_OUT_OF_RANGE),
+    ("table-dropped", _descriptor(_drop_evidence_resource), Code.MISSING_TABLE),
+    ("resource-format-unknown", _resource("events", format="xlsx"), Code.RESOURCE_ERROR),
+    ("dialect-semicolon", _dialect("events", delimiter=";"), Code.DIALECT_ERROR),
+    ("declared-bytes-wrong", _resource("events", bytes=1), Code.BYTE_COUNT),
+    ("declared-hash-wrong", _resource("events", hash="sha256:" + "0" * 64), Code.HASH_COUNT),
+    ("header-repeats-a-name", _bytes("data/actors.csv", b"role", b"name"), Code.DUPLICATE_LABEL),
+    ("blank-line", _bytes("data/actors.csv", b"\nalexander", b"\n\nalexander"), Code.BLANK_ROW),
+    ("escape-character", _cell("actors", 2, "name", "Vladimir \x1bPutin"), Code.CONTROL_CHARACTER),
+    ("right-to-left-override", _cell("actors", 2, "name", "\u202eniktuP"), Code.BIDI_CONTROL),
+    ("whitespace-only", _cell("events", 2, "summary", "   "), Code.WHITESPACE_ONLY),
+    ("period-month-13", _cell("claims", 2, "period", "2022-13"), Code.INVALID_EDTF),
+    (
+        "deprecated-time-zone",
+        _cell("events", 2, "timezone", "Europe/Kiev"),
+        Code.DEPRECATED_TIMEZONE,
+    ),
+    ("place-within-itself", _cell("places", 6, "within_place_id", "belarus"), Code.CYCLE),
+    ("precedes-against-dates", _link_backwards, Code.LINK_CONTRADICTS_DATES),
 ]
 
 
@@ -189,7 +229,9 @@ def _parquet_mismatch_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     shutil.copytree(result.path, rel)
     # The Parquet file of one table replaced by another table's: same name, other rows.
     shutil.copy(rel / "parquet" / "places.parquet", rel / "parquet" / "actors.parquet")
-    return {e["code"] for e in _findings(rel, capsys)}
+    codes = {e["code"] for e in _findings(rel, capsys)}  # hash-count: the file changed
+    redeclare_hash(rel, "parquet/actors.parquet")  # and the descriptor with it
+    return codes | {e["code"] for e in _findings(rel, capsys)}
 
 
 def test_every_catalogued_code_is_produced_and_nothing_else(

@@ -18,10 +18,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import frictionless
 import pytest
 
 from belarus_timeline.validate import validate_package
-from helpers import ROOT
+from helpers import ROOT, copy_package
+from hostile_cases import CASES as HOSTILE
 
 EVENTS = 300
 Key = tuple[str, int | None, str | None, str]  # resource, row, field, frictionless error type
@@ -285,3 +287,123 @@ def test_generation_is_deterministic(tmp_path: Path) -> None:
     files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
     assert all((a / f).read_bytes() == (b / f).read_bytes() for f in files)
+
+
+# --- descriptor, Table Schema and dialect errors ------------------------------------------------
+# Broken copies of the repository's package from the hostile corpus (hostile_cases.py). Whatever
+# frictionless finds wrong with a descriptor, a schema or a declared dialect, we find too, on the
+# same resource. (We refuse more: features we do not read, v1 leftovers, versions that are not
+# SemVer; those are not compared.) frictionless runs in-process here (the same engine as its CLI,
+# three times faster); an exception from it counts as "it could not check this package".
+
+DESCRIPTOR_SCHEMA_DIALECT = [
+    "descriptor-not-json",
+    "descriptor-deeply-nested",
+    "resources-not-a-list",
+    "sources-dropped",
+    "resource-without-path",
+    "resource-path-absolute",
+    "resource-path-parent",
+    "resource-path-hidden",
+    "resource-path-backslash",
+    "resource-name-uppercase",
+    "resource-duplicated",
+    "resource-format-xlsx",
+    "resource-inline-data",
+    "resource-hash-malformed",
+    "resource-bytes-wrong",
+    "resource-hash-wrong",
+    "encoding-utf16",
+    "compression-gzip",
+    "dialect-semicolon",
+    "dialect-no-header",
+    "dialect-two-header-rows",
+    "dialect-single-quote",
+    "dialect-a-path",
+    "dialect-delimiter-a-number",
+    "created-a-date",
+    "keywords-a-string",
+    "remote-profile-refused",
+    "schema-missing",
+    "schema-not-json",
+    "schema-path-escapes",
+    "fields-empty",
+    "field-without-name",
+    "field-name-empty",
+    "field-names-repeat",
+    "type-typo",
+    "type-datetime",
+    "format-email",
+    "enum-a-string",
+    "enum-numbers",
+    "pattern-unclosed-bracket",
+    "pattern-lookahead",
+    "minimum-a-word",
+    "required-a-word",
+    "constraint-max-length",
+    "primary-key-no-such-field",
+    "foreign-key-no-such-field",
+    "foreign-key-no-such-resource",
+    "foreign-key-no-such-remote-field",
+    "decimal-char",
+]
+
+
+def _broken_copy(case_id: str, tmp_path: Path) -> Path:
+    (case,) = [c for c in HOSTILE if c.id == case_id]
+
+    class _Ctx:  # the part of hostile_cases.Ctx a `validate` case uses
+        def pkg(self, name: str = "pkg") -> Path:
+            return copy_package(tmp_path / name)
+
+    argv = case.run(_Ctx())  # type: ignore[arg-type]
+    return Path(argv[1])
+
+
+def _named_by_frictionless(root: Path) -> tuple[bool, set[str]]:
+    """(invalid, the resources its errors name); invalid with nothing named when frictionless
+    cannot check the package at all."""
+    try:
+        report = frictionless.validate(str(root / "datapackage.json"))
+    except Exception:
+        return True, set()
+    return not report.valid, {t.name for t in report.tasks if t.errors}
+
+
+def _named_by_us(root: Path) -> tuple[bool, set[str], bool]:
+    """(invalid, the resources our findings name, a finding at package level)."""
+    report = validate_package(root, limit=None)
+    try:
+        resources = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+        resources = [r for r in resources["resources"] if isinstance(r, dict)]
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        resources = []
+    named = set()
+    for f in report.findings:
+        for r in resources:
+            name = str(r.get("name"))
+            files = {r.get("path"), r.get("schema") if isinstance(r.get("schema"), str) else None}
+            if (
+                f.file in files
+                or (f.field or "").startswith(f"resources.{name}")
+                or f.value == name
+                or f"'{name}'" in f.message
+            ):
+                named.add(name)
+    package_level = any(f.layer == "package" for f in report.findings)
+    return not report.valid, named, package_level
+
+
+@pytest.mark.parametrize("case_id", DESCRIPTOR_SCHEMA_DIALECT)
+def test_whatever_frictionless_finds_in_descriptors_schemas_and_dialects_we_find(
+    case_id: str, tmp_path: Path
+) -> None:
+    root = _broken_copy(case_id, tmp_path)
+    their_invalid, their_names = _named_by_frictionless(root)
+    our_invalid, our_names, our_package = _named_by_us(root)
+    assert their_invalid, f"{case_id}: frictionless accepts it; pick a case both refuse"
+    assert our_invalid, f"{case_id}: frictionless refuses it and we accept it"
+    if their_names:
+        assert their_names & our_names, (case_id, sorted(their_names), sorted(our_names))
+    else:
+        assert our_package, case_id

@@ -86,7 +86,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (pkg / "datapackage.json").write_text(json.dumps(d, indent=2, ensure_ascii=False))
     (pkg / "CHANGELOG.md").write_text(f"## [{VERSION}] - 2026-12-01\n\nTest release.\n")
     release = build_release(pkg, base / "dist", registry=base / "registry").path
-    publish(release, base / "www")
+    publish(release, base / "www", registry=base / "registry")
     return base / "www"
 
 
@@ -314,11 +314,12 @@ def test_a_corrupted_cached_file_is_fetched_again(
     folder = dl.download(VERSION, base_url=server.url)
     victim = folder / "data" / "actors.csv"
     victim.write_text("corrupt")
-    assert main(["verify", str(folder)]) == 1
+    # Not in the installed registry: verified against the published index.
+    assert main(["verify", str(folder), "--base-url", server.url]) == 1
     out = capsys.readouterr().out
     assert "size-mismatch  data/actors.csv" in out
     dl.download(VERSION, base_url=server.url)
-    assert main(["verify", str(folder)]) == 0
+    assert main(["verify", str(folder), "--base-url", server.url]) == 0
 
 
 def test_eight_processes_download_the_same_version_at_once(server: Server, tmp_path: Path) -> None:
@@ -429,7 +430,11 @@ def test_publishing_other_content_under_a_published_version_is_refused(
     subprocess.run(["cp", "-a", str(published), str(www)], check=True)
     (www / VERSION / "data" / "actors.csv").write_text("changed")
     with pytest.raises(bt.ReleaseError, match="data/actors.csv"):
-        publish(published.parent / "dist" / f"belarus-timeline-{VERSION}", www)
+        publish(
+            published.parent / "dist" / f"belarus-timeline-{VERSION}",
+            www,
+            registry=published.parent / "registry",
+        )
 
 
 class _Terminal(io.StringIO):

@@ -529,3 +529,20 @@ def test_the_offset_hint_warns_when_the_phrase_occurs_more_than_once(
     assert f"occurs {len(at)} times" in hit.fix
     for i in at:
         assert f"{i}..{i + len(phrase)}" in hit.fix
+
+
+def test_the_tables_of_the_data_model_are_one_fact() -> None:
+    """package.TABLES (what the validator requires) is exactly what the descriptor lists, in its
+    order; dropping one is refused, however the descriptor is edited."""
+    from belarus_timeline.package import TABLES, DataPackage
+
+    assert DataPackage(ROOT).table_names == list(TABLES)
+
+
+def test_a_dropped_table_is_refused(pkg: Path) -> None:
+    p = pkg / "datapackage.json"
+    d = json.loads(p.read_text(encoding="utf-8"))
+    d["resources"] = [r for r in d["resources"] if r["name"] != "evidence"]
+    p.write_text(json.dumps(d), encoding="utf-8")
+    report = validate_package(pkg)
+    assert [(f.code, f.value) for f in report.findings] == [("missing-table", "evidence")]

@@ -15,6 +15,8 @@ With ``--json`` the command prints valid JSON on stdout whatever happens.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -23,16 +25,23 @@ from typing import Any, NoReturn
 
 from belarus_timeline.curate import add_source, fix_offsets, locate
 from belarus_timeline.diff import diff_packages
-from belarus_timeline.downloader import LATEST, cache_root, download, published_versions, versions
+from belarus_timeline.downloader import (
+    LATEST,
+    cache_root,
+    download,
+    published_versions,
+    verify_release,
+    versions,
+)
 from belarus_timeline.errors import (
     BelarusTimelineError,
     UsageError,
     ValidationFailed,
     VersionError,
 )
-from belarus_timeline.manifest import registered_versions, verify_folder
+from belarus_timeline.manifest import registered_versions
 from belarus_timeline.outputs.formats import FORMATS, run_export
-from belarus_timeline.package import DataPackage, bundled_version
+from belarus_timeline.package import DESCRIPTOR, DataPackage, bundled_version
 from belarus_timeline.progress import quiet
 from belarus_timeline.project import ISSUES
 from belarus_timeline.publish import publish, publish_all
@@ -51,6 +60,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if not path.exists():
         raise UsageError(f"{path}: no such file or folder")
+    if path.is_file() and path.name != DESCRIPTOR:
+        raise UsageError(
+            f"{path} is a file, not a data package: pass the package's folder or its {DESCRIPTOR}"
+        )
     fixes = fix_offsets(path) if args.fix_offsets else None
     if fixes is not None and not args.json:
         for f in [*fixes.fixed, *fixes.left]:
@@ -96,6 +109,9 @@ def _cmd_locate(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
+    root = Path(args.root)
+    if not (root / DESCRIPTOR).is_file() and not (root.is_file() and root.name == DESCRIPTOR):
+        raise UsageError(f"--root {root}: no {DESCRIPTOR} there; give the package's folder")
     try:
         result = build_release(
             args.root,
@@ -105,8 +121,12 @@ def _cmd_build(args: argparse.Namespace) -> int:
             fetch_previous=args.fetch_previous,
         )
     except ValidationFailed as exc:
-        if not args.json:
-            print(exc.report.to_text(), file=sys.stderr)  # type: ignore[attr-defined]
+        report = exc.report.to_dict()  # type: ignore[attr-defined]
+        if args.json:  # the findings, not only the verdict
+            failure = {"kind": "invalid", "message": str(exc)}
+            print(json.dumps({"ok": False, "error": failure, "report": report}, indent=2))
+            return 1
+        print(exc.report.to_text(), file=sys.stderr)  # type: ignore[attr-defined]
         raise
     print(json.dumps(result.to_dict(), indent=2) if args.json else result.summary())
     return 0
@@ -147,15 +167,27 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     folder = _resolve_release(args.target, Path(args.dist), fetch=False)
-    checks = verify_folder(folder)
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is not a release folder")
+    result = verify_release(folder, registry=args.registry, base_url=args.base_url)
+    checks = result.checks
     bad = [c for c in checks if c.status != "ok"]
     if args.json:
-        print(json.dumps([c.__dict__ for c in checks], indent=2))
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
         for c in checks:
             print(f"{c.status:14} {c.path}" + (f"  ({c.detail})" if c.detail else ""))
-        print(f"{folder}: {len(checks) - len(bad)} of {len(checks)} files verified")
+        print(
+            f"{folder}: {len(checks) - len(bad)} of {len(checks)} files verified against "
+            f"{result.trusted_by}"
+        )
     return 1 if bad else 0
+
+
+def _done(args: argparse.Namespace, text: str, **data: Any) -> int:
+    """Print the outcome of a command: ``text``, or with --json an object with ``data``."""
+    print(json.dumps({"ok": True, **data}, indent=2, ensure_ascii=False) if args.json else text)
+    return 0
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
@@ -178,10 +210,13 @@ def _cmd_publish(args: argparse.Namespace) -> int:
         targets = publish_all(args.dist, args.to, registry, never_published=never)
     else:
         spec = args.release or bundled_version()
-        targets = [publish(_resolve_release(spec, Path(args.dist), fetch=False), args.to)]
-    for target in targets:
-        print(f"published {target}")
-    return 0
+        release = _resolve_release(spec, Path(args.dist), fetch=False)
+        targets = [publish(release, args.to, registry=args.registry)]
+    return _done(
+        args,
+        "\n".join(f"published {t}" for t in targets),
+        published=[str(t) for t in targets],
+    )
 
 
 def _cmd_download(args: argparse.Namespace) -> int:
@@ -192,19 +227,17 @@ def _cmd_download(args: argparse.Namespace) -> int:
         base_url=args.base_url,
         dest=args.to,
     )
-    print(folder)
-    return 0
+    return _done(args, str(folder), folder=str(folder))
 
 
 def _cmd_versions(args: argparse.Namespace) -> int:
-    print("\n".join(versions()))
-    return 0
+    known = versions()
+    return _done(args, "\n".join(known), versions=known)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
     out = run_export(args.format, args.version, Path(args.out) if args.out else None)
-    print(out)
-    return 0
+    return _done(args, str(out), path=str(out))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -251,9 +284,13 @@ def _add_validate(sub: Any) -> None:
 def _add_release_commands(sub: Any) -> None:
     p = sub.add_parser("build", help="validate and build the versioned release into dist/")
     p.add_argument("--root", default=".", help="the package to release (default: .)")
-    p.add_argument("--dist", default="dist", help="where releases are built (default: dist)")
     p.add_argument(
-        "--previous", help="previous release folder (default: in dist/, else releases/<version>/)"
+        "--dist", default="dist", type=_folder, help="where releases are built (default: dist)"
+    )
+    p.add_argument(
+        "--previous",
+        type=_existing_dir,
+        help="previous release folder (default: in dist/, else releases/<version>/)",
     )
     p.add_argument(
         "--fetch-previous",
@@ -279,8 +316,16 @@ def _add_release_commands(sub: Any) -> None:
     _common(p, dist=True)
     p.set_defaults(handler=_cmd_diff)
 
-    p = sub.add_parser("verify", help="re-hash a local release against its manifest")
+    p = sub.add_parser(
+        "verify", help="re-hash a local release against the manifest recorded for its version"
+    )
     p.add_argument("target", help="release folder or version")
+    _registry(p)
+    p.add_argument(
+        "--base-url",
+        help="check against the published index.json there when the version is not recorded "
+        "(env BELARUS_TIMELINE_BASE_URL)",
+    )
     _common(p, dist=True)
     p.set_defaults(handler=_cmd_verify)
 
@@ -288,7 +333,7 @@ def _add_release_commands(sub: Any) -> None:
     p.add_argument(
         "release", nargs="?", help="release folder or version in --dist (default: the current)"
     )
-    p.add_argument("--to", required=True, help="the folder the web server serves")
+    p.add_argument("--to", required=True, type=_folder, help="the folder the web server serves")
     p.add_argument(
         "--all", action="store_true", help="every version recorded in ROOT/releases (the site)"
     )
@@ -298,8 +343,18 @@ def _add_release_commands(sub: Any) -> None:
         action="store_true",
         help="with --all: download recorded versions missing from --dist first (verified)",
     )
+    _registry(p)
     _common(p, dist=True)
     p.set_defaults(handler=_cmd_publish)
+
+
+def _registry(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--registry",
+        metavar="DIR",
+        type=_existing_dir,
+        help="the recorded manifests (default: the releases/ shipped in the package)",
+    )
 
 
 def _add_distribution_commands(sub: Any) -> None:
@@ -307,7 +362,7 @@ def _add_distribution_commands(sub: Any) -> None:
     p.add_argument("version", type=_version, help="the version, e.g. 1.0.0, or latest")
     p.add_argument("--tables", nargs="+", metavar="TABLE", help="only these tables")
     p.add_argument("--format", action="append", choices=["parquet", "csv"], help="repeatable")
-    p.add_argument("--to", help="download into this folder instead of the cache")
+    p.add_argument("--to", type=_folder, help="download into this folder instead of the cache")
     p.add_argument(
         "--base-url",
         help="where releases are published (env BELARUS_TIMELINE_BASE_URL; default: "
@@ -325,7 +380,11 @@ def _add_distribution_commands(sub: Any) -> None:
     p.add_argument(
         "--version", type=_version, help="a published release (default: the bundled data)"
     )
-    p.add_argument("--out", help="file or folder (default: ./belarus-timeline-<version>.<ext>)")
+    p.add_argument(
+        "--out",
+        type=_output,
+        help="file or folder (default: ./belarus-timeline-<version>.<ext>)",
+    )
     _common(p)
     p.set_defaults(handler=_cmd_export)
 
@@ -378,6 +437,30 @@ def _existing_dir(text: str) -> str:
     return text
 
 
+def _folder(text: str) -> str:
+    """A folder to write into: it may not exist yet, but it may not be a file, nor lie under
+    one."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file, not a folder")
+    _no_file_above(path, text)
+    return text
+
+
+def _output(text: str) -> str:
+    """A file (or folder) to write: whatever of its parents exists must be folders."""
+    _no_file_above(Path(text), text)
+    return text
+
+
+def _no_file_above(path: Path, text: str) -> None:
+    for parent in path.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise argparse.ArgumentTypeError(f"{text}: {parent} is a file, not a folder")
+            return
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with one sub-command per job."""
     parser = _Parser(
@@ -403,22 +486,43 @@ def _say(argv: Sequence[str], command: str, kind: str, message: str) -> None:
         print(json.dumps({"ok": False, "error": {"kind": kind, "message": message}}, indent=2))
 
 
+def _printable_streams() -> None:
+    """Text that is not valid Unicode (a lone surrogate from a JSON escape in a descriptor) is
+    printed escaped rather than crashing the output; JSON stays valid (``\\udc80``)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in argv if not a.startswith("-")), "")
+    _printable_streams()
+    said = io.StringIO()  # what argparse prints for --help and --version
     try:
-        args = build_parser().parse_args(argv)
+        with contextlib.redirect_stdout(said) if "--json" in argv else contextlib.nullcontext():
+            args = build_parser().parse_args(argv)
         handler: Handler = args.handler
         with quiet(args.quiet):
             return handler(args)
     except SystemExit as exc:  # --help and --version exit through argparse
-        return int(exc.code or 0) if isinstance(exc.code, int | None) else 2
+        code = int(exc.code or 0) if isinstance(exc.code, int | None) else 2
+        if "--json" in argv:
+            print(json.dumps({"ok": code == 0, "text": said.getvalue()}, indent=2))
+        return code
     except (UsageError, VersionError) as exc:
         _say(argv, command, "usage", f"{exc} (see `{PROG} {command} --help`)".strip())
         return 2
     except BelarusTimelineError as exc:
         _say(argv, command, "failed", str(exc))
+        return 1
+    except OSError as exc:
+        # The machine refused (permission, disk full, a file where a folder is needed): not a
+        # bug of ours, and the message says which file.
+        where = f"{exc.filename}: " if exc.filename else ""
+        _say(argv, command, "failed", f"{where}{exc.strerror or exc}.")
         return 1
     except KeyboardInterrupt:
         _say(argv, command, "interrupted", "interrupted")

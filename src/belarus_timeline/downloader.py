@@ -27,6 +27,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import tempfile
 import time
 import tomllib
 import uuid
@@ -46,16 +47,21 @@ from belarus_timeline.errors import DownloadError, ManifestError
 from belarus_timeline.files import atomic_write, sha256_file
 from belarus_timeline.manifest import (
     INDEX,
+    LOCKS,
     MANIFEST,
     NAME,
     SUMS,
+    FileCheck,
     Index,
     Manifest,
     ManifestFile,
     parse_index,
     parse_manifest,
+    read_manifest_bytes,
     registered_versions,
     registry_dir,
+    sums_bytes,
+    verify_folder,
 )
 from belarus_timeline.progress import FileShare, bar
 from belarus_timeline.project import DEFAULT_BASE_URL
@@ -313,7 +319,7 @@ def _verified(path: Path, entry: ManifestFile) -> bool:
 def _lock(root: Path, version: str) -> Iterator[None]:
     """One downloader per version at a time; on file systems where locks hang (NFS), go on
     without it after a while: atomic renames still keep every file whole."""
-    locks = root / ".locks"
+    locks = root / LOCKS
     locks.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(locks / f"{version}.lock"))
     try:
@@ -358,7 +364,9 @@ def download(
     base = None if offline else resolve_base_url(base_url)
     if not offline:
         _ensure_writable(folder)
-    lock_root = folder.parent if dest is not None else root
+    # The lock lives inside the folder the caller named (the cache, or DIR of --to DIR), never
+    # beside it: nothing is written outside the place the user chose.
+    lock_root = folder if dest is not None else root
     with _lock(lock_root, version) if not offline else contextlib.nullcontext():
         raw = _trusted_manifest(version, base, folder, offline)
         manifest = _parse_manifest(raw, f"version {version}")
@@ -378,9 +386,7 @@ def download(
                 _fetch_verified(f, f"{base}/{version}/{f.path}", folder, FileShare(b, f.bytes))
         if not offline:
             atomic_write(folder / MANIFEST, raw)
-            sums = "".join(f"{f.sha256}  {f.path}\n" for f in manifest.files)
-            sums += f"{hashlib.sha256(raw).hexdigest()}  {MANIFEST}\n"
-            atomic_write(folder / SUMS, sums.encode())
+            atomic_write(folder / SUMS, sums_bytes(manifest, hashlib.sha256(raw).hexdigest()))
     return folder
 
 
@@ -495,3 +501,78 @@ def _fetch_verified(entry: ManifestFile, url: str, folder: Path, share: FileShar
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@dataclass
+class Verification:
+    """The result of :func:`verify_release`: each file's check and what the manifest was
+    trusted through."""
+
+    folder: Path
+    version: str
+    trusted_by: str
+    checks: list[FileCheck]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.status == "ok" for c in self.checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "folder": str(self.folder),
+            "version": self.version,
+            "trusted_by": self.trusted_by,
+            "files": [c.__dict__ for c in self.checks],
+        }
+
+
+def verify_release(
+    folder: Path | str, *, registry: Path | str | None = None, base_url: str | None = None
+) -> Verification:
+    """Check a release folder against the manifest recorded for its version, never against its
+    own alone: the registry (``registry``, default the one shipped in the package), or else the
+    published ``index.json`` (``base_url`` or ``BELARUS_TIMELINE_BASE_URL``), whose sha256 of the
+    manifest the folder's manifest.json must match. Reports every file missing, changed, or
+    present but not listed. :class:`ManifestError` when there is nothing to trust."""
+    folder = Path(folder)
+    own_raw = read_manifest_bytes(folder)
+    version = parse_manifest(own_raw, str(folder / MANIFEST)).version
+    recorded = Path(registry if registry is not None else registry_dir()) / f"{version}.json"
+    if recorded.is_file():
+        raw = recorded.read_bytes()
+        trusted_by = str(recorded)
+    else:
+        raw, trusted_by = _published_manifest(folder, version, own_raw, recorded, base_url)
+    return Verification(folder, version, trusted_by, verify_folder(folder, None, raw))
+
+
+def _published_manifest(
+    folder: Path, version: str, own_raw: bytes, recorded: Path, base_url: str | None
+) -> tuple[bytes, str]:
+    """The folder's manifest, if its sha256 is the one the published index records."""
+    url = base_url or os.environ.get(ENV_BASE_URL)
+    if not url or _env_flag(ENV_OFFLINE):
+        raise ManifestError(
+            f"{folder}: version {version} is not recorded in {recorded.parent}, and no "
+            f"published index is at hand to check its manifest against (pass --base-url or set "
+            f"{ENV_BASE_URL}; offline mode forbids it). A release is never verified against its "
+            "own manifest alone."
+        )
+    base = url.rstrip("/")
+    try:
+        with tempfile.TemporaryDirectory() as scratch:  # never write into the folder verified
+            index = parse_index(
+                _download_bytes(f"{base}/{INDEX}", Path(scratch)), f"{base}/{INDEX}"
+            )
+    except DownloadError as exc:
+        raise ManifestError(str(exc)) from None
+    entry = index.versions.get(version)
+    if entry is None:
+        raise ManifestError(f"{folder}: version {version} is not published at {base}.")
+    if hashlib.sha256(own_raw).hexdigest() != entry.manifest_sha256:
+        raise ManifestError(
+            f"{folder / MANIFEST} is not the manifest published for {version} at {base} (its "
+            f"sha256 differs from {entry.manifest_sha256} in index.json): the release was altered."
+        )
+    return own_raw, f"{base}/{INDEX}"

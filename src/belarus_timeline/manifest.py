@@ -10,7 +10,9 @@ built.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,14 +173,18 @@ def parse_manifest(raw: bytes, origin: str) -> Manifest:
         raise ManifestError(f"The manifest {origin} is refused: {_why(exc)}.") from None
 
 
-def read_manifest(folder: Path) -> Manifest:
-    """The manifest of a release folder."""
+def read_manifest_bytes(folder: Path) -> bytes:
+    """The bytes of a release folder's manifest."""
     path = folder / MANIFEST
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise ManifestError(f"{path}: cannot read the release manifest ({exc.strerror}).") from exc
-    return parse_manifest(raw, str(path))
+
+
+def read_manifest(folder: Path) -> Manifest:
+    """The manifest of a release folder."""
+    return parse_manifest(read_manifest_bytes(folder), str(folder / MANIFEST))
 
 
 def parse_index(raw: bytes, origin: str) -> Index:
@@ -200,32 +206,78 @@ def registered_versions(registry: Path) -> list[str]:
     return sorted(found, key=sort_key)
 
 
+def sums_bytes(manifest: Manifest, manifest_sha256: str) -> bytes:
+    """``SHA256SUMS`` of a release, GNU format: every file of the manifest, then the manifest."""
+    lines = [f"{f.sha256}  {f.path}\n" for f in manifest.files]
+    return "".join([*lines, f"{manifest_sha256}  {MANIFEST}\n"]).encode("utf-8")
+
+
+#: The downloader's lock folder, which ``download --to DIR`` keeps inside DIR.
+LOCKS = ".locks"
+
+
 @dataclass
 class FileCheck:
     """The result of checking one file of a release against its manifest."""
 
     path: str
-    status: str  # ok | missing | size-mismatch | hash-mismatch | unexpected
+    status: str  # ok | missing | size-mismatch | hash-mismatch | unexpected | not-a-file
     detail: str = ""
 
 
-def verify_folder(folder: Path | str, manifest: Manifest | None = None) -> list[FileCheck]:
-    """Re-hash every file of a release folder against its manifest (or the one given)."""
+def _present(folder: Path) -> list[str]:
+    """Every file and link under ``folder`` (links not followed), as POSIX relative paths;
+    the downloader's empty lock files are not counted."""
+    out = []
+    for top, dirs, files in os.walk(folder):
+        here = Path(top)
+        links = [d for d in dirs if (here / d).is_symlink()]
+        for name in [*files, *links]:
+            rel = (here / name).relative_to(folder).as_posix()
+            p = here / name
+            if rel.startswith(f"{LOCKS}/") and rel.endswith(".lock") and p.stat().st_size == 0:
+                continue
+            out.append(rel)
+    return sorted(out)
+
+
+def verify_folder(
+    folder: Path | str, manifest: Manifest | None = None, manifest_raw: bytes | None = None
+) -> list[FileCheck]:
+    """Re-hash every file of a release folder against a manifest: the folder's own, or the
+    trusted one given (``manifest_raw``: its bytes, which the folder's manifest.json must
+    equal). Files present but not listed are ``unexpected``; a link is ``not-a-file``."""
     folder = Path(folder)
-    manifest = manifest if manifest is not None else read_manifest(folder)
+    if manifest is None:
+        manifest_raw = read_manifest_bytes(folder) if manifest_raw is None else manifest_raw
+        manifest = parse_manifest(manifest_raw, str(folder / MANIFEST))
     out: list[FileCheck] = []
-    for entry in manifest.files:
-        p = folder / entry.path
-        if not p.is_file():
-            out.append(FileCheck(entry.path, "missing"))
-        elif (size := p.stat().st_size) != entry.bytes:
+    expected = [(e.path, e.bytes, e.sha256) for e in manifest.files]
+    if manifest_raw is not None:
+        digest = hashlib.sha256(manifest_raw).hexdigest()
+        sums = sums_bytes(manifest, digest)
+        expected += [
+            (MANIFEST, len(manifest_raw), digest),
+            (SUMS, len(sums), hashlib.sha256(sums).hexdigest()),
+        ]
+    for path, size_expected, sha_expected in expected:
+        p = folder / path
+        if p.is_symlink():
+            out.append(FileCheck(path, "not-a-file", "a symbolic link"))
+        elif not p.is_file():
+            out.append(FileCheck(path, "missing"))
+        elif (size := p.stat().st_size) != size_expected:
+            out.append(FileCheck(path, "size-mismatch", f"{size} bytes, expected {size_expected}"))
+        elif (actual := sha256_file(p)) != sha_expected:
             out.append(
-                FileCheck(entry.path, "size-mismatch", f"{size} bytes, expected {entry.bytes}")
-            )
-        elif (actual := sha256_file(p)) != entry.sha256:
-            out.append(
-                FileCheck(entry.path, "hash-mismatch", f"sha256 {actual}, expected {entry.sha256}")
+                FileCheck(path, "hash-mismatch", f"sha256 {actual}, expected {sha_expected}")
             )
         else:
-            out.append(FileCheck(entry.path, "ok"))
+            out.append(FileCheck(path, "ok"))
+    listed = {e.path for e in manifest.files} | {MANIFEST, SUMS}
+    out += [
+        FileCheck(rel, "unexpected", "not in the manifest")
+        for rel in _present(folder)
+        if rel not in listed
+    ]
     return out

@@ -7,15 +7,70 @@ other part of the toolkit asks this module for them.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from belarus_timeline.errors import PackageError
 
 DESCRIPTOR = "datapackage.json"
 _HERE = Path(__file__).resolve().parent
+
+#: The tables of the belarus-timeline data model: every package (the repository's, every
+#: release) lists each of them as a resource. The one statement of which tables must exist; the
+#: validator reports a missing one (``missing-table``) and a test proves the descriptor agrees.
+TABLES = (
+    "sources",
+    "source_furniture",
+    "places",
+    "actors",
+    "actor_aliases",
+    "events",
+    "statements",
+    "participants",
+    "quotes",
+    "claims",
+    "event_links",
+    "link_evidence",
+    "evidence",
+)
+
+#: Field types the toolkit reads (and writes to Parquet); a schema using another is refused.
+TYPES = ("string", "integer", "number", "date", "boolean")
+
+#: A resource name becomes a file name in a release (``data/<name>.csv``): plain names only.
+RESOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+
+
+def read_json(path: Path) -> Any:
+    """A JSON file's content; :class:`PackageError` naming the file for anything unreadable
+    (missing, not UTF-8, not JSON, nested too deeply to parse, a lone surrogate in a string)."""
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+        # A \udXXX escape can smuggle a lone surrogate, which is not text, into any string.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+        return data
+    except UnicodeEncodeError as exc:
+        raise PackageError(
+            f"{path}: a string holds a lone surrogate ({exc.object[exc.start]!a}), which is not "
+            "text: write the character itself, or a valid \\u escape pair."
+        ) from None
+    except OSError as exc:
+        raise PackageError(f"{path}: cannot be read ({exc.strerror}).") from None
+    except UnicodeDecodeError as exc:
+        raise PackageError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start}).") from None
+    except json.JSONDecodeError as exc:
+        raise PackageError(
+            f"{path}: not valid JSON ({exc.msg}, line {exc.lineno} column {exc.colno}). "
+            "Fix the file's syntax."
+        ) from None
+    except RecursionError:
+        raise PackageError(f"{path}: nested too deeply to be read as JSON.") from None
 
 
 def unsafe_path_reason(path: str) -> str | None:
@@ -144,14 +199,7 @@ class DataPackage:
                 f"{self.descriptor_path}: no {DESCRIPTOR} here. "
                 "Pass the folder of a data package (or its datapackage.json)."
             )
-        try:
-            self.descriptor: dict[str, Any] = json.loads(
-                self.descriptor_path.read_text(encoding="utf-8")
-            )
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise PackageError(
-                f"{self.descriptor_path}: not valid UTF-8 JSON ({exc}). Fix the file's syntax."
-            ) from exc
+        self.descriptor: dict[str, Any] = read_json(self.descriptor_path)
         if not isinstance(self.descriptor, dict) or not isinstance(
             self.descriptor.get("resources"), list
         ):
@@ -176,7 +224,7 @@ class DataPackage:
                 raise PackageError(
                     f"{self.descriptor_path}: resource #{i + 1} needs a 'name' and a 'path'."
                 )
-            out.append(Resource(r["name"], r["path"], r))
+            out.append(Resource(str(r["name"]), r["path"], r))
         return out
 
     @property
@@ -203,19 +251,259 @@ class DataPackage:
             )
         return self.root / relative
 
-    def schema(self, name: str) -> TableSchema:
+    def schema_descriptor(self, name: str) -> tuple[str, Any]:
+        """The resource's Table Schema as written (inline, or read from its path) and the file
+        it is in, relative to the package. :class:`PackageError` if it cannot be read."""
         s = self.resource(name).descriptor.get("schema")
         if isinstance(s, str):
-            path = self.path_of(s)
-            try:
-                s = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise PackageError(f"{path}: cannot read the Table Schema ({exc}).") from exc
-        if not isinstance(s, dict) or not isinstance(s.get("fields"), list):
+            return s, read_json(self.path_of(s))
+        if s is None:
+            raise PackageError(f"{self.descriptor_path}: resource {name!r} has no 'schema'.")
+        return DESCRIPTOR, s
+
+    def schema(self, name: str) -> TableSchema:
+        """The resource's Table Schema, parsed; :class:`PackageError` if it is unreadable,
+        breaks the profile or uses a feature this toolkit does not read (see
+        :func:`schema_problems`)."""
+        file, s = self.schema_descriptor(name)
+        problems = schema_problems(s)
+        if problems:
+            listing = "; ".join(f"{where}: {what}" for where, what in problems[:3])
+            more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
             raise PackageError(
-                f"{self.descriptor_path}: resource {name!r} has no Table Schema with 'fields'."
+                f"{self.root / file}: the Table Schema of {name!r} cannot be used: "
+                f"{listing}{more}. Run `belarus-timeline validate` for every problem."
             )
         return TableSchema.from_descriptor(s)
+
+
+# --- What the toolkit reads: anything else that would change how a cell is read is refused ----
+
+Problem = tuple[str, str]  # (where, as a JSON-pointer-like path; what is wrong and how to fix)
+
+_CONSTRAINTS = ("required", "unique", "enum", "pattern", "minimum", "maximum")
+# Table Schema features that change how cells are read or checked, which this toolkit does not
+# implement: refused rather than silently ignored.
+_UNREAD_FIELD_KEYS = (
+    "missingValues",
+    "trueValues",
+    "falseValues",
+    "bareNumber",
+    "decimalChar",
+    "groupChar",
+    "categories",
+    "categoriesOrdered",
+)
+_UNREAD_CONSTRAINTS = (
+    "minLength",
+    "maxLength",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "jsonSchema",
+)
+
+
+def _bad_name(name: object) -> str | None:
+    if not isinstance(name, str) or not name:
+        return "a field needs a non-empty string 'name'"
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return f"the name {name!a} holds a lone surrogate, which is not text"
+    if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in name):
+        return f"the name {name!a} holds a control character"
+    return None
+
+
+def _regex_problem(pattern: str) -> str | None:
+    """Why ``pattern`` cannot be used: the validator runs it with RE2 (pyarrow)."""
+    try:
+        pc.match_substring_regex(pa.array([""], pa.string()), pattern)
+    except pa.ArrowInvalid as exc:
+        return str(exc).removeprefix("Invalid regular expression: ")
+    return None
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and v == v  # not NaN
+
+
+def _constraint_problems(at: str, ftype: str, c: object) -> list[Problem]:
+    if not isinstance(c, dict):
+        return [(at, "'constraints' must be an object")]
+    out: list[Problem] = []
+    for key in c:
+        if key in _UNREAD_CONSTRAINTS:
+            out.append((f"{at}.{key}", f"the constraint {key!r} is not checked by this toolkit"))
+        elif key not in _CONSTRAINTS:
+            out.append((f"{at}.{key}", f"{key!r} is not a Table Schema constraint"))
+    for key in ("required", "unique"):
+        if key in c and not isinstance(c[key], bool):
+            out.append((f"{at}.{key}", f"must be true or false, not {c[key]!r}"))
+    if "enum" in c:
+        enum = c["enum"]
+        if ftype != "string":
+            out.append((f"{at}.enum", "an enum is read only on string fields"))
+        elif not isinstance(enum, list) or not enum or not all(isinstance(v, str) for v in enum):
+            out.append((f"{at}.enum", f"must be a non-empty list of strings, not {enum!r}"))
+        elif len(set(enum)) != len(enum):
+            out.append((f"{at}.enum", "lists a value twice"))
+    if "pattern" in c:
+        pattern = c["pattern"]
+        if ftype != "string":
+            out.append((f"{at}.pattern", "a pattern is read only on string fields"))
+        elif not isinstance(pattern, str):
+            out.append((f"{at}.pattern", f"must be a string, not {pattern!r}"))
+        elif (why := _regex_problem(pattern)) is not None:
+            out.append((f"{at}.pattern", f"{pattern!r} is not a usable regular expression: {why}"))
+    for key in ("minimum", "maximum"):
+        if key not in c:
+            continue
+        if ftype not in ("integer", "number"):
+            out.append((f"{at}.{key}", f"a {key} is read only on integer and number fields"))
+        elif not _is_number(c[key]) or (ftype == "integer" and not isinstance(c[key], int)):
+            out.append((f"{at}.{key}", f"must be a {ftype}, not {c[key]!r}"))
+    return out
+
+
+def _field_problems(i: int, f: object) -> list[Problem]:
+    at = f"fields[{i}]"
+    if not isinstance(f, dict):
+        return [(at, f"a field must be an object, not {f!r}")]
+    out: list[Problem] = []
+    if (why := _bad_name(f.get("name"))) is not None:
+        out.append((f"{at}.name", why))
+    ftype = f.get("type", "string")
+    if ftype not in TYPES:
+        out.append(
+            (f"{at}.type", f"{ftype!r} is not a type this toolkit reads ({', '.join(TYPES)})")
+        )
+        ftype = None
+    fmt = f.get("format", "default")
+    if fmt != "default" and not (ftype == "string" and fmt == "uri"):
+        out.append((f"{at}.format", f"the format {fmt!r} is not read by this toolkit"))
+    for key in _UNREAD_FIELD_KEYS:
+        if key in f and not (key == "missingValues" and f[key] == [""]):
+            out.append((f"{at}.{key}", f"{key!r} is not read by this toolkit: remove it"))
+    for key in ("title", "description"):
+        if key in f and not isinstance(f[key], str):
+            out.append((f"{at}.{key}", f"must be a string, not {f[key]!r}"))
+    if "constraints" in f and ftype is not None:
+        out += _constraint_problems(f"{at}.constraints", ftype, f["constraints"])
+    return out
+
+
+def _key_names(value: object) -> list[str] | None:
+    """A key given as one name or a list of names; ``None`` if it is neither."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return list(value)
+    return None
+
+
+def _keys_problems(d: dict[str, Any], names: set[str]) -> list[Problem]:
+    out: list[Problem] = []
+    if "primaryKey" in d:
+        pk = _key_names(d["primaryKey"])
+        if pk is None:
+            out.append(("primaryKey", "must be a field name or a list of field names"))
+        else:
+            out += [
+                ("primaryKey", f"{k!r} is not a field of the schema") for k in pk if k not in names
+            ]
+            if len(set(pk)) != len(pk):
+                out.append(("primaryKey", "names a field twice"))
+    fks = d.get("foreignKeys", [])
+    if not isinstance(fks, list):
+        return [*out, ("foreignKeys", "must be a list")]
+    for i, fk in enumerate(fks):
+        at = f"foreignKeys[{i}]"
+        ref = fk.get("reference") if isinstance(fk, dict) else None
+        local = _key_names(fk.get("fields")) if isinstance(fk, dict) else None
+        remote = _key_names(ref.get("fields")) if isinstance(ref, dict) else None
+        if local is None or remote is None or not isinstance(ref, dict):
+            out.append((at, "needs 'fields' and a 'reference' with 'resource' and 'fields'"))
+            continue
+        if not isinstance(ref.get("resource", ""), str):
+            out.append((f"{at}.reference.resource", "must be a resource name"))
+        out += [
+            (f"{at}.fields", f"{k!r} is not a field of the schema") for k in local if k not in names
+        ]
+        if len(local) != len(remote):
+            out.append((at, "'fields' and 'reference.fields' differ in length"))
+    return out
+
+
+def schema_problems(d: object) -> list[Problem]:
+    """Everything in a Table Schema this toolkit cannot read as the standard means it, each as
+    (where, what): malformed fields, keys naming no field, bad patterns, unknown types, and
+    features it does not implement (which would otherwise be silently ignored)."""
+    if not isinstance(d, dict):
+        return [("", "a Table Schema must be a JSON object")]
+    fields = d.get("fields")
+    if not isinstance(fields, list) or not fields:
+        return [("fields", "a Table Schema needs a non-empty list of 'fields'")]
+    out: list[Problem] = []
+    for i, f in enumerate(fields):
+        out += _field_problems(i, f)
+    names: list[str] = [
+        f["name"] for f in fields if isinstance(f, dict) and isinstance(f.get("name"), str)
+    ]
+    seen: set[str] = set()
+    for n in names:
+        if n in seen:
+            out.append(("fields", f"two fields are named {n!r}"))
+        seen.add(n)
+    if d.get("missingValues", [""]) != [""]:
+        out.append(("missingValues", 'only [""] (an empty cell is missing) is read'))
+    if d.get("fieldsMatch", "exact") != "exact":
+        out.append(("fieldsMatch", "only 'exact' (header = the schema's fields) is read"))
+    if "uniqueKeys" in d:
+        out.append(("uniqueKeys", "'uniqueKeys' is not checked by this toolkit: remove it"))
+    if "profile" in d:
+        out.append(("profile", "remove the v1 'profile': it names a profile to fetch"))
+    return out + _keys_problems(d, set(names))
+
+
+# The CSV this toolkit writes and reads: UTF-8, comma, double quote (doubled inside a cell), a
+# header row, no comments. A declared dialect that differs would be misread, so it is refused.
+_DIALECT_DEFAULTS: dict[str, Any] = {
+    "delimiter": ",",
+    "quoteChar": '"',
+    "doubleQuote": True,
+    "header": True,
+    "headerRows": [1],
+    "skipInitialSpace": False,
+}
+_DIALECT_UNREAD = ("escapeChar", "commentChar", "commentRows", "nullSequence", "headerJoin")
+_LINE_TERMINATORS = ("\n", "\r\n", "\r")
+_ENCODINGS = ("utf-8", "utf8")
+
+
+def dialect_problems(r: dict[str, Any]) -> list[Problem]:
+    """Why a CSV resource's declared encoding, dialect or compression would be misread."""
+    out: list[Problem] = []
+    enc = r.get("encoding", "utf-8")
+    if not isinstance(enc, str) or enc.lower() not in _ENCODINGS:
+        out.append(("encoding", f"the encoding {enc!r} is not read: the tables are UTF-8"))
+    if r.get("compression", "no") not in ("no", None):
+        out.append(("compression", "compressed tables are not read: store the CSV uncompressed"))
+    dialect = r.get("dialect", {})
+    if not isinstance(dialect, dict):
+        return [*out, ("dialect", "declare the dialect inline, as an object")]
+    for key, default in _DIALECT_DEFAULTS.items():
+        if key in dialect and dialect[key] != default:
+            out.append(
+                (f"dialect.{key}", f"{dialect[key]!r} is not read: only {default!r} (as written)")
+            )
+    for key in _DIALECT_UNREAD:
+        if dialect.get(key) not in (None, []):
+            out.append((f"dialect.{key}", f"{key!r} is not read by this toolkit: remove it"))
+    term = dialect.get("lineTerminator", "\r\n")
+    if term not in _LINE_TERMINATORS:
+        out.append(("dialect.lineTerminator", f"{term!r} is not a line end"))
+    return out
 
 
 def bundled_root() -> Path:

@@ -35,6 +35,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from belarus_timeline.archive import open_release
+from belarus_timeline.downloader import verify_release
 from belarus_timeline.errors import ReleaseError
 from belarus_timeline.files import atomic_write, differing, sha256_file, tree_sha256
 from belarus_timeline.manifest import (
@@ -47,8 +48,8 @@ from belarus_timeline.manifest import (
     parse_index,
     read_manifest,
     registered_versions,
+    registry_dir,
     release_name,
-    verify_folder,
     zip_name,
 )
 from belarus_timeline.semver import newest
@@ -114,20 +115,39 @@ def _differing(release: Path, target: Path, files: list[str]) -> list[str]:
     ]
 
 
-def publish(release: Path | str, to: Path | str, zip_path: Path | str | None = None) -> Path:
+def publish(
+    release: Path | str,
+    to: Path | str,
+    zip_path: Path | str | None = None,
+    *,
+    registry: Path | str | None = None,
+) -> Path:
     """Copy a built release folder to ``to/<version>/``, its zip (default: beside the folder)
     to ``to/``, record it in ``to/index.json`` and, when it is the newest release, copy it to
     ``to/latest/``.
 
-    The release is verified against its manifest first, and the zip against the release.
-    Publishing a version that is already there with the same content is a no-op; with
-    different content it is refused.
+    The release must be exactly what was recorded for its version in ``registry`` (default: the
+    registry shipped in the package, ``releases/``): every file listed there, unchanged, and
+    nothing else; the zip must hold the release. Publishing a version that is already there with
+    the same content is a no-op; with different content it is refused.
     """
     release, to = Path(release), Path(to)
-    bad = [c for c in verify_folder(release) if c.status != "ok"]
+    if to.exists() and not to.is_dir():
+        raise ReleaseError(f"{to} is a file: publish into a folder (it is created if needed).")
+    registry = Path(registry) if registry is not None else registry_dir()
+    version = read_manifest(release).version
+    if not (registry / f"{version}.json").is_file():
+        raise ReleaseError(
+            f"version {version} is not recorded in {registry}: only a release built (and so "
+            "recorded) by `belarus-timeline build` can be published."
+        )
+    bad = [c for c in verify_release(release, registry=registry).checks if c.status != "ok"]
     if bad:
         listing = ", ".join(f"{c.path} ({c.status})" for c in bad)
-        raise ReleaseError(f"{release} does not verify against its manifest: {listing}.")
+        raise ReleaseError(
+            f"{release} is not the release recorded in {registry / (version + '.json')}: "
+            f"{listing}. Nothing was published; rebuild it with `belarus-timeline build`."
+        )
     manifest = read_manifest(release)
     version = manifest.version
     zip_src = Path(zip_path) if zip_path else release.parent / f"{release.name}.zip"
@@ -137,6 +157,7 @@ def publish(release: Path | str, to: Path | str, zip_path: Path | str | None = N
     target = to / version
     zip_target = to / zip_name(version)
     with _lock_for(to).acquire(timeout=60):
+        versions = dict(read_index(to).versions)  # a malformed index refuses before any copy
         if target.exists():
             changed = _differing(release, target, files)
             if zip_target.is_file() and sha256_file(zip_target) != sha256_file(zip_src):
@@ -151,7 +172,6 @@ def publish(release: Path | str, to: Path | str, zip_path: Path | str | None = N
             _copy_tree(release, files, target, to)
         if not zip_target.is_file():
             atomic_write(zip_target, zip_src.read_bytes())
-        versions = dict(read_index(to).versions)
         versions[version] = IndexEntry(
             manifest_sha256=sha256_file(target / MANIFEST),
             created=manifest.created,
@@ -185,9 +205,9 @@ def publish_all(
     A recorded version missing from ``dist`` is an error, because a static host replaced by this
     tree would lose it, unless it is one of ``never_published`` (recorded, but not in the
     published index: there is nothing to lose)."""
-    dist = Path(dist)
+    dist, registry = Path(dist), Path(registry)
     skip = set(never_published)
-    recorded = [v for v in registered_versions(Path(registry)) if v not in skip]
+    recorded = [v for v in registered_versions(registry) if v not in skip]
     missing = [v for v in recorded if not (dist / release_name(v)).is_dir()]
     if missing:
         raise ReleaseError(
@@ -195,4 +215,4 @@ def publish_all(
             "would lose them. Fetch them with `make publish-site` (publish --all --fetch-missing) "
             "or build them first."
         )
-    return [publish(dist / release_name(v), to) for v in recorded]
+    return [publish(dist / release_name(v), to, registry=registry) for v in recorded]

@@ -10,10 +10,12 @@ output for the same commit and pinned toolchain (deterministic).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import platform
 import re
 import shutil
+import socket
 import tempfile
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -188,7 +190,9 @@ def build_release(
     is downloaded there first, verified, with its zip). With ``record``, a version built for the
     first time gets its manifest and its tables recorded in the registry. Without ``exports`` the
     release holds the tables only (CSV, Parquet, metadata): for corpora so large that the
-    per-event exports, chart and page are not wanted (see benchmarks/RESULTS.md).
+    per-event exports, chart and page are not wanted (see benchmarks/RESULTS.md). Everything is
+    compared with what was recorded before anything is moved into ``dist``: a refused build
+    leaves ``dist`` as it was.
     """
     root, dist = Path(root).resolve(), Path(dist).resolve()
     pkg = DataPackage(root)
@@ -203,47 +207,69 @@ def build_release(
     if not report.valid:
         raise ValidationFailed(report, "the data is invalid; no release was built.")
     registry = Path(registry) if registry else root / "releases"
+    _refuse_going_back(version, registry)
     created = release_created(pkg)
     if fetch_previous and previous is None:
-        older = [v for v in registered_versions(registry) if parse(v) < parse(version)]
-        fetch_releases(older, dist)
+        fetch_releases(
+            [v for v in registered_versions(registry) if parse(v) < parse(version)], dist
+        )
     prev_pkg = _previous_package(version, registry, dist, previous)
     diff = diff_packages(prev_pkg, pkg)
     if prev_pkg is not None:
-        actual = bump_between(prev_pkg.version, version)
-        if bump_rank(actual) < bump_rank(diff.required_bump):
-            needs = [c for c in diff.changes if bump_rank(c.bump) > bump_rank(actual)]
-            detail = "; ".join(
-                f"{c.table}: {c.kind} ({c.detail}) needs {c.bump.upper()}" for c in needs
-            )
-            raise ReleaseError(
-                f"version {version} is a {actual.upper()} bump from {prev_pkg.version}, but the "
-                f"changes require {diff.required_bump.upper()}: {detail}. Raise the version in "
-                "datapackage.json."
-            )
+        _check_bump(prev_pkg.version, version, diff)
     changelog = _changelog_section(root, version)
-
-    dist.mkdir(parents=True, exist_ok=True)
     final = dist / release_dir_name(version)
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{final.name}-", dir=dist))
-    tmp.chmod(0o755)  # mkdtemp makes it private; a release is for everyone to read
-    try:
-        rows = _write_release(pkg, tmp, created, diff, changelog, exports=exports)
-        status = _place(tmp, final)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
-    manifest = parse_manifest((final / MANIFEST).read_bytes(), str(final / MANIFEST))
-    _check_recorded(registry / f"{version}.json", manifest, record)
-    if record:
-        # The tables of the version, kept beside its manifest: the next version builds offline.
-        write_snapshot(final, snapshot_dir(registry, version))
     zip_path = dist / f"{final.name}.zip"
+    recorded = registry / f"{version}.json"
+    _check_targets(dist, final, zip_path)
+    rows, manifest, status = _build_into(
+        pkg, dist, final, recorded, (created, diff, changelog), exports
+    )
     if status == "built" or not zip_path.is_file():
         with bar("zip", 1) as b:
             write_zip(final, zip_path, created)
             b.update()
+    if record and not recorded.is_file():
+        recorded.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(recorded, manifest.to_bytes())
+    if record:
+        # The tables of the version, kept beside its manifest: the next version builds offline.
+        write_snapshot(final, snapshot_dir(registry, version))
     return BuildResult(final, version, status, zip_path, rows, len(manifest.files) + 2, diff)
+
+
+def _build_into(
+    pkg: DataPackage,
+    dist: Path,
+    final: Path,
+    recorded: Path,
+    what: tuple[str, PackageDiff, str],
+    exports: bool,
+) -> tuple[dict[str, int], Manifest, str]:
+    """Write the release into a temporary folder in ``dist``, compare it with the recorded
+    manifest, then move it into place; (rows, manifest, built | unchanged)."""
+    created, diff, changelog = what
+    made_dist = not dist.exists()
+    try:
+        dist.mkdir(parents=True, exist_ok=True)
+        _clean_leftovers(dist)
+        tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(final.name), dir=dist))
+        try:
+            tmp.chmod(0o755)  # mkdtemp makes it private; a release is for everyone to read
+            rows = _write_release(pkg, tmp, created, diff, changelog, exports=exports)
+            manifest = parse_manifest((tmp / MANIFEST).read_bytes(), str(final / MANIFEST))
+            # Everything is compared before anything is moved into place: a refused build
+            # leaves dist/ as it was.
+            _compare_recorded(recorded, manifest)
+            status = _place(tmp, final)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp)
+    except BaseException:
+        if made_dist and dist.is_dir() and not any(dist.iterdir()):
+            dist.rmdir()
+        raise
+    return rows, manifest, status
 
 
 def fetch_releases(versions: list[str], dist: Path | str) -> list[Path]:
@@ -261,6 +287,84 @@ def fetch_releases(versions: list[str], dist: Path | str) -> list[Path]:
             write_zip(folder, target, read_manifest(folder).created or "")
         out.append(folder)
     return out
+
+
+def _check_bump(old: str, new: str, diff: PackageDiff) -> None:
+    """The version must rise at least as much as the changes since ``old`` require."""
+    actual = bump_between(old, new)
+    if bump_rank(actual) < bump_rank(diff.required_bump):
+        needs = [c for c in diff.changes if bump_rank(c.bump) > bump_rank(actual)]
+        detail = "; ".join(
+            f"{c.table}: {c.kind} ({c.detail}) needs {c.bump.upper()}" for c in needs
+        )
+        raise ReleaseError(
+            f"version {new} is a {actual.upper()} bump from {old}, but the changes require "
+            f"{diff.required_bump.upper()}: {detail}. Raise the version in datapackage.json."
+        )
+
+
+def _refuse_going_back(version: str, registry: Path) -> None:
+    """A version not yet recorded must be above every recorded one: versions only go up."""
+    recorded = registered_versions(registry) if registry.is_dir() else []
+    if recorded and version not in recorded and parse(recorded[-1]) > parse(version):
+        raise ReleaseError(
+            f"version {version} is lower than {recorded[-1]}, already recorded in {registry}: "
+            f"versions only go up. Set a version above {recorded[-1]} in datapackage.json."
+        )
+
+
+def _check_targets(dist: Path, final: Path, zip_path: Path) -> None:
+    """Refuse, before writing anything, targets that are not what a build writes."""
+    if dist.exists() and not dist.is_dir():
+        raise ReleaseError(f"{dist} is a file, not a folder: build into a folder.")
+    if final.exists() and not final.is_dir():
+        raise ReleaseError(f"{final} is a file, not a release folder: move it away.")
+    if zip_path.exists() and not zip_path.is_file():
+        raise ReleaseError(f"{zip_path} is a folder, not the release's zip: move it away.")
+
+
+# A build works in dist/.tmp-build-<pid>-<host>-<release>-XXXX; one left behind by a build that
+# was killed (its process is gone) is removed by the next build on the same machine.
+_TMP = re.compile(r"^\.tmp-build-(?P<pid>[0-9]+)-(?P<host>[0-9a-f]{8})-")
+# Names the builder used before it recorded its process in them.
+_OLD_TMP = re.compile(
+    r"^\.tmp-belarus-timeline-.+-[A-Za-z0-9_]{8}$|^\.belarus-timeline-.+\.zip\.tmp$"
+)
+
+
+def _host() -> str:
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
+def _tmp_prefix(name: str) -> str:
+    return f".tmp-build-{os.getpid()}-{_host()}-{name}-"
+
+
+def _alive(pid: int) -> bool:
+    if os.name == "nt":  # os.kill(pid, 0) would end the process there: never clean
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def _clean_leftovers(dist: Path) -> None:
+    """Remove temporary folders and zips of builds that were killed."""
+    for p in dist.iterdir():
+        m = _TMP.match(p.name)
+        stale = (
+            m is not None and m.group("host") == _host() and not _alive(int(m.group("pid")))
+        ) or (m is None and _OLD_TMP.match(p.name) is not None)
+        if not stale:
+            continue
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
 
 
 def _previous_package(
@@ -439,8 +543,8 @@ def _place(tmp: Path, final: Path) -> str:
     return "built"
 
 
-def _check_recorded(recorded: Path, manifest: Manifest, record: bool) -> None:
-    """Compare with the manifest recorded when the version was first built; record it if new."""
+def _compare_recorded(recorded: Path, manifest: Manifest) -> None:
+    """Compare with the manifest recorded when the version was first built."""
     if recorded.is_file():
         old = parse_manifest(recorded.read_bytes(), str(recorded))
         changed = differing(
@@ -456,11 +560,8 @@ def _check_recorded(recorded: Path, manifest: Manifest, record: bool) -> None:
             )
             raise ReleaseError(
                 f"version {manifest.version} was recorded in {recorded} with other content in: "
-                f"{', '.join(changed)}. {why}"
+                f"{', '.join(changed)}. {why} Nothing was written to dist/."
             )
-    elif record:
-        recorded.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(recorded, manifest.to_bytes())
 
 
 def write_zip(folder: Path, target: Path, created: str) -> None:
@@ -470,7 +571,7 @@ def write_zip(folder: Path, target: Path, created: str) -> None:
     zip (``frictionless validate release.zip``) find it and every resource."""
     when = dt.datetime.strptime(created[:19], "%Y-%m-%dT%H:%M:%S")
     stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
-    tmp = target.with_name(f".{target.name}.tmp")
+    tmp = target.with_name(f"{_tmp_prefix(target.name)}zip")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as zf:
         for p in sorted(folder.rglob("*")):
             if not p.is_file():

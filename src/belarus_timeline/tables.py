@@ -6,11 +6,13 @@ Everything is column-wise (pyarrow compute), never a Python loop per cell.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -49,18 +51,37 @@ class EncodingProblem(Exception):
         self.byte, self.line, self.detail = byte, line, detail
 
 
+class CsvProblem(Exception):
+    """The file is not CSV as written (e.g. a quoted cell is never closed and would swallow the
+    rest of the file); ``line`` says where."""
+
+    def __init__(self, line: int, detail: str, fix: str) -> None:
+        super().__init__(detail)
+        self.line, self.detail, self.fix = line, detail, fix
+
+
 @dataclass
 class RawTable:
-    """A CSV file's header and cells, every cell a string ("" when empty)."""
+    """A CSV file's header and cells, every cell a string ("" when empty).
+
+    Rows of the wrong width and blank rows are set aside (not in ``table``); ``numbers`` then
+    gives the row number of each row of ``table`` (None: no row was set aside, so row ``i`` of
+    the table is row ``i + 2`` of the file)."""
 
     header: list[str]
     table: pa.Table
     # (row number as frictionless counts it, cells found, cells expected)
     bad_rows: list[tuple[int | None, int, int]] = field(default_factory=list)
+    blank_rows: list[int] = field(default_factory=list)
+    numbers: np.ndarray | None = None
 
     @property
     def num_rows(self) -> int:
         return int(self.table.num_rows)
+
+    def row_number(self, i: int) -> int:
+        """The file's row number (header = 1) of row ``i`` of the table."""
+        return i + 2 if self.numbers is None else int(self.numbers[i])
 
 
 def read_header(path: Path) -> list[str]:
@@ -74,19 +95,135 @@ def read_header(path: Path) -> list[str]:
             raise _encoding_problem(head, exc) from exc
         text = head[: exc.start].decode("utf-8")
     text = text.removeprefix("\ufeff")
-    return next(csv.reader(io.StringIO(text)), [])
+    # newline="": CR, LF and CRLF all end the header line, as they end rows for the reader.
+    try:
+        return next(csv.reader(io.StringIO(text, newline="")), [])
+    except csv.Error as exc:
+        raise CsvProblem(
+            1, f"the header cannot be read ({exc})", "Write the header as one line of names."
+        ) from None
 
 
-def _encoding_problem(data: bytes, exc: UnicodeDecodeError) -> EncodingProblem:
-    line = data.count(b"\n", 0, exc.start) + 1
-    return EncodingProblem(exc.start, line, f"byte 0x{data[exc.start]:02x} at offset {exc.start}")
+def _encoding_problem(
+    data: bytes, exc: UnicodeDecodeError, offset: int = 0, lines: int = 0
+) -> EncodingProblem:
+    """Where ``exc`` happened in ``data``, a block that starts ``offset`` bytes (``lines``
+    line ends) into the file."""
+    line = lines + data.count(b"\n", 0, exc.start) + 1
+    at = offset + exc.start
+    return EncodingProblem(at, line, f"byte 0x{data[exc.start]:02x} at offset {at}")
+
+
+def column_names(header: list[str]) -> list[str]:
+    """Unique column names for the reader: an empty or repeated header cell gets a name no
+    schema field can have (the header itself is reported as it is)."""
+    names: list[str] = []
+    for i, h in enumerate(header):
+        names.append(h if h and h not in names else f"\x00column{i + 1}")
+    return names
+
+
+def _prescan(path: Path) -> None:
+    """Checks over the file's bytes before Arrow reads it: every byte must be UTF-8 (Arrow only
+    checks the cells of rows it keeps) and double quotes must pair up (an unclosed quote would
+    swallow every following line). Raises :class:`EncodingProblem` or :class:`CsvProblem`."""
+    if path.stat().st_size == 0:
+        return
+    with pa.memory_map(str(path)) as mapped:
+        data = mapped.read_buffer()  # no copy: the page cache, seen as one large string
+        ends = pa.py_buffer(np.array([0, data.size], dtype=np.int64).tobytes())
+        try:
+            pa.LargeBinaryArray.from_buffers(pa.large_binary(), 1, [None, ends, data]).cast(
+                pa.large_string()
+            )
+        except pa.ArrowInvalid:
+            _raise_encoding_error(path)
+    quotes = 0
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 24), b""):
+            quotes += block.count(b'"')
+    if quotes % 2:
+        _unclosed_quote(path)
+
+
+def _raise_encoding_error(path: Path) -> None:
+    """Raise :class:`EncodingProblem` saying where the file stops being UTF-8 (a broken file
+    only: read again with Python's decoder, which says where)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines = offset = 0
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 24), b""):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                raise _encoding_problem(block, exc, offset, lines) from None
+            lines += block.count(b"\n")
+            offset += len(block)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise EncodingProblem(offset, lines + 1, "the file ends inside a character") from None
+
+
+def _unclosed_quote(path: Path) -> NoReturn:
+    data = path.read_bytes()  # only for a broken file: find the line the quote opens on
+    inside, line, opened = False, 1, 1
+    for m in re.finditer(rb'"|\r\n|\n|\r', data):
+        if m.group() == b'"':
+            inside = not inside
+            opened = line if inside else opened
+        elif not inside:
+            line += 1
+    raise CsvProblem(
+        opened,
+        f"a double quote on line {opened} is never closed: the reader would swallow every "
+        "following line into one cell",
+        f"Remove the stray '\"' on line {opened}, or close the quote (a cell holding a quote "
+        "is written in quotes, with the quote doubled).",
+    )
+
+
+def _blank_rows(table: pa.Table) -> np.ndarray:
+    """Rows whose every cell is empty (a blank line, or only delimiters)."""
+    blank = np.ones(table.num_rows, dtype=bool)
+    for column in table.columns:
+        lengths = [np.diff(_offsets(c)) for c in column.chunks] or [np.zeros(0, np.int32)]
+        blank &= np.concatenate(lengths) == 0
+    return blank
+
+
+def _set_aside(raw: RawTable) -> RawTable:
+    """Drop blank rows from the table and number the rows left (rows of the wrong width are
+    already out of it)."""
+    blank = _blank_rows(raw.table) if raw.table.num_rows else np.zeros(0, dtype=bool)
+    if not blank.any() and not raw.bad_rows:
+        return raw
+    total = raw.table.num_rows + len(raw.bad_rows)
+    kept = np.ones(total, dtype=bool)
+    kept[[n - 2 for n, _, _ in raw.bad_rows if n is not None]] = False
+    numbers = np.flatnonzero(kept) + 2  # file row numbers of the table's rows
+    raw.blank_rows = numbers[blank].tolist()
+    raw.numbers = numbers[~blank]
+    raw.table = raw.table.filter(pa.array(~blank)) if blank.any() else raw.table
+    return raw
 
 
 def read_raw(path: Path) -> RawTable:
     """Read a CSV file as strings, one column per header cell; rows of the wrong width are set
-    aside in ``bad_rows``. Raises :class:`EncodingProblem` for bytes that are not UTF-8."""
+    aside in ``bad_rows``, blank rows in ``blank_rows``. Raises :class:`EncodingProblem` for
+    bytes that are not UTF-8 and :class:`CsvProblem` for a quote that is never closed."""
+    _prescan(path)
     header = read_header(path)
-    names = [h if h else f"_column{i + 1}" for i, h in enumerate(header)]
+    names = column_names(header)
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
+    if not head.strip():
+        raise CsvProblem(1, "the file is empty, without even a header", "Restore the table.")
+    if len(head) < 1 << 20 and b"\n" not in head and b"\r" not in head:
+        # Only a header, without a line end after it: a table without rows (Arrow cannot skip
+        # a header that does not end).
+        empty = pa.table({n: pa.array([], pa.string()) for n in names})
+        return RawTable(header, empty)
     try:
         # Arrow splits a file into blocks at line ends and parses them in parallel; when no
         # cell holds a line break that is exact and 2-3x faster than the quote-aware splitter.
@@ -114,7 +251,7 @@ def read_raw(path: Path) -> RawTable:
             except UnicodeDecodeError as uexc:
                 raise _encoding_problem(data, uexc) from exc
         raise
-    return RawTable(header, table, bad)
+    return _set_aside(RawTable(header, table, bad))
 
 
 def _utf8_error(exc: Exception) -> bool:
@@ -137,7 +274,9 @@ def _read_csv(
             column_names=names, skip_rows=1, block_size=1 << 24, use_threads=use_threads
         ),
         parse_options=pacsv.ParseOptions(
-            newlines_in_values=newlines_in_values, invalid_row_handler=on_invalid
+            newlines_in_values=newlines_in_values,
+            invalid_row_handler=on_invalid,
+            ignore_empty_lines=False,  # a blank line is a blank row (reported, as frictionless)
         ),
         convert_options=pacsv.ConvertOptions(
             column_types=dict.fromkeys(names, pa.string()),
@@ -217,6 +356,18 @@ def _dates(col: pa.Array, good: np.ndarray) -> pa.Array:
     return pa.array(days, type=pa.date32(), mask=~valid)
 
 
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _fits_int64(col: pa.Array, good: np.ndarray) -> np.ndarray:
+    """False for integer cells outside int64 (stored as such in Parquet); only well-formed cells
+    of 19 or more characters, which are rare, are looked at one by one."""
+    fits = np.ones(len(col), dtype=bool)
+    for i in np.flatnonzero(good & (np.diff(_offsets(col)) >= 19)).tolist():
+        fits[i] = _INT64[0] <= int(col[i].as_py()) <= _INT64[1]
+    return fits
+
+
 def _convert_chunk(col: pa.Array, f: Field) -> TypedColumn:
     if col.type != pa.string() or col.null_count:
         # Not the reader's plain strings (e.g. a caller's own array): the generic path.
@@ -234,11 +385,15 @@ def _convert_chunk(col: pa.Array, f: Field) -> TypedColumn:
     if f.type == "date":
         values = _dates(col, good)
     else:
+        if f.type == "integer":
+            good &= _fits_int64(col, good)
         cleaned = _with_validity(col, good)
         if f.type == "integer":
             values = pc.cast(cleaned, pa.int64(), safe=False)
         elif f.type == "number":
+            # 1e999 parses as infinity, which no CSV cell can carry back: not a number here.
             values = pc.cast(cleaned, pa.float64())
+            values = pc.if_else(pc.is_finite(values), values, pa.scalar(None, pa.float64()))
         elif f.type == "boolean":
             values = pc.if_else(
                 pc.is_null(cleaned), pa.scalar(None, pa.bool_()), pc.is_in(cleaned, _TRUE)
@@ -362,6 +517,7 @@ def table_names(pkg: DataPackage) -> dict[str, str]:
     out: dict[str, str] = {}
     for r in pkg.resources:
         table = r.descriptor.get("x-table", r.name)
+        table = table if isinstance(table, str) else r.name
         if table not in out or r.path.endswith(".parquet"):
             out[table] = r.name
     return out

@@ -17,16 +17,23 @@ class Code(StrEnum):
     PACKAGE_ERROR = "package-error"
     METADATA_ERROR = "metadata-error"
     DUPLICATE_RESOURCE = "duplicate-resource"
+    MISSING_TABLE = "missing-table"
+    RESOURCE_ERROR = "resource-error"
     UNSAFE_PATH = "unsafe-path"
     SCHEMA_ERROR = "schema-error"
+    DIALECT_ERROR = "dialect-error"
     MISSING_FILE = "missing-file"
+    BYTE_COUNT = "byte-count"
+    HASH_COUNT = "hash-count"
     ENCODING_ERROR = "encoding-error"
     SOURCE_ERROR = "source-error"
     EXTRA_LABEL = "extra-label"
     MISSING_LABEL = "missing-label"
+    DUPLICATE_LABEL = "duplicate-label"
     LABEL_ORDER = "label-order"
     EXTRA_CELL = "extra-cell"
     MISSING_CELL = "missing-cell"
+    BLANK_ROW = "blank-row"
     EMPTY_TABLE = "empty-table"
     CONSTRAINT_ERROR = "constraint-error"
     TYPE_ERROR = "type-error"
@@ -35,10 +42,15 @@ class Code(StrEnum):
     FOREIGN_KEY = "foreign-key"
     PARQUET_MISMATCH = "parquet-mismatch"
     FORMULA_INJECTION = "formula-injection"
+    CONTROL_CHARACTER = "control-character"
+    BIDI_CONTROL = "bidi-control"
+    WHITESPACE_ONLY = "whitespace-only"
     END_BEFORE_START = "end-before-start"
     PRECISION_MISMATCH = "precision-mismatch"
     EDTF_MISMATCH = "edtf-mismatch"
+    INVALID_EDTF = "invalid-edtf"
     UNKNOWN_TIMEZONE = "unknown-timezone"
+    DEPRECATED_TIMEZONE = "deprecated-timezone"
     RESOLVED_WITHOUT_EXPRESSION = "resolved-without-expression"
     EMPTY_SPAN = "empty-span"
     OUTSIDE_EVENT = "outside-event"
@@ -46,6 +58,8 @@ class Code(StrEnum):
     HALF_COORDINATES = "half-coordinates"
     COORDINATE_PRECISION = "coordinate-precision"
     SELF_LINK = "self-link"
+    CYCLE = "cycle"
+    LINK_CONTRADICTS_DATES = "link-contradicts-dates"
     NO_EVIDENCE = "no-evidence"
     STATEMENT_VALUE = "statement-value"
     DUPLICATE_STATEMENT = "duplicate-statement"
@@ -89,21 +103,42 @@ CATALOGUE: dict[Code, CodeInfo] = {
         "A package metadata field is missing or malformed (name, version, created...).",
     ),
     Code.DUPLICATE_RESOURCE: _e("package", "Two resources have the same name."),
+    Code.MISSING_TABLE: _e(
+        "package", "A table of the data model is not listed as a resource of the descriptor."
+    ),
+    Code.RESOURCE_ERROR: _e(
+        "package",
+        "A resource's entry breaks the Data Package profile or cannot be read as a table "
+        "(name, path, format, hash, bytes...).",
+    ),
     Code.UNSAFE_PATH: _e(
         "package provenance",
         "A resource or archive path is absolute, escapes the package, or is otherwise unsafe.",
     ),
-    Code.SCHEMA_ERROR: _e("package", "A resource's Table Schema cannot be read or has no fields."),
+    Code.SCHEMA_ERROR: _e(
+        "package",
+        "A Table Schema cannot be read, breaks the Table Schema profile (a key naming no field, "
+        "an unknown type, a bad pattern...) or uses a feature the toolkit does not read.",
+    ),
+    Code.DIALECT_ERROR: _e(
+        "package",
+        "A resource declares an encoding, CSV dialect or compression other than the one the "
+        "toolkit reads and writes (UTF-8, comma, double quote, one header row).",
+    ),
     Code.MISSING_FILE: _e("package", "A resource's data file does not exist."),
+    Code.BYTE_COUNT: _e("package", "A file's size differs from the 'bytes' its resource declares."),
+    Code.HASH_COUNT: _e("package", "A file's hash differs from the 'hash' its resource declares."),
     Code.ENCODING_ERROR: _e(
         "structural provenance", "A data file or archived text is not valid UTF-8."
     ),
     Code.SOURCE_ERROR: _e("structural", "A data file cannot be parsed as CSV."),
     Code.EXTRA_LABEL: _e("structural", "The header has a column the schema does not define."),
     Code.MISSING_LABEL: _e("structural", "A schema field is missing from the header."),
+    Code.DUPLICATE_LABEL: _e("structural", "The header names a column twice."),
     Code.LABEL_ORDER: _e("structural", "The header's columns are not in the schema's order."),
     Code.EXTRA_CELL: _e("structural", "A row has more cells than the header."),
     Code.MISSING_CELL: _e("structural", "A row has fewer cells than the header."),
+    Code.BLANK_ROW: _e("structural", "A row with no value in any cell (e.g. a blank line)."),
     Code.EMPTY_TABLE: _e("structural", "A table has no data rows."),
     Code.CONSTRAINT_ERROR: _e(
         "structural", "A cell breaks a constraint: required, enum, pattern, minimum or maximum."
@@ -121,12 +156,28 @@ CATALOGUE: dict[Code, CodeInfo] = {
     Code.FORMULA_INJECTION: _e(
         "semantic", "A text cell starts with a character a spreadsheet runs as a formula."
     ),
+    Code.CONTROL_CHARACTER: _e(
+        "semantic",
+        "A text cell holds a control character (NUL, ESC, DEL, C1...); tabs and line breaks "
+        "only in excerpts of a source.",
+    ),
+    Code.BIDI_CONTROL: _e(
+        "semantic",
+        "A text cell holds a bidirectional override or isolate (U+202A-U+202E, U+2066-U+2069).",
+    ),
+    Code.WHITESPACE_ONLY: _e("semantic", "A text cell holds nothing but whitespace."),
     Code.END_BEFORE_START: _e("semantic", "An event's end_date is before its start_date."),
     Code.PRECISION_MISMATCH: _e(
         "semantic", "Month or year precision, but the dates do not span whole months or years."
     ),
     Code.EDTF_MISMATCH: _e("semantic", "The EDTF string disagrees with the dates and precision."),
+    Code.INVALID_EDTF: _e(
+        "semantic", "An EDTF date names no real year, month or day (e.g. 2022-13)."
+    ),
     Code.UNKNOWN_TIMEZONE: _e("semantic", "Not an IANA time zone name."),
+    Code.DEPRECATED_TIMEZONE: _e(
+        "semantic", "A deprecated IANA time zone name (e.g. Europe/Kiev for Europe/Kyiv)."
+    ),
     Code.RESOLVED_WITHOUT_EXPRESSION: _e(
         "semantic", "A resolved date span without the source's words it was resolved from."
     ),
@@ -140,6 +191,12 @@ CATALOGUE: dict[Code, CodeInfo] = {
         "semantic", "coordinate_precision is 'none' but there are coordinates, or the reverse."
     ),
     Code.SELF_LINK: _e("semantic", "An event linked to itself."),
+    Code.CYCLE: _e(
+        "semantic", "part_of links, or places' within_place_id, that go round in a cycle."
+    ),
+    Code.LINK_CONTRADICTS_DATES: _e(
+        "semantic", "A precedes or prelude_to link whose events' dates say the opposite."
+    ),
     Code.NO_EVIDENCE: _e("semantic", "An event or event link without any span that supports it."),
     Code.STATEMENT_VALUE: _e(
         "semantic",

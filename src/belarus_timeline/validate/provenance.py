@@ -65,7 +65,7 @@ def _source_texts(src: Table, base: Path, out: Collector) -> dict[str, str]:
                     src.file,
                     message=f"The archive path is not safe: {reason}.",
                     fix="Store the text under sources/ and give its relative path.",
-                    row=i + 2,
+                    row=src.raw.row_number(i),
                     field="archive_path",
                     value=rel,
                 )
@@ -79,7 +79,7 @@ def _source_texts(src: Table, base: Path, out: Collector) -> dict[str, str]:
                     src.file,
                     message=f"The archived text {rel} does not exist.",
                     fix="Restore the archived copy from version control.",
-                    row=i + 2,
+                    row=src.raw.row_number(i),
                     field="archive_path",
                     value=rel,
                 )
@@ -97,7 +97,7 @@ def _source_texts(src: Table, base: Path, out: Collector) -> dict[str, str]:
                     "it was recorded.",
                     fix="Restore the archived text from version control; if the new copy is "
                     "deliberate, re-check every span and then update sha256.",
-                    row=i + 2,
+                    row=src.raw.row_number(i),
                     field="sha256",
                     value=expected,
                 )

@@ -90,11 +90,27 @@ class Report:
 
 
 class Collector:
-    """Gathers findings, listing at most ``limit`` per (file, field, code)."""
+    """Gathers findings, listing at most ``limit`` per (file, field, code).
 
-    def __init__(self, report: Report, limit: int | None) -> None:
+    ``numbering`` maps a file to the row number of each row read from it, for files whose
+    reader set rows aside (blank, or of the wrong width); other files' row ``i`` is row
+    ``i + 2``."""
+
+    def __init__(
+        self, report: Report, limit: int | None, numbering: dict[str, np.ndarray] | None = None
+    ) -> None:
         self.report, self.limit = report, limit
         self.counts: dict[tuple[str, str | None, str], int] = {}
+        self.numbering: dict[str, np.ndarray] = {} if numbering is None else numbering
+
+    def sub(self) -> Collector:
+        """A fresh collector with the same limit and row numbering (for a parallel job)."""
+        return Collector(Report(self.report.root), self.limit, self.numbering)
+
+    def row_number(self, file: str, i: int) -> int:
+        """The row number (header = 1) of data row ``i`` (0-based) of ``file``."""
+        numbers = self.numbering.get(file)
+        return i + 2 if numbers is None else int(numbers[i])
 
     def merge(self, other: Collector) -> None:
         """Append the findings, truncation counts and limits of another collector."""
@@ -147,7 +163,7 @@ class Collector:
                     file,
                     message=message if isinstance(message, str) else message(i),
                     fix=fix if isinstance(fix, str) else fix(i),
-                    row=i + 2,
+                    row=self.row_number(file, i),
                     field=fld,
                     value=None if v is None else str(v),
                 )

@@ -12,13 +12,20 @@ from pathlib import Path
 from belarus_timeline.errors import PackageError
 from belarus_timeline.package import DataPackage
 from belarus_timeline.validate.codes import Code, emits
-from belarus_timeline.validate.descriptor import check_metadata, load_tables
+from belarus_timeline.validate.descriptor import (
+    check_declared_files,
+    check_metadata,
+    check_resources,
+    load_tables,
+)
+from belarus_timeline.validate.graph import check_graph
 from belarus_timeline.validate.provenance import check_provenance
 from belarus_timeline.validate.release import check_parquet_twins
 from belarus_timeline.validate.report import Collector, Finding, Report
 from belarus_timeline.validate.semantic import check_semantic
 from belarus_timeline.validate.statements import check_statements
 from belarus_timeline.validate.structural import check_foreign_keys, check_table
+from belarus_timeline.validate.text import check_text
 
 
 @emits(Code.PACKAGE_ERROR)
@@ -49,14 +56,19 @@ def validate_package(
         )
         return report
     report.root = str(pkg.root)
+    # The descriptor and every schema first: only resources that pass are read.
     check_metadata(pkg, out)
+    usable = check_resources(pkg, out)
     with ThreadPoolExecutor(_WORKERS) if _WORKERS > 1 else nullcontext() as pool:
         # Arrow and numpy release the GIL, so independent checks run side by side. Each job
         # fills a collector of its own; they are merged in the sequential order, so the report
         # is exactly what a single thread would give.
-        tables = load_tables(pkg, out, pool)
+        changed = check_declared_files(pkg, usable, out, pool)
+        tables = load_tables(pkg, usable, out, pool)
         for t in tables.values():
             report.rows[t.name] = t.raw.num_rows
+            if t.raw.numbers is not None:
+                out.numbering[t.file] = t.raw.numbers
         files = [t.file for t in tables.values()]
         if len(set(files)) == len(files):  # findings of different tables never share a limit
             _run(pool, out, [partial(check_table, t) for t in tables.values()])
@@ -67,6 +79,8 @@ def validate_package(
             partial(check_foreign_keys, tables),
             partial(check_semantic, tables),
             partial(check_statements, tables),
+            partial(check_text, tables),
+            partial(check_graph, tables),
         ]
         if sources_root is None and (pkg.root / "manifest.json").is_file():
             report.notes.append(
@@ -76,7 +90,7 @@ def validate_package(
         else:
             base = Path(sources_root).resolve() if sources_root is not None else pkg.root
             jobs.append(partial(check_provenance, pkg, tables, base))
-        jobs.append(partial(check_parquet_twins, pkg, tables))
+        jobs.append(partial(check_parquet_twins, pkg, usable, tables, changed))
         _run(pool, out, jobs)
     return report
 
@@ -89,7 +103,7 @@ def _run(
 ) -> None:
     """Run ``jobs`` in parallel (in turn without a pool), each with a collector of its own, and
     merge their findings in job order (different jobs never share a (file, field, code) limit)."""
-    subs = [Collector(Report(out.report.root), out.limit) for _ in jobs]
+    subs = [out.sub() for _ in jobs]
     if pool is None:
         for job, sub in zip(jobs, subs, strict=True):
             job(sub)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from importlib import resources
 
 import numpy as np
 import pyarrow as pa
@@ -43,6 +44,9 @@ def check_semantic(tables: dict[str, Table], out: Collector) -> None:
     _spans_ordered(tables, out)
     _within_event(tables, "quotes", "said_on", out)
     _within_event(tables, "claims", "stated_on", out)
+    claims = need(tables, "claims", ["period"])
+    if claims is not None:
+        _real_periods(claims, "period", out)
     p = need(tables, "participants", ["event_id", "actor_id"])
     if p is not None:
         # (event, actor) pairs of the participants, joined once for both checks.
@@ -265,9 +269,9 @@ def _precision_and_edtf(ev: Table, ok: np.ndarray, out: Collector) -> None:
     )
 
 
-@emits(Code.UNKNOWN_TIMEZONE)
+@emits(Code.UNKNOWN_TIMEZONE, Code.DEPRECATED_TIMEZONE)
 def _timezone(ev: Table, out: Collector) -> None:
-    """Time zones are IANA names."""
+    """Time zones are current IANA names (a deprecated alias gets its canonical name)."""
     tz = ev.col("timezone")
     known = pa.array(sorted(_timezones()))
     bad_tz = mask(pc.and_(pc.not_equal(tz, ""), pc.invert(pc.is_in(tz, value_set=known))))
@@ -281,15 +285,91 @@ def _timezone(ev: Table, out: Collector) -> None:
         message=lambda i: "Not an IANA time zone name.",
         fix=lambda i: "Use a name from the IANA tz database, e.g. Europe/Minsk.",
     )
+    aliases = _deprecated_timezones()
+    old = pa.array(sorted(aliases), pa.string())
+    out.rows(
+        mask(pc.is_in(tz, value_set=old)),
+        layer="semantic",
+        code=Code.DEPRECATED_TIMEZONE,
+        file=ev.file,
+        fld="timezone",
+        values=tz,
+        message=lambda i: (
+            f"{cell(tz, i)} is a deprecated name kept for old software; the canonical IANA "
+            f"name is {aliases[cell(tz, i)]}."
+        ),
+        fix=lambda i: f"Write {aliases[cell(tz, i)]}.",
+    )
 
 
 _TZ: set[str] = set()
+_ALIASES: dict[str, str] = {}
 
 
 def _timezones() -> set[str]:
     if not _TZ:
         _TZ.update(zoneinfo.available_timezones())
     return _TZ
+
+
+def _deprecated_timezones() -> dict[str, str]:
+    """Deprecated name -> canonical name, from the tz database the ``tzdata`` package ships: a
+    link (``L target name`` in tzdata.zi) whose name is no country's zone in zone.tab (so
+    Europe/Kiev -> Europe/Kyiv and US/Eastern -> America/New_York, but Europe/Oslo, a link
+    since 2022 that is Norway's own name, stays)."""
+    if not _ALIASES:
+        folder = resources.files("tzdata").joinpath("zoneinfo")
+        links = {}
+        for line in folder.joinpath("tzdata.zi").read_text(encoding="utf-8").splitlines():
+            if line.startswith("L "):
+                _, target, name = line.split()
+                links[name] = target
+        tab = folder.joinpath("zone.tab").read_text(encoding="utf-8").splitlines()
+        countries = {row.split("\t")[2] for row in tab if row and not row.startswith("#")}
+        for name, target in links.items():
+            while target in links:  # a link to a link: follow it to the zone
+                target = links[target]
+            if name not in countries:
+                _ALIASES[name] = target
+    return _ALIASES
+
+
+_MONTH_DAYS = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+@emits(Code.INVALID_EDTF)
+def _real_periods(t: Table, name: str, out: Collector) -> None:
+    """An EDTF date (YYYY, YYYY-MM or YYYY-MM-DD; its form is the schema's pattern) must name a
+    real month and day: 2022-13 and 2023-02-30 name none."""
+    col = t.col(name)
+    text = pc.utf8_rpad(col, 10, "0")  # YYYY -> YYYY000000: month and day 00 mean "not given"
+    good = mask(pc.match_substring_regex(text, r"^[0-9]{4}[-0][0-9]{2}[-0][0-9]{2}$"))
+    year = _digits(text, 0, 4)
+    month, day = _digits(text, 5, 7), _digits(text, 8, 10)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    limit = _MONTH_DAYS[np.clip(month, 0, 12)] - ((month == 2) & ~leap)
+    length = np.asarray(pc.utf8_length(col).to_numpy(zero_copy_only=False))
+    bad = good & (
+        ((length >= 7) & ((month < 1) | (month > 12)))
+        | ((length == 10) & ((day < 1) | (day > limit)))
+    )
+    out.rows(
+        bad,
+        layer="semantic",
+        code=Code.INVALID_EDTF,
+        file=t.file,
+        fld=name,
+        values=col,
+        message=lambda i: f"{cell(col, i)!r} names no real month or day.",
+        fix=lambda i: "Write the period as YYYY, YYYY-MM (month 01-12) or YYYY-MM-DD (a real day).",
+    )
+
+
+def _digits(text: pa.ChunkedArray, start: int, stop: int) -> np.ndarray:
+    """The digits text[start:stop] of every cell as integers (0 where they are not digits)."""
+    part = pc.utf8_slice_codeunits(text, start, stop)
+    digits = pc.if_else(pc.match_substring_regex(part, "^[0-9]+$"), part, "0")
+    return np.asarray(pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False))
 
 
 @emits(Code.EMPTY_SPAN)

@@ -21,9 +21,11 @@ from belarus_timeline.validate.report import Collector, Finding
 @emits(
     Code.EXTRA_LABEL,
     Code.MISSING_LABEL,
+    Code.DUPLICATE_LABEL,
     Code.LABEL_ORDER,
     Code.EXTRA_CELL,
     Code.MISSING_CELL,
+    Code.BLANK_ROW,
     Code.EMPTY_TABLE,
     Code.CONSTRAINT_ERROR,
     Code.TYPE_ERROR,
@@ -62,11 +64,28 @@ def check_table(t: Table, out: Collector) -> None:
         _duplicates(t, list(t.schema.primary_key), complete, pk_codes, out)
 
 
-@emits(Code.EXTRA_LABEL, Code.MISSING_LABEL, Code.LABEL_ORDER)
+@emits(Code.EXTRA_LABEL, Code.MISSING_LABEL, Code.DUPLICATE_LABEL, Code.LABEL_ORDER)
 def _header(t: Table, out: Collector) -> None:
     names = t.schema.field_names
     header = t.raw.header
+    first: dict[str, int] = {}
     for i, h in enumerate(header):
+        if h in first:
+            out.add(
+                Finding(
+                    "structural",
+                    Code.DUPLICATE_LABEL,
+                    t.file,
+                    message=f"Column {i + 1} repeats the name {h!r} of column {first[h] + 1}; "
+                    "only the first is read.",
+                    fix="Remove the repeated column, or give it the name the schema has for it.",
+                    row=1,
+                    field=h,
+                    value=h,
+                )
+            )
+            continue
+        first[h] = i
         if h not in names:
             out.add(
                 Finding(
@@ -93,9 +112,10 @@ def _header(t: Table, out: Collector) -> None:
                     field=f.name,
                 )
             )
-    # Out of order means the schema's columns appear in another order (extra or missing
-    # columns are reported above, and do not make the rest out of order).
-    if [h for h in header if h in names] != [n for n in names if n in header]:
+    # Out of order means the schema's columns appear in another order (extra, missing or
+    # repeated columns are reported above, and do not make the rest out of order).
+    firsts = [h for h in first if h in names]
+    if firsts != [n for n in names if n in header]:
         out.add(
             Finding(
                 "structural",
@@ -109,9 +129,20 @@ def _header(t: Table, out: Collector) -> None:
         )
 
 
-@emits(Code.EXTRA_CELL, Code.MISSING_CELL, Code.EMPTY_TABLE)
+@emits(Code.EXTRA_CELL, Code.MISSING_CELL, Code.BLANK_ROW, Code.EMPTY_TABLE)
 def _row_widths(t: Table, out: Collector) -> None:
     header = t.raw.header
+    for blank in t.raw.blank_rows:
+        out.add(
+            Finding(
+                "structural",
+                Code.BLANK_ROW,
+                t.file,
+                message="The row is blank: no cell has a value.",
+                fix="Delete the blank line (an empty row means nothing in a table).",
+                row=blank,
+            )
+        )
     for number, got, expected in t.raw.bad_rows:
         # One finding per missing or surplus cell, as frictionless reports them; missing
         # cells are the row's last columns. The row itself is set aside (its cells unchecked).
@@ -128,7 +159,7 @@ def _row_widths(t: Table, out: Collector) -> None:
                     field=name,
                 )
             )
-    if t.raw.num_rows == 0 and not t.raw.bad_rows:
+    if t.raw.num_rows == 0 and not t.raw.bad_rows and not t.raw.blank_rows:
         out.add(
             Finding(
                 "structural",
@@ -241,7 +272,8 @@ def _duplicates(
     dup = eligible.copy()
     dup[rows[first_at]] = False
     first = np.zeros(int(codes.max()) + 1 if len(codes) else 0, dtype=np.int64)
-    first[uniq] = rows[first_at] + 2
+    numbers = t.raw.numbers
+    first[uniq] = rows[first_at] + 2 if numbers is None else numbers[rows[first_at]]
     label = ", ".join(fields)
     shown_key = shown(key)
     for code in codes_out:

@@ -1,0 +1,121 @@
+"""Text no cell should hold: control characters, bidirectional overrides and isolates, and cells
+of nothing but whitespace.
+
+Control characters (NUL, ESC, DEL, the C1 block...) are invisible, break tools and terminals, and
+are never in a source's words; bidirectional overrides and isolates (U+202A-U+202E,
+U+2066-U+2069) make text display in another order than it is stored ("Trojan Source"). Tabs and
+line breaks are allowed only in the excerpts that must equal a span of an archived text (the
+provenance layer checks those character for character); anywhere else a line break is most often
+the trace of a stray quote that swallowed the following lines.
+
+The checks read each column's UTF-8 bytes with numpy, chunk by chunk: a scan for the rare
+bytes that can start such a character, then a look at the few places found.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from belarus_timeline.validate.codes import Code, emits
+from belarus_timeline.validate.columns import SPAN_TABLES, Table, mask
+from belarus_timeline.validate.report import Collector
+
+# Bytes that may start a forbidden character: C0 controls, DEL, and the lead byte of C1 (0xC2).
+_C1_LEAD, _BIDI_LEAD = 0xC2, 0xE2
+_LAYOUT = (0x09, 0x0A, 0x0D)  # tab, LF, CR: allowed in excerpts only
+
+
+@emits(Code.CONTROL_CHARACTER, Code.BIDI_CONTROL, Code.WHITESPACE_ONLY)
+def check_text(tables: dict[str, Table], out: Collector) -> None:
+    """Every text cell of every table."""
+    for t in tables.values():
+        for f in t.schema.fields:
+            if f.type != "string" or f.name not in t.typed:
+                continue
+            col = t.col(f.name)
+            layout_ok = SPAN_TABLES.get(t.name) == f.name
+            control, bidi = _scan(col, layout_ok)
+            hint = "" if layout_ok else " (a line break here often means a stray quote)"
+            blank_fix = f"Write the value, or leave the cell empty if it is unknown ({f.name!r}" + (
+                " is required)." if f.required else " may be empty)."
+            )
+            out.rows(
+                control,
+                layer="semantic",
+                code=Code.CONTROL_CHARACTER,
+                file=t.file,
+                fld=f.name,
+                values=col,
+                message=f"The text holds a control character{hint}.",
+                fix="Remove it: only the excerpts of a source may hold tabs and line breaks, "
+                "and no cell may hold NUL, ESC, DEL or other control characters.",
+            )
+            out.rows(
+                bidi,
+                layer="semantic",
+                code=Code.BIDI_CONTROL,
+                file=t.file,
+                fld=f.name,
+                values=col,
+                message="The text holds a bidirectional override or isolate (U+202A-U+202E, "
+                "U+2066-U+2069): it would display in another order than it is stored.",
+                fix="Remove the invisible direction characters.",
+            )
+            out.rows(
+                mask(pc.utf8_is_space(col)),
+                layer="semantic",
+                code=Code.WHITESPACE_ONLY,
+                file=t.file,
+                fld=f.name,
+                values=col,
+                message="The cell holds only whitespace.",
+                fix=blank_fix,
+            )
+
+
+def _scan(column: pa.ChunkedArray, layout_ok: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(rows holding a control character, rows holding a bidi override or isolate)."""
+    control, bidi = [np.zeros(0, bool)], [np.zeros(0, bool)]
+    for chunk in column.chunks:
+        c, b = _scan_chunk(chunk, layout_ok)
+        control.append(c)
+        bidi.append(b)
+    return np.concatenate(control), np.concatenate(bidi)
+
+
+def _scan_chunk(chunk: pa.Array, layout_ok: bool) -> tuple[np.ndarray, np.ndarray]:
+    n = len(chunk)
+    control, bidi = np.zeros(n, bool), np.zeros(n, bool)
+    if n == 0 or chunk.buffers()[2] is None:
+        return control, bidi
+    chunk = chunk if chunk.type == pa.string() else chunk.cast(pa.string())
+    offsets = np.frombuffer(chunk.buffers()[1], np.int32, n + 1, chunk.offset * 4)
+    offsets = offsets - offsets[0]  # positions relative to the chunk's first cell
+    first = int(np.frombuffer(chunk.buffers()[1], np.int32, 1, chunk.offset * 4)[0])
+    data = np.frombuffer(chunk.buffers()[2], np.uint8)[first : first + offsets[-1]]
+    if len(data) == 0:
+        return control, bidi
+    # Cheap scans first: most columns hold none of these bytes.
+    if data.min() < 0x20 or np.count_nonzero(data == 0x7F) or np.count_nonzero(data == _C1_LEAD):
+        low = np.flatnonzero((data < 0x20) | (data == 0x7F))
+        if layout_ok:
+            low = low[~np.isin(data[low], _LAYOUT)]
+        lead = np.flatnonzero(data[:-1] == _C1_LEAD)
+        c1 = lead[(data[lead + 1] >= 0x80) & (data[lead + 1] <= 0x9F)]
+        _mark(control, offsets, np.concatenate([low, c1]))
+    if np.count_nonzero(data == _BIDI_LEAD):
+        lead = np.flatnonzero(data[:-2] == _BIDI_LEAD)
+        b1, b2 = data[lead + 1], data[lead + 2]
+        hit = ((b1 == 0x80) & (b2 >= 0xAA) & (b2 <= 0xAE)) | (
+            (b1 == 0x81) & (b2 >= 0xA6) & (b2 <= 0xA9)
+        )
+        _mark(bidi, offsets, lead[hit])
+    return control, bidi
+
+
+def _mark(rows: np.ndarray, offsets: np.ndarray, positions: np.ndarray) -> None:
+    """Set the rows whose cells hold the byte ``positions`` of the data buffer."""
+    if len(positions):
+        rows[np.searchsorted(offsets, positions, side="right") - 1] = True
