@@ -17,10 +17,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from semver import Version
+
+from belarus_timeline.package import bundled_version
+from helpers import ROOT
+
 Mutation = Callable[[Path], None]
 Rows = list[list[str]]
 SOURCE = "sources/wapo-2023-02-17-putin-lukashenko-moscow.txt"
-VERSION = "1.0.1"  # the session's release (not in the installed registry)
+#: The version the data has now, and the session's release: one patch above it, so that it is
+#: not in the installed registry and never lower than a recorded version.
+CURRENT = bundled_version()
+VERSION = str(Version.parse(CURRENT).bump_patch())
 
 
 @dataclass
@@ -309,3 +317,20 @@ def VC(  # one cell set to a bad value, found at that very cell
     id: str, table: str, row: int, fld: str, value: str, code: str, *, family: str = "values"
 ) -> Case:
     return V(id, family, cell(table, row, fld, value), code, f"data/{table}.csv", row, fld)
+
+
+def at(table: str, name: str, suffix: str = "") -> str:
+    """The JSON path of a field in the repository's Table Schema (``fields[3].type``), found by
+    name: the cases do not pin a field's position, which grows with the data model."""
+    fields = json.loads((ROOT / "schema" / f"{table}.json").read_text(encoding="utf-8"))["fields"]
+    return f"fields[{[f['name'] for f in fields].index(name)}]{suffix}"
+
+
+def row_where(table: str, name: str, value: str) -> int:
+    """The row number (header = 1, as findings count) of the first row of the repository's
+    ``data/<table>.csv`` whose ``name`` is ``value``: cases find their row, never pin it."""
+    with (ROOT / "data" / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
+        for number, row in enumerate(csv.DictReader(fh), start=2):
+            if row[name] == value:
+                return number
+    raise LookupError(f"no row of {table} has {name} = {value!r}")

@@ -43,7 +43,7 @@ DESCRIPTOR_CASES = [
     V(
         "descriptor-not-utf8",
         "descriptor",
-        replace(DP, "Putin\u2013Lukashenko".encode(), b"Putin\x96Lukashenko"),
+        replace(DP, b"Washington Post", b"Washington\x96Post"),
         "package-error",
         DP,
     ),

@@ -22,6 +22,7 @@ from hostile_base import (
     cell,
     cells,
     raw,
+    row_where,
     rows,
     unlink,
 )
@@ -143,9 +144,9 @@ PROVENANCE_CASES = [
     V(
         "span-on-site-tag",
         "provenance",
-        _span("event_links", 2, 3620, 3634, "excerpt", "washingtonpost"),
+        _span("link_evidence", 2, 3620, 3634, "excerpt", "washingtonpost"),
         "span-on-furniture",
-        LINKS,
+        "data/link_evidence.csv",
         2,
         "char_start",
     ),
@@ -287,8 +288,8 @@ SEMANTIC_CASES = [
     ),
     VC(
         "resolved-without-words",
-        "events",
-        3,
+        "evidence",
+        row_where("evidence", "date_basis", "resolved"),
         "date_expression",
         "",
         "resolved-without-expression",

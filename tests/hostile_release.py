@@ -10,10 +10,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from semver import Version
+
 from hostile_base import (
     ACTORS,
     ACTORS_PQ,
     CLI,
+    CURRENT,
     PB,
     RV,
     VERSION,
@@ -194,7 +197,7 @@ RELEASE_CASES = [
     ),
     VF(
         "verify-manifest-claims-recorded-version",
-        _manifest_edit(lambda m: m.__setitem__("version", "1.0.0")),
+        _manifest_edit(lambda m: m.__setitem__("version", CURRENT)),
         "hash-mismatch",
         registry=False,
     ),
@@ -309,7 +312,7 @@ BUILD_CASES = [
     B("build-invalid-data", cell("events", 4, "end_date", "2000-01-01"), 1, "end_date"),
     B(
         "build-no-changelog-section",
-        _version("1.1.0", changelog=False),
+        _version(str(Version.parse(VERSION).bump_minor()), changelog=False),
         1,
         "CHANGELOG",
         dist=_dist_with_release,

@@ -11,6 +11,7 @@ from hostile_base import (
     SE,
     Mutation,
     V,
+    at,
     constraint,
     deep_json,
     field,
@@ -84,7 +85,7 @@ SCHEMA_CASES = [
         "schema-error",
         SE,
         None,
-        "fields[1].name",
+        at("events", "title", ".name"),
     ),
     V(
         "field-name-empty",
@@ -93,7 +94,7 @@ SCHEMA_CASES = [
         "schema-error",
         SE,
         None,
-        "fields[1].name",
+        at("events", "title", ".name"),
     ),
     V(
         "field-name-lone-surrogate",
@@ -123,7 +124,7 @@ SCHEMA_CASES = [
         "schema-error",
         SE,
         None,
-        "fields[1].name",
+        at("events", "title", ".name"),
     ),
     V(
         "field-names-repeat",
@@ -141,7 +142,7 @@ SCHEMA_CASES = [
         "schema-error",
         SE,
         None,
-        "fields[1].type",
+        at("events", "title", ".type"),
     ),
     V(
         "type-datetime",
@@ -150,7 +151,7 @@ SCHEMA_CASES = [
         "schema-error",
         SE,
         None,
-        "fields[7].type",
+        at("events", "start_date", ".type"),
     ),
     V(
         "type-year",
@@ -159,7 +160,7 @@ SCHEMA_CASES = [
         "schema-error",
         SE,
         None,
-        "fields[7].type",
+        at("events", "start_date", ".type"),
     ),
     V(
         "type-a-list",
@@ -168,7 +169,7 @@ SCHEMA_CASES = [
         "schema-error",
         SE,
         None,
-        "fields[1].type",
+        at("events", "title", ".type"),
     ),
     V(
         "format-email",
@@ -177,7 +178,7 @@ SCHEMA_CASES = [
         "schema-error",
         SE,
         None,
-        "fields[1].format",
+        at("events", "title", ".format"),
     ),
     V(
         "format-date-pattern",
@@ -186,7 +187,7 @@ SCHEMA_CASES = [
         "schema-error",
         SE,
         None,
-        "fields[7].format",
+        at("events", "start_date", ".format"),
     ),
     V(
         "enum-a-string",
@@ -195,7 +196,7 @@ SCHEMA_CASES = [
         "schema-error",
         SE,
         None,
-        "fields[16].constraints.enum",
+        at("events", "status", ".constraints.enum"),
     ),
     V(
         "enum-empty",
@@ -204,7 +205,7 @@ SCHEMA_CASES = [
         "schema-error",
         SE,
         None,
-        "fields[16].constraints.enum",
+        at("events", "status", ".constraints.enum"),
     ),
     V(
         "enum-numbers",
@@ -213,7 +214,7 @@ SCHEMA_CASES = [
         "schema-error",
         SE,
         None,
-        "fields[16].constraints.enum",
+        at("events", "status", ".constraints.enum"),
     ),
     V(
         "enum-on-a-date",
@@ -222,7 +223,7 @@ SCHEMA_CASES = [
         "schema-error",
         SE,
         None,
-        "fields[7].constraints.enum",
+        at("events", "start_date", ".constraints.enum"),
     ),
     V(
         "pattern-unclosed-bracket",
@@ -231,7 +232,7 @@ SCHEMA_CASES = [
         "schema-error",
         SE,
         None,
-        "fields[0].constraints.pattern",
+        at("events", "event_id", ".constraints.pattern"),
     ),
     V(
         "pattern-lookahead",
@@ -240,7 +241,7 @@ SCHEMA_CASES = [
         "schema-error",
         SE,
         None,
-        "fields[0].constraints.pattern",
+        at("events", "event_id", ".constraints.pattern"),
     ),
     V(
         "pattern-backreference",
@@ -249,7 +250,7 @@ SCHEMA_CASES = [
         "schema-error",
         SE,
         None,
-        "fields[0].constraints.pattern",
+        at("events", "event_id", ".constraints.pattern"),
     ),
     V(
         "pattern-a-number",
@@ -258,7 +259,7 @@ SCHEMA_CASES = [
         "schema-error",
         SE,
         None,
-        "fields[0].constraints.pattern",
+        at("events", "event_id", ".constraints.pattern"),
     ),
     V(
         "pattern-on-a-date",
@@ -267,7 +268,7 @@ SCHEMA_CASES = [
         "schema-error",
         SE,
         None,
-        "fields[7].constraints.pattern",
+        at("events", "start_date", ".constraints.pattern"),
     ),
     V(
         "minimum-a-word",
@@ -276,7 +277,7 @@ SCHEMA_CASES = [
         "schema-error",
         "schema/quotes.json",
         None,
-        "fields[8].constraints.minimum",
+        at("quotes", "char_start", ".constraints.minimum"),
     ),
     V(
         "minimum-on-a-string",
@@ -285,7 +286,7 @@ SCHEMA_CASES = [
         "schema-error",
         SE,
         None,
-        "fields[1].constraints.minimum",
+        at("events", "title", ".constraints.minimum"),
     ),
     V(
         "maximum-a-boolean",
@@ -294,7 +295,7 @@ SCHEMA_CASES = [
         "schema-error",
         "schema/places.json",
         None,
-        "fields[4].constraints.maximum",
+        at("places", "latitude", ".constraints.maximum"),
     ),
     V(
         "minimum-fraction-on-integer",
@@ -303,7 +304,7 @@ SCHEMA_CASES = [
         "schema-error",
         "schema/quotes.json",
         None,
-        "fields[8].constraints.minimum",
+        at("quotes", "char_start", ".constraints.minimum"),
     ),
     V(
         "required-a-word",
@@ -312,7 +313,7 @@ SCHEMA_CASES = [
         "schema-error",
         SE,
         None,
-        "fields[1].constraints.required",
+        at("events", "title", ".constraints.required"),
     ),
     V(
         "unique-a-number",
@@ -321,7 +322,7 @@ SCHEMA_CASES = [
         "schema-error",
         SE,
         None,
-        "fields[1].constraints.unique",
+        at("events", "title", ".constraints.unique"),
     ),
     V(
         "constraints-a-list",
@@ -330,7 +331,7 @@ SCHEMA_CASES = [
         "schema-error",
         SE,
         None,
-        "fields[1].constraints",
+        at("events", "title", ".constraints"),
     ),
     V(
         "constraint-unknown",
@@ -339,7 +340,7 @@ SCHEMA_CASES = [
         "schema-error",
         SE,
         None,
-        "fields[1].constraints.mandatory",
+        at("events", "title", ".constraints.mandatory"),
     ),
     V(
         "constraint-max-length",
@@ -348,7 +349,7 @@ SCHEMA_CASES = [
         "schema-error",
         SE,
         None,
-        "fields[1].constraints.maxLength",
+        at("events", "title", ".constraints.maxLength"),
     ),
     V(
         "constraint-exclusive-minimum",
@@ -357,7 +358,7 @@ SCHEMA_CASES = [
         "schema-error",
         "schema/quotes.json",
         None,
-        "fields[8].constraints.exclusiveMinimum",
+        at("quotes", "char_start", ".constraints.exclusiveMinimum"),
     ),
     V(
         "primary-key-no-such-field",
@@ -490,7 +491,7 @@ SCHEMA_CASES = [
         "schema-error",
         SE,
         None,
-        "fields[1].trueValues",
+        at("events", "title", ".trueValues"),
     ),
     V(
         "decimal-char",
@@ -499,7 +500,7 @@ SCHEMA_CASES = [
         "schema-error",
         "schema/places.json",
         None,
-        "fields[4].decimalChar",
+        at("places", "latitude", ".decimalChar"),
     ),
     V(
         "bare-number-false",
@@ -508,7 +509,7 @@ SCHEMA_CASES = [
         "schema-error",
         "schema/places.json",
         None,
-        "fields[4].bareNumber",
+        at("places", "latitude", ".bareNumber"),
     ),
     V(
         "field-description-a-number",
@@ -517,7 +518,7 @@ SCHEMA_CASES = [
         "schema-error",
         SE,
         None,
-        "fields[1].description",
+        at("events", "title", ".description"),
     ),
     V("field-rdf-type-a-number", "schema", field("events", "title", rdfType=5), "schema-error", SE),
 ]

@@ -237,7 +237,7 @@ def test_a_pre_release_is_published_but_is_not_latest(site: Path, tmp_path: Path
     built = build_release(pkg, tmp_path / "dist", registry=tmp_path / "reg", previous=previous)
     public = tmp_path / "public"
     shutil.copytree(site, public)
-    publish(built.path, public)
+    publish(built.path, public, registry=tmp_path / "reg")
     index = json.loads((public / "index.json").read_text(encoding="utf-8"))
     assert list(index["versions"]) == [VERSION, rc]  # SemVer precedence
     assert index["latest"] == VERSION

@@ -150,6 +150,7 @@ def publish(
         )
     manifest = read_manifest(release)
     version = manifest.version
+    read_index(to)  # a malformed index is refused before anything else is looked at
     zip_src = Path(zip_path) if zip_path else release.parent / f"{release.name}.zip"
     _check_zip(release, zip_src)
     files = [f.path for f in manifest.files] + [MANIFEST, SUMS]

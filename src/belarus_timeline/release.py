@@ -574,9 +574,11 @@ def write_zip(folder: Path, target: Path, created: str) -> None:
     tmp = target.with_name(f"{_tmp_prefix(target.name)}zip")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as zf:
         for p in sorted(folder.rglob("*")):
-            if not p.is_file():
+            rel = p.relative_to(folder)
+            # Hidden entries (a downloader's .locks/) are never part of a release.
+            if not p.is_file() or any(part.startswith(".") for part in rel.parts):
                 continue
-            info = zipfile.ZipInfo(p.relative_to(folder).as_posix(), stamp)
+            info = zipfile.ZipInfo(rel.as_posix(), stamp)
             stored = p.suffix in ZIP_STORED_SUFFIXES
             info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
