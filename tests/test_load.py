@@ -220,3 +220,31 @@ def test_wheel_bundles_the_data_and_loads_without_the_repository(tmp_path: Path)
     assert out.returncode == 0, out.stderr
     with (ROOT / "data" / "events.csv").open(encoding="utf-8") as fh:
         assert out.stdout.strip() == str(sum(1 for _ in csv.DictReader(fh)))
+
+
+def test_sort_by_key_skips_only_tables_already_in_order() -> None:
+    """The loader's one row order: a table already in key order is returned as it is, any other
+    is sorted; the shortcut agrees with Python's sort on random keys (ties and nulls included)."""
+    import random
+
+    import pyarrow as pa
+
+    from belarus_timeline.canonical import sort_by_key
+    from belarus_timeline.package import TableSchema
+
+    schema = TableSchema.from_descriptor(
+        {
+            "fields": [{"name": "x"}, {"name": "y", "type": "integer"}, {"name": "z"}],
+            "primaryKey": ["x", "y"],
+        }
+    )
+    rng = random.Random(7)
+    for _ in range(500):
+        n = rng.randint(0, 7)
+        xs = [rng.choice(["a", "b", "c", None]) for _ in range(n)]
+        ys = [rng.randint(0, 2) for _ in range(n)]
+        table = pa.table({"x": pa.array(xs, pa.string()), "y": ys, "z": [str(i) for i in range(n)]})
+        out = sort_by_key(table, schema)
+        keyed = [((x is None, x or ""), y) for x, y in zip(xs, ys, strict=True)]
+        order = sorted(range(n), key=lambda i: keyed[i])  # stable, nulls last as Arrow does
+        assert out.column("z").to_pylist() == [str(i) for i in order]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -25,8 +26,29 @@ def sort_by_key(table: pa.Table, schema: TableSchema) -> pa.Table:
     keys = list(schema.primary_key) or [f.name for f in schema.fields]
     # Dictionary-encoded columns (vocabularies read for pandas) sort by their values.
     columns = {k: _decoded(table.column(k)) for k in keys}
+    if _ascending(list(columns.values())):
+        return table  # a release is written in this order: no sort, no copy
     order = pc.sort_indices(pa.table(columns), sort_keys=[(k, "ascending") for k in keys])
     return table.take(order)
+
+
+def _ascending(columns: list[pa.ChunkedArray]) -> bool:
+    """Whether the rows are already in lexicographic ascending order of ``columns`` (ties
+    allowed, as a stable sort keeps them): one pass comparing each row with the next, instead
+    of a sort. A null in the keys answers False (the sort decides)."""
+    n = len(columns[0]) if columns else 0
+    if n < 2:
+        return True
+    if any(pa.types.is_null(c.type) for c in columns):
+        return False  # a column of nulls only: nothing to compare, the sort decides
+    ok: Any = None  # row i <= row i+1 on this key and the keys after it
+    for col in reversed(columns):
+        a, b = col.slice(0, n - 1), col.slice(1)
+        if ok is None:
+            ok = pc.less_equal(a, b)
+        else:
+            ok = pc.or_(pc.less(a, b), pc.and_(pc.equal(a, b), ok))
+    return bool(pc.all(pc.fill_null(ok, False)).as_py())
 
 
 def _decoded(column: pa.ChunkedArray) -> pa.ChunkedArray:
