@@ -13,6 +13,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_PARTS = (
@@ -129,3 +130,20 @@ def redeclare_hash(release: Path, path: str) -> None:
             r["hash"] = "sha256:" + hashlib.sha256((release / path).read_bytes()).hexdigest()
             r.pop("bytes", None)
     p.write_text(json.dumps(d, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def record_bars(monkeypatch: Any, module: Any) -> list[Any]:
+    """Progress bars switched on, and every bar ``module`` makes recorded in the list returned
+    (the bar-per-download and bar-per-stage tests)."""
+    from belarus_timeline import progress
+
+    made: list[Any] = []
+    real = module.bar
+
+    def recording(desc: str, total: float, **kw: Any) -> Any:
+        made.append(real(desc, total, **kw))
+        return made[-1]
+
+    monkeypatch.setattr(module, "bar", recording)
+    monkeypatch.setattr(progress, "enabled", lambda: True)
+    return made

@@ -27,53 +27,18 @@ import belarus_timeline.validate.structural  # noqa: F401  (registers its checks
 from belarus_timeline.cli import main
 from belarus_timeline.release import build_release
 from belarus_timeline.validate.codes import CATALOGUE, CHECKS, LAYERS, Code, catalogue_markdown
-from helpers import copy_package, edit_table, redeclare_hash, tree_digest
+from helpers import copy_package, redeclare_hash, tree_digest
+
+# The mutations are the hostile corpus's own.
+from hostile_base import cell, desc, replace, resource
+from hostile_base import rows as table_rows
 from test_validate import CORPUS
 
 Mutation = Callable[[Path], None]
 
 
-def _edit(table: str, change: Callable[[list[list[str]]], None]) -> Mutation:
-    return lambda root: edit_table(root, table, change)
-
-
-def _cell(table: str, row: int, field: str, value: str) -> Mutation:
-    def change(rows: list[list[str]]) -> None:
-        rows[row - 1][rows[0].index(field)] = value
-
-    return _edit(table, change)
-
-
-def _descriptor(change: Callable[[dict], None]) -> Mutation:
-    def run(root: Path) -> None:
-        p = root / "datapackage.json"
-        d = json.loads(p.read_text(encoding="utf-8"))
-        change(d)
-        p.write_text(json.dumps(d, indent=2, ensure_ascii=False), encoding="utf-8")
-
-    return run
-
-
-def _resource(name: str, **changes: object) -> Mutation:
-    def change(d: dict) -> None:
-        (r,) = [r for r in d["resources"] if r["name"] == name]
-        r.update(changes)
-
-    return _descriptor(change)
-
-
 def _duplicate_resource(d: dict) -> None:
     d["resources"].append(dict(d["resources"][0]))
-
-
-def _bytes(path: str, old: bytes, new: bytes) -> Mutation:
-    def run(root: Path) -> None:
-        p = root / path
-        data = p.read_bytes()
-        assert old in data, (path, old)
-        p.write_bytes(data.replace(old, new, 1))
-
-    return run
 
 
 def _dialect(name: str, **changes: object) -> Mutation:
@@ -81,7 +46,7 @@ def _dialect(name: str, **changes: object) -> Mutation:
         (r,) = [r for r in d["resources"] if r["name"] == name]
         r["dialect"].update(changes)
 
-    return _descriptor(change)
+    return desc(change)
 
 
 def _drop_evidence_resource(d: dict) -> None:
@@ -95,7 +60,7 @@ def _link_backwards(root: Path) -> None:
         row[:3] = ["invasion-first-anniversary", "precedes", "lukashenko-minsk-news-conference"]
         rows.append(row)
 
-    _edit("event_links", change)(root)
+    table_rows("event_links", change)(root)
 
 
 def _swap_columns(rows: list[list[str]]) -> None:
@@ -118,12 +83,12 @@ def _drop_evidence_of_first_event(root: Path) -> None:
     def change(rows: list[list[str]]) -> None:
         rows[1:] = [r for r in rows[1:] if r[rows[0].index("event_id")] != first]
 
-    _edit("evidence", change)(root)
+    table_rows("evidence", change)(root)
 
 
 def _unique_twice(root: Path) -> None:
     # quote_id is declared unique (and is the key): a repeated row repeats it.
-    _edit("quotes", lambda rows: rows.append(list(rows[1])))(root)
+    table_rows("quotes", lambda rows: rows.append(list(rows[1])))(root)
 
 
 def _remove_archive(root: Path) -> None:
@@ -132,7 +97,7 @@ def _remove_archive(root: Path) -> None:
 
 
 def _archive_outside(root: Path) -> None:
-    _cell("sources", 2, "archive_path", "../elsewhere.txt")(root)
+    cell("sources", 2, "archive_path", "../elsewhere.txt")(root)
 
 
 def _archive_not_utf8(root: Path) -> None:
@@ -143,55 +108,59 @@ def _archive_not_utf8(root: Path) -> None:
     src = root / first["archive_path"]
     data = src.read_bytes() + b"\xff"
     src.write_bytes(data)
-    _cell("sources", 2, "sha256", hashlib.sha256(data).hexdigest())(root)
+    cell("sources", 2, "sha256", hashlib.sha256(data).hexdigest())(root)
 
 
 # (id, mutation, code expected among the findings)
 EXTRA: list[tuple[str, Mutation, Code]] = [
     ("no-descriptor", lambda root: (root / "datapackage.json").unlink(), Code.PACKAGE_ERROR),
-    ("resource-without-path", _resource("events", path=None), Code.PACKAGE_ERROR),
-    ("duplicate-resource", _descriptor(_duplicate_resource), Code.DUPLICATE_RESOURCE),
-    ("schema-missing", _resource("events", schema="schema/nothing.json"), Code.SCHEMA_ERROR),
+    ("resource-without-path", resource("events", path=None), Code.PACKAGE_ERROR),
+    ("duplicate-resource", desc(_duplicate_resource), Code.DUPLICATE_RESOURCE),
+    ("schema-missing", resource("events", schema="schema/nothing.json"), Code.SCHEMA_ERROR),
     ("data-file-missing", lambda root: (root / "data" / "claims.csv").unlink(), Code.MISSING_FILE),
     (
         "csv-file-empty",
         lambda root: (root / "data" / "actors.csv").write_bytes(b""),
         Code.SOURCE_ERROR,
     ),
-    ("columns-swapped", _edit("places", _swap_columns), Code.LABEL_ORDER),
-    ("row-too-short", _edit("places", _short_row), Code.MISSING_CELL),
-    ("row-too-long", _edit("places", _long_row), Code.EXTRA_CELL),
+    ("columns-swapped", table_rows("places", _swap_columns), Code.LABEL_ORDER),
+    ("row-too-short", table_rows("places", _short_row), Code.MISSING_CELL),
+    ("row-too-long", table_rows("places", _long_row), Code.EXTRA_CELL),
     ("unique-field-repeats", _unique_twice, Code.UNIQUE_ERROR),
-    ("empty-span", _cell("evidence", 2, "char_end", "0"), Code.EMPTY_SPAN),
-    ("self-link", _edit("event_links", lambda r: r[1].__setitem__(2, r[1][0])), Code.SELF_LINK),
+    ("empty-span", cell("evidence", 2, "char_end", "0"), Code.EMPTY_SPAN),
+    (
+        "self-link",
+        table_rows("event_links", lambda r: r[1].__setitem__(2, r[1][0])),
+        Code.SELF_LINK,
+    ),
     ("event-without-evidence", _drop_evidence_of_first_event, Code.NO_EVIDENCE),
-    ("latitude-only", _cell("places", 2, "longitude", ""), Code.HALF_COORDINATES),
+    ("latitude-only", cell("places", 2, "longitude", ""), Code.HALF_COORDINATES),
     (
         "precision-none-with-point",
-        _cell("places", 2, "coordinate_precision", "none"),
+        cell("places", 2, "coordinate_precision", "none"),
         Code.COORDINATE_PRECISION,
     ),
     ("archived-text-missing", _remove_archive, Code.MISSING_SOURCE_TEXT),
     ("archive-path-escapes", _archive_outside, Code.UNSAFE_PATH),
     ("archived-text-not-utf8", _archive_not_utf8, Code.ENCODING_ERROR),
-    ("span-beyond-the-text", _cell("evidence", 2, "char_end", "999999"), Code.SPAN_OUT_OF_RANGE),
-    ("table-dropped", _descriptor(_drop_evidence_resource), Code.MISSING_TABLE),
-    ("resource-format-unknown", _resource("events", format="xlsx"), Code.RESOURCE_ERROR),
+    ("span-beyond-the-text", cell("evidence", 2, "char_end", "999999"), Code.SPAN_OUT_OF_RANGE),
+    ("table-dropped", desc(_drop_evidence_resource), Code.MISSING_TABLE),
+    ("resource-format-unknown", resource("events", format="xlsx"), Code.RESOURCE_ERROR),
     ("dialect-semicolon", _dialect("events", delimiter=";"), Code.DIALECT_ERROR),
-    ("declared-bytes-wrong", _resource("events", bytes=1), Code.BYTE_COUNT),
-    ("declared-hash-wrong", _resource("events", hash="sha256:" + "0" * 64), Code.HASH_COUNT),
-    ("header-repeats-a-name", _bytes("data/actors.csv", b"role", b"name"), Code.DUPLICATE_LABEL),
-    ("blank-line", _bytes("data/actors.csv", b"\nalexander", b"\n\nalexander"), Code.BLANK_ROW),
-    ("escape-character", _cell("actors", 2, "name", "Vladimir \x1bPutin"), Code.CONTROL_CHARACTER),
-    ("right-to-left-override", _cell("actors", 2, "name", "\u202eniktuP"), Code.BIDI_CONTROL),
-    ("whitespace-only", _cell("events", 2, "summary", "   "), Code.WHITESPACE_ONLY),
-    ("period-month-13", _cell("claims", 2, "period", "2022-13"), Code.INVALID_EDTF),
+    ("declared-bytes-wrong", resource("events", bytes=1), Code.BYTE_COUNT),
+    ("declared-hash-wrong", resource("events", hash="sha256:" + "0" * 64), Code.HASH_COUNT),
+    ("header-repeats-a-name", replace("data/actors.csv", b"role", b"name"), Code.DUPLICATE_LABEL),
+    ("blank-line", replace("data/actors.csv", b"\nalexander", b"\n\nalexander"), Code.BLANK_ROW),
+    ("escape-character", cell("actors", 2, "name", "Vladimir \x1bPutin"), Code.CONTROL_CHARACTER),
+    ("right-to-left-override", cell("actors", 2, "name", "\u202eniktuP"), Code.BIDI_CONTROL),
+    ("whitespace-only", cell("events", 2, "summary", "   "), Code.WHITESPACE_ONLY),
+    ("period-month-13", cell("claims", 2, "period", "2022-13"), Code.INVALID_EDTF),
     (
         "deprecated-time-zone",
-        _cell("events", 2, "timezone", "Europe/Kiev"),
+        cell("events", 2, "timezone", "Europe/Kiev"),
         Code.DEPRECATED_TIMEZONE,
     ),
-    ("place-within-itself", _cell("places", 6, "within_place_id", "belarus"), Code.CYCLE),
+    ("place-within-itself", cell("places", 6, "within_place_id", "belarus"), Code.CYCLE),
     ("precedes-against-dates", _link_backwards, Code.LINK_CONTRADICTS_DATES),
 ]
 
@@ -240,7 +209,7 @@ def test_every_catalogued_code_is_produced_and_nothing_else(
     seen: set[str] = set()
     for i, (_, table, change, _expected) in enumerate(CORPUS):
         root = copy_package(tmp_path / f"c{i}")
-        (_edit(table, change) if table else change)(root)
+        (table_rows(table, change) if table else change)(root)
         seen |= {e["code"] for e in _findings(root, capsys)}
     for i, (_, mutate, _code) in enumerate(EXTRA):
         root = copy_package(tmp_path / f"e{i}")

@@ -14,18 +14,16 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
 
 import belarus_timeline as bt
 from belarus_timeline import downloader as dl
-from belarus_timeline import progress
 from belarus_timeline.cli import main
 from belarus_timeline.publish import publish
 from belarus_timeline.release import build_release
-from helpers import copy_package
+from helpers import copy_package, record_bars
 
 VERSION = "1.0.1"  # not in the installed registry: trusted through index.json
 
@@ -407,15 +405,7 @@ def test_latest_is_the_indexs_latest_and_the_config_file_gives_the_location(
 def test_one_progress_bar_per_download_with_its_total_bytes(
     server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    made: list[Any] = []
-    real = dl.bar
-
-    def recording(desc: str, total: float, **kw: Any) -> Any:
-        made.append(real(desc, total, **kw))
-        return made[-1]
-
-    monkeypatch.setattr(dl, "bar", recording)
-    monkeypatch.setattr(progress, "enabled", lambda: True)
+    made = record_bars(monkeypatch, dl)
     server.faults[f"/{VERSION}/data/events.csv"] = "500-once"  # a retried file counts once
     folder = dl.download(VERSION, base_url=server.url)
     manifest = json.loads((folder / "manifest.json").read_text())

@@ -6,7 +6,6 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -14,6 +13,7 @@ import belarus_timeline as bt
 from belarus_timeline import progress
 from belarus_timeline import release as rel
 from belarus_timeline.semver import newest, parse
+from helpers import record_bars
 
 
 def test_python_dash_m_runs_the_command_line() -> None:
@@ -29,15 +29,7 @@ def test_python_dash_m_runs_the_command_line() -> None:
 def test_one_bar_per_build_stage(
     pkg: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    made: list[Any] = []
-    real = rel.bar
-
-    def recording(desc: str, total: float, **kw: Any) -> Any:
-        made.append(real(desc, total, **kw))
-        return made[-1]
-
-    monkeypatch.setattr(rel, "bar", recording)
-    monkeypatch.setattr(progress, "enabled", lambda: True)
+    made = record_bars(monkeypatch, rel)
     rel.build_release(pkg, tmp_path / "dist", record=False)
     tables = len(bt.load().keys())
     assert [(b.desc, b.total, b.n) for b in made] == [

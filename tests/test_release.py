@@ -452,3 +452,18 @@ def test_a_version_bump_is_seen_at_once_without_reinstalling(tmp_path: Path) -> 
     where, version, in_manifest, says = done.stdout.splitlines()
     assert Path(where).is_relative_to(repo)  # the copy, not the installed package
     assert (version, in_manifest, says) == (bumped, bumped, f"belarus-timeline {bumped}")
+
+
+def test_a_zip_leaves_hidden_entries_out(released: Path, tmp_path: Path) -> None:
+    """A downloader's lock (``.locks/`` inside a fetched release folder) is no part of the
+    release: the zip rebuilt from that folder is the published zip, byte for byte."""
+    folder = tmp_path / released.name
+    shutil.copytree(released, folder)
+    (folder / ".locks").mkdir()
+    (folder / ".locks" / "x.lock").write_bytes(b"")
+    created = json.loads((released / "manifest.json").read_text(encoding="utf-8"))["created"]
+    rel.write_zip(folder, tmp_path / "with-lock.zip", created)
+    rel.write_zip(released, tmp_path / "clean.zip", created)
+    assert (tmp_path / "with-lock.zip").read_bytes() == (tmp_path / "clean.zip").read_bytes()
+    with zipfile.ZipFile(tmp_path / "with-lock.zip") as zf:
+        assert not any(n.startswith(".") or "/." in n for n in zf.namelist())

@@ -99,6 +99,15 @@ def unsafe_path_reason(path: str) -> str | None:
     return None
 
 
+def outside_reason(base: Path, path: str) -> str | None:
+    """Why ``path`` may not be used below ``base``: :func:`unsafe_path_reason`, or that it
+    resolves (through a link) outside ``base``; ``None`` when it stays inside."""
+    reason = unsafe_path_reason(path)
+    if reason is None and not (base / path).resolve().is_relative_to(base.resolve()):
+        reason = "it resolves (through a link) outside the package"
+    return reason
+
+
 @dataclass(frozen=True)
 class Field:
     """One field of a Table Schema, as the rest of the toolkit needs it."""
@@ -239,11 +248,7 @@ class DataPackage:
 
     def path_of(self, relative: str) -> Path:
         """Resolve a package-relative path, refusing any that is unsafe."""
-        reason = unsafe_path_reason(relative)
-        if reason is None:
-            resolved = (self.root / relative).resolve()
-            if not resolved.is_relative_to(self.root):
-                reason = "it resolves (through a link) outside the package"
+        reason = outside_reason(self.root, relative)
         if reason is not None:
             raise PackageError(
                 f"{self.descriptor_path}: path {relative!r} is not safe: {reason}. "

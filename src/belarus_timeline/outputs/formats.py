@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from belarus_timeline.errors import PackageError
-from belarus_timeline.files import atomic_write
+from belarus_timeline.files import atomic_write, json_bytes
 from belarus_timeline.load import package_for
 from belarus_timeline.outputs.catalog import dataset
 from belarus_timeline.outputs.page import page_html
@@ -41,10 +41,6 @@ EXPORT_PATHS = {
     "ics": "exports/events.ics",
     "jsonl": "exports/events.jsonl",
 }
-
-
-def _json_bytes(obj: Any) -> bytes:
-    return (json.dumps(obj, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 #: What a status says about an event that has not happened (as of its sources).
@@ -442,8 +438,8 @@ def jsonl(view: TimelineView) -> str:
 # --- entry points ---------------------------------------------------------------------------
 
 _WRITERS: dict[str, Callable[[TimelineView], bytes]] = {
-    "timelinejs": lambda v: _json_bytes(timelinejs(v)),
-    "geojson": lambda v: _json_bytes(geojson(v)),
+    "timelinejs": lambda v: json_bytes(timelinejs(v)),
+    "geojson": lambda v: json_bytes(geojson(v)),
     "ics": lambda v: ics(v).encode("utf-8"),
     "jsonl": lambda v: jsonl(v).encode("utf-8"),
 }

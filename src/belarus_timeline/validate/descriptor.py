@@ -33,6 +33,7 @@ from belarus_timeline.package import (
     TableSchema,
     as_tuple,
     dialect_problems,
+    outside_reason,
     schema_problems,
     unsafe_path_reason,
 )
@@ -216,9 +217,7 @@ def _entry_sound(pkg: DataPackage, r: Resource, out: Collector) -> bool:
     dialect = dialect_problems(d) if fmt == "csv" else []
     for where, what in dialect:
         out.add(_resource_finding(Code.DIALECT_ERROR, r, where, what))
-    reason = unsafe_path_reason(r.path)
-    if reason is None and not (pkg.root / r.path).resolve().is_relative_to(pkg.root):
-        reason = "it resolves (through a link) outside the package"
+    reason = outside_reason(pkg.root, r.path)
     if reason is not None:
         out.add(
             Finding(

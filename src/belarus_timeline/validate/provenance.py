@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from belarus_timeline.package import DataPackage, unsafe_path_reason
+from belarus_timeline.package import DataPackage, outside_reason
 from belarus_timeline.validate.codes import Code, emits
 from belarus_timeline.validate.columns import (
     SPAN_TABLES,
@@ -53,10 +53,8 @@ def _source_texts(src: Table, base: Path, out: Collector) -> dict[str, str]:
     )
     for i, (sid, rel, expected) in enumerate(zip(ids, paths, hashes, strict=True)):
         # One iteration per source document, not per row of data.
-        reason = unsafe_path_reason(rel)
+        reason = outside_reason(base, rel)
         path = base / rel
-        if reason is None and not path.resolve().is_relative_to(base):
-            reason = "it resolves outside the package"
         if reason is not None:
             out.add(
                 Finding(
