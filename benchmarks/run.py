@@ -3,11 +3,13 @@
     python benchmarks/run.py                       # make bench: N = 10k, 100k, 1M
     python benchmarks/run.py --sizes 100000,1000000,10000000   # make bench-10m
     python benchmarks/run.py --sizes 200 --work W --out R.md    # a smoke run
+    python benchmarks/run.py --sizes 10000000 --generate-only  # generate now, measure later
 
 For each N it generates a valid package (``benchmarks/generate.py``, same seed every run, in
-bounded memory) and measures, each step in a process tree of its own under the memory guard of
-``benchmarks/measure.py`` (killed above ``--mem-cap-gb``, and then reported as killed at that
-size after that time):
+bounded memory; a package generated earlier by the same code, N and seed, its data files
+untouched, is reused: ``--regenerate`` to force) and measures, each step in a process tree of
+its own under the memory guard of ``benchmarks/measure.py`` (killed above ``--mem-cap-gb``,
+and then reported as killed at that size after that time):
 
 - the read floor: ``pyarrow.csv.read_csv`` of every table (``benchmarks/steps.py read-floor``);
 - ``belarus-timeline validate`` (our validator, the CLI);
@@ -32,6 +34,7 @@ profile that bounds it, every figure, ratios and the cost per million rows; the 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import shutil
 import sys
@@ -218,14 +221,23 @@ def bench_size(b: Bench, n: int) -> None:
     a = b.args
     root = a.work / f"n{n}"
     print(f"== N = {n:,} events", file=sys.stderr, flush=True)
-    gen = [sys.executable, str(HERE / "generate.py"), "--events", str(n)]
-    gen += ["--seed", str(a.seed), "--out", str(root)]
-    s, _ = b.run(n, GENERATE, gen, 0)
-    if s.ok:
+    stamp = _stamp(n, a.seed, root)
+    if not a.regenerate and _read_stamp(root) == stamp:
+        # The generator is deterministic: a package it wrote with the same N, seed and code
+        # (and data files untouched since) is the package it would write again.
+        s = Step(n, GENERATE, None, None, 0, "skipped", "reused: same generator, N and seed")
+        b.steps.append(s)
+    else:
+        gen = [sys.executable, str(HERE / "generate.py"), "--events", str(n)]
+        gen += ["--seed", str(a.seed), "--out", str(root)]
+        s, _ = b.run(n, GENERATE, gen, 0)
+        if s.ok:
+            _write_stamp(root, _stamp(n, a.seed, root))
+    if s.ok or s.status == "skipped":
         s.extra["tables"], s.extra["csv_mb"] = count_rows(root)
         s.rows = sum(s.extra["tables"].values())
     _say(s)
-    if not s.ok:
+    if not (s.ok or s.status == "skipped") or a.generate_only:
         return
     validate_steps(b, n, root, s.rows)
     release = build_steps(b, n, root, s.rows)
@@ -241,6 +253,33 @@ def bench_size(b: Bench, n: int) -> None:
         profile(b, n, "full", [str(root), pdist, prof, "--exports"])
     if not a.keep:
         shutil.rmtree(a.work / f"dist{n}", ignore_errors=True)
+
+
+STAMP = ".generated.json"
+
+
+def _stamp(n: int, seed: int, root: Path) -> dict[str, Any]:
+    """What a generated package is: the generator's code, N, seed, and its data files' sizes
+    and modification times (an edited file makes the stamp differ)."""
+    code = hashlib.sha256((HERE / "generate.py").read_bytes()).hexdigest()
+    files = {
+        p.relative_to(root).as_posix(): [p.stat().st_size, p.stat().st_mtime_ns]
+        for p in sorted([root / "datapackage.json", *(root / "data").glob("*.csv")])
+        if p.is_file()
+    }
+    return {"events": n, "seed": seed, "generator_sha256": code, "files": files}
+
+
+def _read_stamp(root: Path) -> dict[str, Any] | None:
+    try:
+        found = json.loads((root / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def _write_stamp(root: Path, stamp: dict[str, Any]) -> None:
+    (root / STAMP).write_text(json.dumps(stamp, indent=1), encoding="utf-8")
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -283,6 +322,16 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument("--no-profile", action="store_true", help="skip the profiles")
     p.add_argument("--keep", action="store_true", help="keep the built releases")
+    p.add_argument(
+        "--regenerate",
+        action="store_true",
+        help="generate each package again even when the one in --work is current",
+    )
+    p.add_argument(
+        "--generate-only",
+        action="store_true",
+        help="only generate the packages (a later run reuses them); writes no results",
+    )
     args = p.parse_args(argv)
     args.sizes = sorted({int(x) for x in args.sizes.split(",") if x})
     if not args.sizes or min(args.sizes) < 2:
@@ -303,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
     b = Bench(args)
     for n in args.sizes:
         bench_size(b, n)
+    if args.generate_only:
+        return 0 if all(s.status != "failed" for s in b.steps) else 1
     command = (
         f"python benchmarks/run.py --sizes {','.join(map(str, args.sizes))} --seed {args.seed} "
         f"--mem-cap-gb {args.mem_cap_gb:g}"

@@ -202,3 +202,17 @@ def test_targets_are_judged_from_the_figures_including_killed_and_timed_out_step
     assert judged[4].measured.startswith("> 138x")  # at least the timeout's ratio
     assert judged[5].measured == "6.00x" and judged[7].measured == "1.05x"
     assert "exports, chart and page 260.0 s" in judged[8].bound
+
+
+def test_a_generated_package_is_reused_until_its_data_changes(tmp_path: Path) -> None:
+    events = tmp_path / "work" / "n100" / "data" / "events.csv"
+    first = _run(tmp_path, "--sizes", "100", "--generate-only")
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "reused" not in first.stderr
+    original = events.read_bytes()
+    again = _run(tmp_path, "--sizes", "100", "--generate-only")
+    assert again.returncode == 0 and "reused: same generator, N and seed" in again.stderr
+    events.write_bytes(original.replace(b"\n", b"\r\n", 1))  # an edited package is not reused
+    third = _run(tmp_path, "--sizes", "100", "--generate-only")
+    assert third.returncode == 0 and "reused" not in third.stderr
+    assert events.read_bytes() == original
