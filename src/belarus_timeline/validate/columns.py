@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -29,6 +31,17 @@ class Table:
     file: str
     schema: TableSchema
     raw: RawTable
+    # Results several checks need (e.g. a pattern's matches), computed once: see ``memo``.
+    _memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()``, remembered under ``key``: checks running side by side on other
+        threads wait for the first one instead of computing it again."""
+        with self._lock:
+            if key not in self._memo:
+                self._memo[key] = compute()
+            return self._memo[key]
 
     @cached_property
     def typed(self) -> dict[str, Any]:
@@ -55,6 +68,23 @@ class Table:
 
 def mask(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(pc.fill_null(a, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def by_runs(col: pa.ChunkedArray, per_value: Callable[[Any], np.ndarray]) -> np.ndarray:
+    """``per_value(col)`` (a bool per row that depends on the row's value alone), computed on
+    the first row of each run of equal values only when runs are long (tables are grouped by
+    event or source): one cheap comparison per row instead of a regex or a hash look-up."""
+    n = len(col)
+    if n < 2:
+        return per_value(col)
+    starts = np.empty(n, dtype=bool)
+    starts[0] = True
+    starts[1:] = mask(pc.not_equal(col.slice(1), col.slice(0, n - 1)))
+    heads = np.flatnonzero(starts)
+    if len(heads) > n // 2:
+        return per_value(col)
+    result: np.ndarray = per_value(col.take(pa.array(heads)))[np.cumsum(starts) - 1]
+    return result
 
 
 def anchored(pattern: str) -> str:
