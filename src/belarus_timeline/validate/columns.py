@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -43,13 +42,27 @@ class Table:
                 self._memo[key] = compute()
             return self._memo[key]
 
-    @cached_property
+    def forget(self, kind: str) -> None:
+        """Drop the remembered results whose key starts with ``kind`` (no later check needs
+        them: their memory is freed)."""
+        with self._lock:
+            for key in [k for k in self._memo if isinstance(k, tuple) and k[0] == kind]:
+                del self._memo[key]
+
+    @property
     def typed(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for f in self.schema.fields:
-            if f.name in self.raw.table.column_names:
-                out[f.name] = convert(self.col(f.name), f)
-        return out
+        """The schema's fields converted to their types, computed on first use (a per-table
+        lock, not ``cached_property``'s lock, which Python 3.11 shares by every table)."""
+
+        def compute() -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            for f in self.schema.fields:
+                if f.name in self.raw.table.column_names:
+                    out[f.name] = convert(self.col(f.name), f)
+            return out
+
+        typed: dict[str, Any] = self.memo("typed", compute)
+        return typed
 
     def col(self, name: str) -> pa.ChunkedArray:
         """The raw cells of a column (strings, "" when empty), as the reader's chunks: every

@@ -75,6 +75,8 @@ def validate_package(
         else:
             for t in tables.values():
                 check_table(t, out, tables)
+        for t in tables.values():
+            t.forget("matches")  # only check_table uses them
         jobs: list[Callable[[Collector], None]] = [
             partial(check_foreign_keys, tables),
             partial(check_semantic, tables),

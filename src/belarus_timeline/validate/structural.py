@@ -304,7 +304,6 @@ def check_foreign_keys(tables: dict[str, Table], out: Collector) -> None:
             complete = np.ones(t.raw.num_rows, dtype=bool)
             for f in fk.fields:
                 complete &= ~t.typed[f].missing
-            local = key_column(t, list(fk.fields))
             bad = complete & ~_found(t, fk, target)
             label = ", ".join(fk.fields)
             ref = f"{target_name}.{', '.join(fk.reference_fields)}"
@@ -314,10 +313,11 @@ def check_foreign_keys(tables: dict[str, Table], out: Collector) -> None:
                 code=Code.FOREIGN_KEY,
                 file=t.file,
                 fld=fk.fields[0] if len(fk.fields) == 1 else label,
-                values=shown(local) if bad.any() else None,
+                values=shown(key_column(t, list(fk.fields))) if bad.any() else None,
                 message=f"No row of {ref} has this value.",
                 fix=f"Use an existing {ref} (see {target.file}), or add the row there first.",
             )
+        t.forget("found")  # no later check needs them
 
 
 def _found(t: Table, fk: ForeignKey, target: Table) -> np.ndarray:
