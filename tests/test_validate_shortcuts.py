@@ -123,6 +123,9 @@ def test_resolving_folders_once_says_what_outside_reason_says(tmp_path: Path) ->
         ".hidden/a.txt",
         "",
         "missing-folder/a.txt",
+        ".",
+        "sources//a.txt",
+        "sources/a.txt/",
     ]
     inside = provenance._Inside(base)
     for rel in paths * 2:  # the second time from the remembered folders

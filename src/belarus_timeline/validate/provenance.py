@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -120,25 +121,28 @@ def _source_texts(src: Table, base: Path, out: Collector) -> dict[str, str]:
 class _Inside:
     """:func:`~belarus_timeline.package.outside_reason` for many paths below one ``base``:
     ``base`` and each folder are resolved once, not once per path (thousands of sources share
-    the folder ``sources/``); a path whose last part is a link is resolved in full."""
+    the folder ``sources/``); a path whose last part is a link is resolved in full. String
+    paths (``os.path``), as ``Path.resolve`` itself uses them, without pathlib's overhead."""
 
     def __init__(self, base: Path) -> None:
-        self.base = base
-        self.root = base.resolve()
-        self.folders: dict[Path, Path] = {}
+        self.base = str(base)
+        self.root = os.path.realpath(base)
+        self.prefix = self.root.rstrip("/") + "/"
+        self.folders: dict[str, str] = {}
 
     def reason(self, rel: str) -> str | None:
         reason = unsafe_path_reason(rel)
         if reason is not None:
             return reason
-        path = self.base / rel
-        if path.is_symlink():
-            resolved = path.resolve()
+        path = os.path.normpath(os.path.join(self.base, rel))  # as Path's own normalisation
+        if os.path.islink(path):
+            resolved = os.path.realpath(path)
         else:  # resolving the folder resolves the path: its last part is no link
-            if path.parent not in self.folders:
-                self.folders[path.parent] = path.parent.resolve()
-            resolved = self.folders[path.parent] / path.name
-        if not resolved.is_relative_to(self.root):
+            folder, name = os.path.split(path)
+            if folder not in self.folders:
+                self.folders[folder] = os.path.realpath(folder)
+            resolved = os.path.join(self.folders[folder], name)
+        if resolved != self.root and not resolved.startswith(self.prefix):
             return "it resolves (through a link) outside the package"
         return None
 
