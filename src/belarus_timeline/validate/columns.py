@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -29,14 +30,39 @@ class Table:
     file: str
     schema: TableSchema
     raw: RawTable
+    # Results several checks need (e.g. a pattern's matches), computed once: see ``memo``.
+    _memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    @cached_property
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()``, remembered under ``key``: checks running side by side on other
+        threads wait for the first one instead of computing it again."""
+        with self._lock:
+            if key not in self._memo:
+                self._memo[key] = compute()
+            return self._memo[key]
+
+    def forget(self, kind: str) -> None:
+        """Drop the remembered results whose key starts with ``kind`` (no later check needs
+        them: their memory is freed)."""
+        with self._lock:
+            for key in [k for k in self._memo if isinstance(k, tuple) and k[0] == kind]:
+                del self._memo[key]
+
+    @property
     def typed(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for f in self.schema.fields:
-            if f.name in self.raw.table.column_names:
-                out[f.name] = convert(self.col(f.name), f)
-        return out
+        """The schema's fields converted to their types, computed on first use (a per-table
+        lock, not ``cached_property``'s lock, which Python 3.11 shares by every table)."""
+
+        def compute() -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            for f in self.schema.fields:
+                if f.name in self.raw.table.column_names:
+                    out[f.name] = convert(self.col(f.name), f)
+            return out
+
+        typed: dict[str, Any] = self.memo("typed", compute)
+        return typed
 
     def col(self, name: str) -> pa.ChunkedArray:
         """The raw cells of a column (strings, "" when empty), as the reader's chunks: every
@@ -55,6 +81,23 @@ class Table:
 
 def mask(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(pc.fill_null(a, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def by_runs(col: pa.ChunkedArray, per_value: Callable[[Any], np.ndarray]) -> np.ndarray:
+    """``per_value(col)`` (a bool per row that depends on the row's value alone), computed on
+    the first row of each run of equal values only when runs are long (tables are grouped by
+    event or source): one cheap comparison per row instead of a regex or a hash look-up."""
+    n = len(col)
+    if n < 2:
+        return per_value(col)
+    starts = np.empty(n, dtype=bool)
+    starts[0] = True
+    starts[1:] = mask(pc.not_equal(col.slice(1), col.slice(0, n - 1)))
+    heads = np.flatnonzero(starts)
+    if len(heads) > n // 2:
+        return per_value(col)
+    result: np.ndarray = per_value(col.take(pa.array(heads)))[np.cumsum(starts) - 1]
+    return result
 
 
 def anchored(pattern: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -11,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from belarus_timeline.package import DataPackage, outside_reason
+from belarus_timeline.package import DataPackage, unsafe_path_reason
 from belarus_timeline.validate.codes import Code, emits
 from belarus_timeline.validate.columns import (
     SPAN_TABLES,
@@ -51,9 +52,10 @@ def _source_texts(src: Table, base: Path, out: Collector) -> dict[str, str]:
         src.strings("archive_path"),
         src.strings("sha256"),
     )
+    inside = _Inside(base)
     for i, (sid, rel, expected) in enumerate(zip(ids, paths, hashes, strict=True)):
         # One iteration per source document, not per row of data.
-        reason = outside_reason(base, rel)
+        reason = inside.reason(rel)
         path = base / rel
         if reason is not None:
             out.add(
@@ -114,6 +116,35 @@ def _source_texts(src: Table, base: Path, out: Collector) -> dict[str, str]:
                 )
             )
     return texts
+
+
+class _Inside:
+    """:func:`~belarus_timeline.package.outside_reason` for many paths below one ``base``:
+    ``base`` and each folder are resolved once, not once per path (thousands of sources share
+    the folder ``sources/``); a path whose last part is a link is resolved in full. String
+    paths (``os.path``), as ``Path.resolve`` itself uses them, without pathlib's overhead."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = str(base)
+        self.root = os.path.realpath(base)
+        self.prefix = self.root.rstrip("/") + "/"
+        self.folders: dict[str, str] = {}
+
+    def reason(self, rel: str) -> str | None:
+        reason = unsafe_path_reason(rel)
+        if reason is not None:
+            return reason
+        path = os.path.normpath(os.path.join(self.base, rel))  # as Path's own normalisation
+        if os.path.islink(path):
+            resolved = os.path.realpath(path)
+        else:  # resolving the folder resolves the path: its last part is no link
+            folder, name = os.path.split(path)
+            if folder not in self.folders:
+                self.folders[folder] = os.path.realpath(folder)
+            resolved = os.path.join(self.folders[folder], name)
+        if resolved != self.root and not resolved.startswith(self.prefix):
+            return "it resolves (through a link) outside the package"
+        return None
 
 
 @dataclass
@@ -198,21 +229,7 @@ def _check_spans(
         ),
     )
     check = known & ~beyond
-    # Exact comparison needs the slice itself: one Python str slice per row (exactly the
-    # documented ``text[char_start:char_end]``), grouped by source and compared with the
-    # excerpts in Arrow, a batch of rows at a time so memory stays bounded.
-    rows = np.flatnonzero(check)
-    rows = rows[np.argsort(code[rows], kind="stable")]
-    mismatch = np.zeros(len(code), dtype=bool)
-    batch = 1 << 18
-    for lo in range(0, len(rows), batch):
-        part = rows[lo : lo + batch]
-        c, a, b = code[part].tolist(), start[part].tolist(), end[part].tolist()
-        actual = pa.array(
-            [text_list[ci][ai:bi] for ci, ai, bi in zip(c, a, b, strict=True)], pa.string()
-        )
-        same = pc.equal(pc.take(excerpt, pa.array(part)), actual)
-        mismatch[part] = ~mask(same)
+    mismatch = _mismatches(check, text_list, code, start, end, excerpt)
 
     hint = partial(_offset_hint, text_field, text_list, code, start, end, excerpt)
 
@@ -242,6 +259,39 @@ def _check_spans(
             ),
             fix=lambda i: "Point the span at the article's own text.",
         )
+
+
+_BLOCK = 1 << 18  # rows whose slices are built at a time
+
+
+def _mismatches(
+    check: np.ndarray,
+    text_list: list[str],
+    code: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    excerpt: pa.ChunkedArray,
+) -> np.ndarray:
+    """Rows to check whose excerpt is not ``text[char_start:char_end]``.
+
+    Exact comparison needs the slice itself: one Python str slice per row (exactly the
+    documented ``text[char_start:char_end]``), compared with the excerpts in Arrow a block of
+    rows at a time (memory stays bounded); a block whose rows are all checked is compared with
+    its excerpts in place, without gathering them."""
+    mismatch = np.zeros(len(code), dtype=bool)
+    block = _BLOCK
+    for lo in range(0, len(code), block):
+        part = np.flatnonzero(check[lo : lo + block]) + lo
+        if not len(part):
+            continue
+        c, a, b = code[part].tolist(), start[part].tolist(), end[part].tolist()
+        actual = pa.array(
+            [text_list[ci][ai:bi] for ci, ai, bi in zip(c, a, b, strict=True)], pa.string()
+        )
+        whole = len(part) == min(block, len(code) - lo)
+        expected = excerpt.slice(lo, len(part)) if whole else excerpt.take(pa.array(part))
+        mismatch[part] = ~mask(pc.equal(expected, actual))
+    return mismatch
 
 
 def _offset_hint(

@@ -71,10 +71,12 @@ def validate_package(
                 out.numbering[t.file] = t.raw.numbers
         files = [t.file for t in tables.values()]
         if len(set(files)) == len(files):  # findings of different tables never share a limit
-            _run(pool, out, [partial(check_table, t) for t in tables.values()])
+            _run(pool, out, [partial(check_table, t, tables=tables) for t in tables.values()])
         else:
             for t in tables.values():
-                check_table(t, out)
+                check_table(t, out, tables)
+        for t in tables.values():
+            t.forget("matches")  # only check_table uses them
         jobs: list[Callable[[Collector], None]] = [
             partial(check_foreign_keys, tables),
             partial(check_semantic, tables),

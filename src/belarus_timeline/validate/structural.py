@@ -6,11 +6,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from belarus_timeline.package import Field
+from belarus_timeline.package import Field, ForeignKey
 from belarus_timeline.validate.codes import Code, emits
 from belarus_timeline.validate.columns import (
     Table,
     anchored,
+    by_runs,
     key_column,
     mask,
     shown,
@@ -32,8 +33,9 @@ from belarus_timeline.validate.report import Collector, Finding
     Code.UNIQUE_ERROR,
     Code.PRIMARY_KEY,
 )
-def check_table(t: Table, out: Collector) -> None:
-    """Everything a Table Schema says about one table, as frictionless checks it."""
+def check_table(t: Table, out: Collector, tables: dict[str, Table] | None = None) -> None:
+    """Everything a Table Schema says about one table, as frictionless checks it (``tables``,
+    all the tables, lets a foreign key's look-up stand in for its pattern check)."""
     _header(t, out)
     _row_widths(t, out)
     explicit_unique = {
@@ -47,7 +49,7 @@ def check_table(t: Table, out: Collector) -> None:
         tc = t.typed.get(f.name)
         if tc is None:
             continue
-        _cells(t, f, out)
+        _cells(t, f, out, tables or {})
         present = ~tc.missing & ~tc.invalid
         # Like frictionless, a field whose constraints say ``unique`` gets unique-errors even
         # when it is also the primary key (which then reports primary-key too); a key field
@@ -173,7 +175,7 @@ def _row_widths(t: Table, out: Collector) -> None:
 
 
 @emits(Code.CONSTRAINT_ERROR, Code.TYPE_ERROR)
-def _cells(t: Table, f: Field, out: Collector) -> None:
+def _cells(t: Table, f: Field, out: Collector, tables: dict[str, Table]) -> None:
     """Required, type, enum, pattern and range of one field's cells."""
     tc = t.typed[f.name]
     strings = t.col(f.name)
@@ -222,7 +224,7 @@ def _cells(t: Table, f: Field, out: Collector) -> None:
             fix=f"Use one of: {', '.join(f.enum or ())}.",
         )
     if f.pattern is not None and f.type == "string":
-        bad = present & ~mask(pc.match_substring_regex(col, anchored(f.pattern)))
+        bad = present & ~_pattern_ok(t, f, tables)
         out.rows(
             bad,
             layer="structural",
@@ -302,9 +304,7 @@ def check_foreign_keys(tables: dict[str, Table], out: Collector) -> None:
             complete = np.ones(t.raw.num_rows, dtype=bool)
             for f in fk.fields:
                 complete &= ~t.typed[f].missing
-            local = key_column(t, list(fk.fields))
-            remote = key_column(target, list(fk.reference_fields))
-            bad = complete & ~mask(pc.is_in(local, value_set=remote))
+            bad = complete & ~_found(t, fk, target)
             label = ", ".join(fk.fields)
             ref = f"{target_name}.{', '.join(fk.reference_fields)}"
             out.rows(
@@ -313,7 +313,58 @@ def check_foreign_keys(tables: dict[str, Table], out: Collector) -> None:
                 code=Code.FOREIGN_KEY,
                 file=t.file,
                 fld=fk.fields[0] if len(fk.fields) == 1 else label,
-                values=shown(local) if bad.any() else None,
+                values=shown(key_column(t, list(fk.fields))) if bad.any() else None,
                 message=f"No row of {ref} has this value.",
                 fix=f"Use an existing {ref} (see {target.file}), or add the row there first.",
             )
+        t.forget("found")  # no later check needs them
+
+
+def _found(t: Table, fk: ForeignKey, target: Table) -> np.ndarray:
+    """Rows of ``t`` whose key is a key of ``target`` (remembered: the pattern check uses it)."""
+
+    def compute() -> np.ndarray:
+        remote = key_column(target, list(fk.reference_fields))
+        local = key_column(t, list(fk.fields))
+        return by_runs(local, lambda c: mask(pc.is_in(c, value_set=remote)))
+
+    found: np.ndarray = t.memo(("found", fk), compute)
+    return found
+
+
+def _matches(t: Table, name: str, pattern: str) -> np.ndarray:
+    """Whether each raw cell of ``name`` matches ``pattern`` (remembered: foreign keys into
+    this column use it)."""
+
+    def compute() -> np.ndarray:
+        regex = anchored(pattern)
+        return by_runs(t.col(name), lambda c: mask(pc.match_substring_regex(c, regex)))
+
+    matched: np.ndarray = t.memo(("matches", name, pattern), compute)
+    return matched
+
+
+def _pattern_ok(t: Table, f: Field, tables: dict[str, Table]) -> np.ndarray:
+    """Whether each cell of ``f`` matches its pattern. A value found among the keys of a
+    foreign key's target column with the same pattern, where every non-empty key matches it,
+    matches too: only the values not found are run through the regex."""
+    pattern = f.pattern or ""
+    for fk in t.schema.foreign_keys:
+        target = tables.get(fk.resource or t.name)
+        if fk.fields != (f.name,) or target is None:
+            continue
+        (ref,) = fk.reference_fields
+        if ref not in target.typed or fk.fields[0] not in t.typed:
+            continue
+        g = target.schema.field(ref)
+        if g.type != "string" or g.pattern is None or anchored(g.pattern) != anchored(pattern):
+            continue
+        if not (_matches(target, ref, g.pattern) | target.typed[ref].missing).all():
+            continue
+        ok = _found(t, fk, target).copy()
+        rest = np.flatnonzero(~ok)
+        if len(rest):
+            part = t.col(f.name).take(pa.array(rest))
+            ok[rest] = mask(pc.match_substring_regex(part, anchored(pattern)))
+        return ok
+    return _matches(t, f.name, pattern)
