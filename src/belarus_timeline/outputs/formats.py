@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from belarus_timeline.errors import PackageError
-from belarus_timeline.files import atomic_write, json_bytes
+from belarus_timeline.files import atomic_write
 from belarus_timeline.load import package_for
 from belarus_timeline.outputs.catalog import dataset
+from belarus_timeline.outputs.jsontext import indented_json_bytes
 from belarus_timeline.outputs.page import page_html
 from belarus_timeline.outputs.views import (
     EventView,
@@ -442,8 +443,9 @@ def jsonl(view: TimelineView) -> str:
 # --- entry points ---------------------------------------------------------------------------
 
 _WRITERS: dict[str, Callable[[TimelineView], bytes]] = {
-    "timelinejs": lambda v: json_bytes(timelinejs(v)),
-    "geojson": lambda v: json_bytes(geojson(v)),
+    # indented_json_bytes: json_bytes' bytes, without json's slow pure-Python indenting.
+    "timelinejs": lambda v: indented_json_bytes(timelinejs(v)),
+    "geojson": lambda v: indented_json_bytes(geojson(v)),
     "ics": lambda v: ics(v).encode("utf-8"),
     "jsonl": lambda v: jsonl(v).encode("utf-8"),
 }
