@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import json
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 _INDENT = "  "
+#: Pieces of text gathered before they are handed on as one chunk (a few hundred kB).
+_FLUSH_PARTS = 20_000
 _CONSTANTS = {None: "null", True: "true", False: "false"}
 
 
@@ -84,13 +87,69 @@ def _write(o: Any, level: int, out: list[str]) -> None:
         out.append(_scalar(o))
 
 
+class Stream:
+    """A list to write lazily, one item at a time (e.g. a timeline's events), so that a large
+    document never has to exist whole; ``items`` is iterated once."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self.items = items
+
+
+def _item(v: Any, level: int, out: list[str]) -> None:
+    """One list item; what the fast path does not know is written by :func:`json.dumps` and
+    indented to its level (JSON text has no raw newline inside strings, so this is exact)."""
+    mark = len(out)
+    try:
+        _write(v, level, out)
+    except _Unknown:
+        del out[mark:]
+        text = json.dumps(v, indent=2, ensure_ascii=False)
+        out.append(text.replace("\n", "\n" + _INDENT * level))
+
+
+def _take(out: list[str]) -> bytes:
+    data = "".join(out).encode("utf-8")
+    out.clear()
+    return data
+
+
+def _stream(s: Stream, level: int, out: list[str]) -> Iterator[bytes]:
+    """Write ``s`` as a list at ``level``, handing on the text written so far every few
+    thousand pieces."""
+    inner = "\n" + _INDENT * (level + 1)
+    first = True
+    for v in s.items:
+        out.append("[" + inner if first else "," + inner)
+        first = False
+        _item(v, level + 1, out)
+        if len(out) > _FLUSH_PARTS:
+            yield _take(out)
+    out.append("[]" if first else "\n" + _INDENT * level + "]")
+
+
+def indented_json_chunks(data: dict[str, Any]) -> Iterator[bytes]:
+    """``data`` (a dict whose values may be :class:`Stream` lists) as UTF-8 JSON indented by 2
+    with a final newline, in chunks: byte for byte what ``json_bytes`` gives for the same
+    dict with each stream as a list."""
+    out: list[str] = []
+    if not data:
+        out.append("{}")
+    for i, (k, v) in enumerate(data.items()):
+        out.append(("{" if i == 0 else ",") + "\n" + _INDENT + encode_basestring(k) + ": ")
+        if isinstance(v, Stream):
+            yield from _stream(v, 1, out)
+        else:
+            _item(v, 1, out)
+    if data:
+        out.append("\n}")
+    out.append("\n")
+    yield _take(out)
+
+
 def indented_json_bytes(data: Any) -> bytes:
     """``data`` as UTF-8 JSON indented by 2 with a final newline: byte for byte what
     ``json_bytes`` (``json.dumps(data, indent=2, ensure_ascii=False)``) gives."""
     out: list[str] = []
-    try:
-        _write(data, 0, out)
-    except _Unknown:
-        return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    _item(data, 0, out)
     out.append("\n")
     return "".join(out).encode("utf-8")
