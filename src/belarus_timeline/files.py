@@ -6,8 +6,8 @@ import hashlib
 import json
 import os
 import tempfile
-from pathlib import Path
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 

@@ -19,7 +19,7 @@ from belarus_timeline.files import atomic_write
 from belarus_timeline.load import package_for
 from belarus_timeline.outputs.catalog import dataset
 from belarus_timeline.outputs.jsontext import Stream, indented_json_chunks
-from belarus_timeline.outputs.page import page_html
+from belarus_timeline.outputs.page import page_chunks
 from belarus_timeline.outputs.views import (
     EventView,
     Participant,
@@ -524,12 +524,12 @@ def write_all(root: Path, out_dir: Path, *, sources_root: Path | None = None) ->
     png, svg = chart_bytes(view)
     written.append(atomic_write(out_dir / "chart.png", png))
     written.append(atomic_write(out_dir / "chart.svg", svg))
-    html = page_html(
+    page = page_chunks(
         view,
         Path(sources_root) if sources_root is not None else view.root,
         dataset(DataPackage(root)),
     )
-    written.append(atomic_write(out_dir / "timeline.html", html.encode("utf-8")))
+    written.append(atomic_write(out_dir / "timeline.html", _encoded(page, size=1)))
     return written
 
 

@@ -10,8 +10,8 @@ know (a type, a non-string key) is left to :func:`json.dumps`, so the bytes are 
 from __future__ import annotations
 
 import json
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from collections.abc import Iterable, Iterator
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 _INDENT = "  "
