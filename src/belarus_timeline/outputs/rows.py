@@ -4,8 +4,8 @@
 the view); ``pyarrow``'s ``to_pylist`` per column is many times faster. The rows are the ones the
 loader gives (:func:`belarus_timeline.load.read_table`, then ``to_dict("records")``), value for
 value as the view reads them: the same columns and row order, and an empty cell is what pandas
-would give for the column's dtype (NaN for vocabularies and numbers, ``pd.NA`` for text and
-integers, ``NaT`` for dates), as is a value outside a column's vocabulary. Dates come as
+would give for the column's dtype (NaN for vocabularies and numbers, ``NaT`` for dates, else
+``None``), as is a value outside a column's vocabulary. Dates come as
 :class:`datetime.date` rather than ``Timestamp``: the view only reads them through
 ``pd.Timestamp(value).date()`` and as "empty or not".
 """
@@ -25,27 +25,22 @@ from belarus_timeline.tables import read_arrow, table_names
 
 Row = dict[Hashable, Any]
 
-#: What ``to_dict("records")`` gives for an empty cell, by Table Schema type.
-_EMPTY: dict[str, Any] = {
-    "string": pd.NA,
-    "integer": pd.NA,
-    "number": float("nan"),
-    "date": pd.NaT,
-    "boolean": pd.NA,
-}
+#: What ``to_dict("records")`` gives for an empty cell, by Table Schema type, where it is not
+#: ``None`` (as for text, integers and booleans).
+_EMPTY: dict[str, Any] = {"number": float("nan"), "date": pd.NaT}
 
 
 def _values(col: pa.ChunkedArray, f: Field) -> list[Any]:
     """One column as Python values, empty cells (and values outside a vocabulary, which the
     loader's categoricals cannot hold) as the loader's frame gives them."""
-    values = col.to_pylist()
+    values: list[Any] = col.to_pylist()
     if f.enum is not None and f.type == "string":
         known = pc.fill_null(pc.is_in(col, value_set=pa.array(list(f.enum), pa.string())), False)
         if pc.all(known).as_py() is False:
             nan = float("nan")
             return [v if ok else nan for v, ok in zip(values, known.to_pylist(), strict=True)]
         return values
-    if col.null_count:
+    if col.null_count and f.type in _EMPTY:
         empty = _EMPTY[f.type]
         return [empty if v is None else v for v in values]
     return values
