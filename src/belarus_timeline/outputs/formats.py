@@ -8,17 +8,19 @@ Every writer is deterministic (same package → same bytes): events come in the 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import html
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from belarus_timeline.errors import PackageError
-from belarus_timeline.files import atomic_write, json_bytes
+from belarus_timeline.files import atomic_write
 from belarus_timeline.load import package_for
 from belarus_timeline.outputs.catalog import dataset
-from belarus_timeline.outputs.page import page_html
+from belarus_timeline.outputs.jsontext import Stream, indented_json_chunks
+from belarus_timeline.outputs.page import page_chunks
 from belarus_timeline.outputs.views import (
     EventView,
     Participant,
@@ -136,9 +138,7 @@ def _slide(ev: EventView, view: TimelineView, titles: dict[str, str]) -> dict[st
     return slide
 
 
-def timelinejs(view: TimelineView) -> dict[str, Any]:
-    """The timeline as a TimelineJS 3 JSON object (``title``, ``events``, ``scale``)."""
-    titles = {ev.event_id: ev.title for ev in view.events}
+def _timelinejs(view: TimelineView, events: Any) -> dict[str, Any]:
     return {
         "title": {
             "text": {
@@ -146,9 +146,19 @@ def timelinejs(view: TimelineView) -> dict[str, Any]:
                 "text": f"<p>{_esc(view.description)}</p><p>Version {_esc(view.version)}.</p>",
             },
         },
-        "events": [_slide(ev, view, titles) for ev in view.events],
+        "events": events,
         "scale": "human",
     }
+
+
+def _slides(view: TimelineView) -> Iterator[dict[str, Any]]:
+    titles = view.titles
+    return (_slide(ev, view, titles) for ev in view.events)
+
+
+def timelinejs(view: TimelineView) -> dict[str, Any]:
+    """The timeline as a TimelineJS 3 JSON object (``title``, ``events``, ``scale``)."""
+    return _timelinejs(view, list(_slides(view)))
 
 
 # --- GeoJSON --------------------------------------------------------------------------------
@@ -212,17 +222,21 @@ def _ics_text(text: str) -> str:
 def _fold(line: str) -> str:
     """RFC 5545 §3.1: lines of at most 75 octets, continued with CRLF and a space, never
     splitting a UTF-8 sequence."""
-    out: list[str] = []
-    current, size, limit = "", 0, 75
-    for ch in line:
-        n = len(ch.encode("utf-8"))
-        if size + n > limit:
-            out.append(current)
-            current, size, limit = " ", 1, 75
-        current += ch
-        size += n
-    out.append(current)
-    return "\r\n".join(out)
+    data = line.encode("utf-8")
+    if len(data) <= 75:
+        return line
+    # Each piece is the longest run of whole characters that fits: cut the bytes at the limit
+    # and step back over continuation bytes (0b10xxxxxx), never looping per character.
+    pieces: list[bytes] = []
+    start, limit = 0, 75
+    while len(data) - start > limit:
+        cut = start + limit
+        while data[cut] & 0xC0 == 0x80:
+            cut -= 1
+        pieces.append(data[start:cut])
+        start, limit = cut, 74  # a continuation line starts with a space
+    pieces.append(data[start:])
+    return b"\r\n ".join(pieces).decode("utf-8")
 
 
 def _dtstamp(view: TimelineView) -> str:
@@ -263,14 +277,34 @@ def _ics_description(ev: EventView, view: TimelineView) -> str:
     return "\n".join(lines)
 
 
-def ics(view: TimelineView) -> str:
-    """The events as an iCalendar (RFC 5545) calendar of all-day events, CRLF line endings.
-
-    ``DTEND`` is exclusive (the day after ``end_date``), so a month-precise event covers its
-    whole month rather than an invented day.
-    """
-    stamp = _dtstamp(view)
+def _ics_lines(view: TimelineView, ev: EventView, stamp: str) -> list[str]:
     lines = [
+        "BEGIN:VEVENT",
+        f"UID:{ev.event_id}@belarus-timeline",
+        f"DTSTAMP:{stamp}",
+        f"DTSTART;VALUE=DATE:{ev.start.strftime('%Y%m%d')}",
+        # An open end gets the first day only; the description says the end is open.
+        f"DTEND;VALUE=DATE:{(ev.through + dt.timedelta(days=1)).strftime('%Y%m%d')}",
+        f"SUMMARY:{_ics_text(ev.title)}",
+        f"DESCRIPTION:{_ics_text(_ics_description(ev, view))}",
+    ]
+    if ev.place is not None:
+        lines.append(f"LOCATION:{_ics_text(ev.place.label)}")
+        if ev.place.latitude is not None and ev.place.longitude is not None:
+            lines.append(f"GEO:{ev.place.latitude!r};{ev.place.longitude!r}")
+    lines += [
+        f"CATEGORIES:{_ics_text(type_label(ev.event_type))}",
+        f"STATUS:{'TENTATIVE' if ev.status in _PENDING else 'CONFIRMED'}",
+        "TRANSP:TRANSPARENT",
+        "END:VEVENT",
+    ]
+    return lines
+
+
+def _ics_chunks(view: TimelineView) -> Iterator[str]:
+    """The calendar's text, one event at a time."""
+    stamp = _dtstamp(view)
+    head = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         f"PRODID:-//belarus-timeline//{view.name} {view.version}//EN",
@@ -278,29 +312,19 @@ def ics(view: TimelineView) -> str:
         "METHOD:PUBLISH",
         f"X-WR-CALNAME:{_ics_text(view.title)}",
     ]
+    yield "".join(_fold(line) + "\r\n" for line in head)
     for ev in view.events:
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{ev.event_id}@belarus-timeline",
-            f"DTSTAMP:{stamp}",
-            f"DTSTART;VALUE=DATE:{ev.start.strftime('%Y%m%d')}",
-            # An open end gets the first day only; the description says the end is open.
-            f"DTEND;VALUE=DATE:{(ev.through + dt.timedelta(days=1)).strftime('%Y%m%d')}",
-            f"SUMMARY:{_ics_text(ev.title)}",
-            f"DESCRIPTION:{_ics_text(_ics_description(ev, view))}",
-        ]
-        if ev.place is not None:
-            lines.append(f"LOCATION:{_ics_text(ev.place.label)}")
-            if ev.place.latitude is not None and ev.place.longitude is not None:
-                lines.append(f"GEO:{ev.place.latitude!r};{ev.place.longitude!r}")
-        lines += [
-            f"CATEGORIES:{_ics_text(type_label(ev.event_type))}",
-            f"STATUS:{'TENTATIVE' if ev.status in _PENDING else 'CONFIRMED'}",
-            "TRANSP:TRANSPARENT",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    return "".join(_fold(line) + "\r\n" for line in lines)
+        yield "".join(_fold(line) + "\r\n" for line in _ics_lines(view, ev, stamp))
+    yield "END:VCALENDAR\r\n"
+
+
+def ics(view: TimelineView) -> str:
+    """The events as an iCalendar (RFC 5545) calendar of all-day events, CRLF line endings.
+
+    ``DTEND`` is exclusive (the day after ``end_date``), so a month-precise event covers its
+    whole month rather than an invented day.
+    """
+    return "".join(_ics_chunks(view))
 
 
 # --- PLOVER-like JSON lines -----------------------------------------------------------------
@@ -427,21 +451,39 @@ def plover_record(ev: EventView, view: TimelineView) -> dict[str, Any]:
     }
 
 
+def _jsonl_lines(view: TimelineView) -> Iterator[str]:
+    for ev in view.events:
+        yield json.dumps(plover_record(ev, view), ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
 def jsonl(view: TimelineView) -> str:
     """One PLOVER-like JSON object per event and line, in date order."""
-    return "".join(
-        json.dumps(plover_record(ev, view), ensure_ascii=False, separators=(",", ":")) + "\n"
-        for ev in view.events
-    )
+    return "".join(_jsonl_lines(view))
 
 
 # --- entry points ---------------------------------------------------------------------------
 
-_WRITERS: dict[str, Callable[[TimelineView], bytes]] = {
-    "timelinejs": lambda v: json_bytes(timelinejs(v)),
-    "geojson": lambda v: json_bytes(geojson(v)),
-    "ics": lambda v: ics(v).encode("utf-8"),
-    "jsonl": lambda v: jsonl(v).encode("utf-8"),
+
+def _encoded(texts: Iterable[str], size: int = 2000) -> Iterator[bytes]:
+    """UTF-8 chunks of ``size`` texts each: large files are written piece by piece."""
+    batch: list[str] = []
+    for text in texts:
+        batch.append(text)
+        if len(batch) >= size:
+            yield "".join(batch).encode("utf-8")
+            batch.clear()
+    yield "".join(batch).encode("utf-8")
+
+
+# Each format as chunks of bytes, never whole in memory (a million events make gigabytes).
+# indented_json_chunks: json_bytes' bytes, without json's slow pure-Python indenting.
+_WRITERS: dict[str, Callable[[TimelineView], Iterator[bytes]]] = {
+    "timelinejs": lambda v: indented_json_chunks(_timelinejs(v, Stream(_slides(v)))),
+    "geojson": lambda v: indented_json_chunks(
+        {"type": "FeatureCollection", "features": Stream(_feature(ev, v) for ev in v.events)}
+    ),
+    "ics": lambda v: _encoded(_ics_chunks(v)),
+    "jsonl": lambda v: _encoded(_jsonl_lines(v)),
 }
 
 
@@ -453,13 +495,18 @@ def _check_format(fmt: str) -> None:
 def render(fmt: str, view: TimelineView) -> bytes:
     """The bytes of one format for an already-built view."""
     _check_format(fmt)
+    return b"".join(_WRITERS[fmt](view))
+
+
+def _chunks(fmt: str, view: TimelineView) -> Iterator[bytes]:
+    _check_format(fmt)
     return _WRITERS[fmt](view)
 
 
 def export(fmt: str, root: Path, out: Path) -> Path:
     """Write format ``fmt`` (one of :data:`FORMATS`) of the package at ``root`` to ``out``."""
     _check_format(fmt)
-    return atomic_write(Path(out), render(fmt, build_view(Path(root))))
+    return atomic_write(Path(out), _chunks(fmt, build_view(Path(root))))
 
 
 def write_all(root: Path, out_dir: Path, *, sources_root: Path | None = None) -> list[Path]:
@@ -472,18 +519,34 @@ def write_all(root: Path, out_dir: Path, *, sources_root: Path | None = None) ->
     # matplotlib is an optional, heavy dependency: import the chart only when writing it.
     from belarus_timeline.outputs.chart import chart_bytes
 
-    view = build_view(Path(root))
-    out_dir = Path(out_dir)
-    written = [atomic_write(out_dir / EXPORT_PATHS[f], render(f, view)) for f in FORMATS]
+    # The view and the exports make millions of objects and no reference cycles: the cyclic
+    # garbage collector's full passes over them would only cost time (about a tenth).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _write_all(Path(root), Path(out_dir), sources_root, chart_bytes)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _write_all(
+    root: Path,
+    out_dir: Path,
+    sources_root: Path | None,
+    chart_bytes: Callable[[TimelineView], tuple[bytes, bytes]],
+) -> list[Path]:
+    view = build_view(root)
+    written = [atomic_write(out_dir / EXPORT_PATHS[f], _chunks(f, view)) for f in FORMATS]
     png, svg = chart_bytes(view)
     written.append(atomic_write(out_dir / "chart.png", png))
     written.append(atomic_write(out_dir / "chart.svg", svg))
-    html = page_html(
+    page = page_chunks(
         view,
         Path(sources_root) if sources_root is not None else view.root,
         dataset(DataPackage(root)),
     )
-    written.append(atomic_write(out_dir / "timeline.html", html.encode("utf-8")))
+    written.append(atomic_write(out_dir / "timeline.html", _encoded(page, size=1)))
     return written
 
 

@@ -17,6 +17,7 @@ import functools
 import html
 import itertools
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -35,6 +36,7 @@ from belarus_timeline.outputs.views import (
 )
 from belarus_timeline.package import unsafe_path_reason
 
+_COMPACT: dict[str, Any] = {"ensure_ascii": False, "separators": (",", ":")}
 #: Context shown around an evidence span, at most, within its paragraph (in code points).
 CONTEXT = 320
 _COMPARATORS = {"equal": "", "more_than": "more than ", "less_than": "less than "}
@@ -245,9 +247,8 @@ def _event_data(ev: EventView, view: TimelineView, texts: dict[str, str]) -> dic
     }
 
 
-def page_data(view: TimelineView, sources_root: Path) -> dict[str, Any]:
-    """Everything the page embeds, as JSON-ready data (tests read it back from the page)."""
-    texts = _read_sources(view, Path(sources_root))
+def _page_head(view: TimelineView, texts: dict[str, str]) -> dict[str, Any]:
+    """What the page embeds besides its events."""
     used = {e.span.source_id for ev in view.events for e in ev.evidence}
     return {
         "title": view.title,
@@ -259,15 +260,42 @@ def page_data(view: TimelineView, sources_root: Path) -> dict[str, Any]:
             for s in view.sources.values()
             if s.source_id in used
         },
-        "events": [_event_data(ev, view, texts) for ev in view.events],
     }
 
 
-def _script_json(data: Any) -> str:
-    """JSON safe inside a <script> element: '<', '>' and '&' only ever occur inside JSON
-    strings, where their \\u escapes mean the same, so no '</script>' can end the block."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+def page_data(view: TimelineView, sources_root: Path) -> dict[str, Any]:
+    """Everything the page embeds, as JSON-ready data (tests read it back from the page)."""
+    texts = _read_sources(view, Path(sources_root))
+    events = [_event_data(ev, view, texts) for ev in view.events]
+    return {**_page_head(view, texts), "events": events}
+
+
+def _script_safe(text: str) -> str:
+    """'<', '>' and '&' only ever occur inside JSON strings, where their \\u escapes mean the
+    same, so no '</script>' can end the block."""
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _script_json(data: Any) -> str:
+    """JSON safe inside a <script> element (see :func:`_script_safe`)."""
+    return _script_safe(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+
+
+def _data_chunks(view: TimelineView, texts: dict[str, str]) -> Iterator[str]:
+    """``_script_json(page_data(...))`` in pieces, a batch of events at a time: compact JSON of
+    a dict is its items' JSON joined by commas, so the events can be written one by one."""
+    head = json.dumps({**_page_head(view, texts), "events": []}, **_COMPACT)
+    yield _script_safe(head[: -len("[]}")])
+    batch = ["["]
+    for i, ev in enumerate(view.events):
+        if i:
+            batch.append(",")
+        batch.append(json.dumps(_event_data(ev, view, texts), **_COMPACT))
+        if len(batch) >= 4000:
+            yield _script_safe("".join(batch))
+            batch.clear()
+    batch.append("]}")
+    yield _script_safe("".join(batch))
 
 
 def _esc(text: str) -> str:
@@ -286,6 +314,33 @@ def _asset(name: str) -> str:
     )
 
 
+def page_chunks(
+    view: TimelineView, sources_root: Path, dataset: dict[str, Any] | None = None
+) -> Iterator[str]:
+    """:func:`page_html` in pieces, so that the page of a million events is never whole in
+    memory."""
+    texts = _read_sources(view, Path(sources_root))
+    jsonld = (
+        ""
+        if dataset is None
+        else f'<script type="application/ld+json">{_script_json(dataset)}</script>'
+    )
+    page = (
+        _asset("timeline.html")
+        .replace("__JSONLD__", jsonld)
+        .replace("__TITLE__", _esc(view.title))
+        .replace("__VERSION__", _esc(view.version))
+        .replace("__CSS__", _asset("timeline.css"))
+        .replace("__JS__", _asset("timeline.js"))
+    )
+    # As str.replace: the data goes wherever "__DATA__" occurs once the rest is filled in.
+    parts = page.split("__DATA__")
+    yield parts[0]
+    for part in parts[1:]:
+        yield from _data_chunks(view, texts)
+        yield part
+
+
 def page_html(view: TimelineView, sources_root: Path, dataset: dict[str, Any] | None = None) -> str:
     """The whole ``timeline.html`` as text; the same view and sources give the same text.
 
@@ -293,18 +348,4 @@ def page_html(view: TimelineView, sources_root: Path, dataset: dict[str, Any] | 
     ``dataset``, the release's schema.org ``Dataset`` (``dataset.jsonld``), is embedded as
     JSON-LD for search engines.
     """
-    data = page_data(view, sources_root)
-    jsonld = (
-        ""
-        if dataset is None
-        else f'<script type="application/ld+json">{_script_json(dataset)}</script>'
-    )
-    return (
-        _asset("timeline.html")
-        .replace("__JSONLD__", jsonld)
-        .replace("__TITLE__", _esc(view.title))
-        .replace("__VERSION__", _esc(view.version))
-        .replace("__CSS__", _asset("timeline.css"))
-        .replace("__JS__", _asset("timeline.js"))
-        .replace("__DATA__", _script_json(data))
-    )
+    return "".join(page_chunks(view, sources_root, dataset))

@@ -20,7 +20,6 @@ from typing import Any
 import pandas as pd
 
 from belarus_timeline.errors import PackageError
-from belarus_timeline.load import load
 from belarus_timeline.outputs.attribution import (
     BACKING,
     Evidence,
@@ -39,6 +38,7 @@ from belarus_timeline.outputs.attribution import (
 from belarus_timeline.outputs.attribution import describe_values as _describe_values
 from belarus_timeline.outputs.attribution import text_or_none as _str
 from belarus_timeline.outputs.dates import display_edtf, display_range, format_at, format_day
+from belarus_timeline.outputs.rows import records
 from belarus_timeline.package import DataPackage
 
 __all__ = [
@@ -313,10 +313,6 @@ def _int(value: Any) -> int | None:
     return None if value is None or pd.isna(value) else int(value)
 
 
-def _records(df: pd.DataFrame) -> list[dict[Hashable, Any]]:
-    return df.to_dict("records")
-
-
 def _grouped(rows: Iterable[dict[Hashable, Any]], key: str) -> dict[str, list[dict[Hashable, Any]]]:
     out: dict[str, list[dict[Hashable, Any]]] = defaultdict(list)
     for r in rows:
@@ -397,19 +393,18 @@ class _Joined:
 
 def _join(pkg: DataPackage) -> tuple[list[_Row], _Joined, list[_Row]]:
     """Read the package's tables: the event rows, what they join with, the source rows."""
-    tl = load(root=pkg.root)
     joined = _Joined(
-        actors={str(r["actor_id"]): r for r in _records(tl.actors)},
-        places=_places(_records(tl.places)),
+        actors={str(r["actor_id"]): r for r in records(pkg, "actors")},
+        places=_places(records(pkg, "places")),
         role_order={r: i for i, r in enumerate(_vocabulary(pkg, "participants", "role"))},
-        participants=_grouped(_records(tl.participants), "event_id"),
-        quotes=_grouped(_records(tl.quotes), "event_id"),
-        claims=_grouped(_records(tl.claims), "event_id"),
-        evidence=_grouped(_records(tl.evidence), "event_id"),
-        statements=_grouped(_records(tl.statements), "event_id"),
-        links=links_of(_records(tl.event_links), _records(tl.link_evidence)),
+        participants=_grouped(records(pkg, "participants"), "event_id"),
+        quotes=_grouped(records(pkg, "quotes"), "event_id"),
+        claims=_grouped(records(pkg, "claims"), "event_id"),
+        evidence=_grouped(records(pkg, "evidence"), "event_id"),
+        statements=_grouped(records(pkg, "statements"), "event_id"),
+        links=links_of(records(pkg, "event_links"), records(pkg, "link_evidence")),
     )
-    return _records(tl.events), joined, _records(tl.sources)
+    return records(pkg, "events"), joined, records(pkg, "sources")
 
 
 def _event_participants(rows: list[_Row], j: _Joined) -> tuple[Participant, ...]:
