@@ -27,7 +27,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from belarus_timeline.canonical import canonical_text, content_hash, sort_by_key, write_csv
+from belarus_timeline.canonical import sort_by_key, write_canonical
 from belarus_timeline.diff import PackageDiff, diff_packages
 from belarus_timeline.downloader import download
 from belarus_timeline.errors import ReleaseError, ValidationFailed, VersionError
@@ -214,7 +214,7 @@ def build_release(
             [v for v in registered_versions(registry) if parse(v) < parse(version)], dist
         )
     prev_pkg = _previous_package(version, registry, dist, previous)
-    diff = diff_packages(prev_pkg, pkg)
+    diff = diff_packages(prev_pkg, pkg, report.rows)
     if prev_pkg is not None:
         _check_bump(prev_pkg.version, version, diff)
     changelog = _changelog_section(root, version)
@@ -516,11 +516,10 @@ def _write_table(
     """Write one table as CSV, Parquet and schema; (name, resource, rows, content hash)."""
     schema = pkg.schema(res_name)
     table = sort_by_key(read_arrow(pkg, res_name), schema)
-    text = canonical_text(table)
-    write_csv(text, out / "data" / f"{name}.csv")
+    content, _ = write_canonical(table, out / "data" / f"{name}.csv")
     pq.write_table(table, out / "parquet" / f"{name}.parquet", **PARQUET_OPTIONS)
     _write_json(schema.descriptor, out / "schema" / f"{name}.json")
-    return name, res_name, table.num_rows, content_hash(table, text)
+    return name, res_name, table.num_rows, content
 
 
 def _write_exports(pkg: DataPackage, out: Path) -> None:
