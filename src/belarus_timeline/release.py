@@ -25,6 +25,7 @@ from importlib.metadata import version as dist_version
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from belarus_timeline.canonical import sort_by_key, write_canonical
@@ -50,8 +51,9 @@ from belarus_timeline.package import DataPackage, Resource, bundled_version
 from belarus_timeline.progress import bar
 from belarus_timeline.semver import bump_between, bump_rank, parse
 from belarus_timeline.snapshot import read_snapshot, snapshot_dir, write_snapshot
-from belarus_timeline.tables import read_arrow, table_names
+from belarus_timeline.tables import read_arrow, table_names, typed_table
 from belarus_timeline.validate import validate_package
+from belarus_timeline.validate.columns import Table
 
 __all__ = ["BuildResult", "VersionError", "build_release", "release_dir_name", "write_zip"]
 
@@ -201,8 +203,10 @@ def build_release(
         parse(version)
     except ValueError as exc:
         raise VersionError(f"datapackage.json: version {version!r}: {exc}.") from exc
+    # The tables the validator read and typed are the ones written: each file is read once.
+    kept: dict[str, Table] = {}
     with bar("validate", 1) as b:
-        report = validate_package(root)
+        report = validate_package(root, tables_out=kept)
         b.update()
     if not report.valid:
         raise ValidationFailed(report, "the data is invalid; no release was built.")
@@ -223,7 +227,7 @@ def build_release(
     recorded = registry / f"{version}.json"
     _check_targets(dist, final, zip_path)
     rows, manifest, status = _build_into(
-        pkg, dist, final, recorded, (created, diff, changelog), exports
+        pkg, dist, final, recorded, (created, diff, changelog), exports, kept
     )
     if status == "built" or not zip_path.is_file():
         with bar("zip", 1) as b:
@@ -245,6 +249,7 @@ def _build_into(
     recorded: Path,
     what: tuple[str, PackageDiff, str],
     exports: bool,
+    kept: dict[str, Table] | None = None,
 ) -> tuple[dict[str, int], Manifest, str]:
     """Write the release into a temporary folder in ``dist``, compare it with the recorded
     manifest, then move it into place; (rows, manifest, built | unchanged)."""
@@ -256,7 +261,7 @@ def _build_into(
         tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(final.name), dir=dist))
         try:
             tmp.chmod(0o755)  # mkdtemp makes it private; a release is for everyone to read
-            rows = _write_release(pkg, tmp, created, diff, changelog, exports=exports)
+            rows = _write_release(pkg, tmp, created, diff, changelog, exports=exports, kept=kept)
             manifest = parse_manifest((tmp / MANIFEST).read_bytes(), str(final / MANIFEST))
             # Everything is compared before anything is moved into place: a refused build
             # leaves dist/ as it was.
@@ -394,9 +399,17 @@ def _previous_package(
 
 
 def _write_release(
-    pkg: DataPackage, out: Path, created: str, diff: PackageDiff, changelog: str, *, exports: bool
+    pkg: DataPackage,
+    out: Path,
+    created: str,
+    diff: PackageDiff,
+    changelog: str,
+    *,
+    exports: bool,
+    kept: dict[str, Table] | None = None,
 ) -> dict[str, int]:
-    """Write every file of the release into ``out``; returns the rows per table."""
+    """Write every file of the release into ``out``; returns the rows per table. ``kept``
+    holds tables the validator read (by resource name): written without a second read."""
     for sub in ("data", "parquet", "schema"):
         (out / sub).mkdir()
     # Tables are independent and most of the work is in pyarrow, which releases the GIL: two
@@ -408,7 +421,7 @@ def _write_release(
     ):
 
         def one(item: tuple[str, str]) -> tuple[str, str, int, str]:
-            result = _write_table(pkg, out, *item)
+            result = _write_table(pkg, out, *item, kept=kept)
             b.update()
             return result
 
@@ -511,15 +524,25 @@ def _write_manifest(
 
 
 def _write_table(
-    pkg: DataPackage, out: Path, name: str, res_name: str
+    pkg: DataPackage, out: Path, name: str, res_name: str, kept: dict[str, Table] | None = None
 ) -> tuple[str, str, int, str]:
     """Write one table as CSV, Parquet and schema; (name, resource, rows, content hash)."""
     schema = pkg.schema(res_name)
-    table = sort_by_key(read_arrow(pkg, res_name), schema)
+    table = sort_by_key(_typed(pkg, res_name, kept), schema)
     content, _ = write_canonical(table, out / "data" / f"{name}.csv")
     pq.write_table(table, out / "parquet" / f"{name}.parquet", **PARQUET_OPTIONS)
     _write_json(schema.descriptor, out / "schema" / f"{name}.json")
     return name, res_name, table.num_rows, content
+
+
+def _typed(pkg: DataPackage, res_name: str, kept: dict[str, Table] | None) -> pa.Table:
+    """The typed table: from the validator's cells and conversions when it read this CSV
+    file with this schema (the same :func:`typed_table` of the same file), else read."""
+    t = kept.pop(res_name, None) if kept is not None else None  # popped: freed once written
+    schema = pkg.schema(res_name)
+    if t is None or t.raw.bad_rows or t.file != pkg.resource(res_name).path or t.schema != schema:
+        return read_arrow(pkg, res_name)  # (which refuses rows of the wrong width)
+    return typed_table(t.raw, schema, t.typed)
 
 
 def _write_exports(pkg: DataPackage, out: Path) -> None:

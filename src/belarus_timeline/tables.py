@@ -10,6 +10,7 @@ import codecs
 import csv
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -422,12 +423,17 @@ def convert(column: pa.ChunkedArray | pa.Array, f: Field) -> TypedColumn:
     )
 
 
-def typed_table(raw: RawTable, schema: TableSchema) -> pa.Table:
-    """The raw table's schema fields converted to their types (invalid cells become null)."""
+def typed_table(
+    raw: RawTable, schema: TableSchema, converted: Mapping[str, TypedColumn] | None = None
+) -> pa.Table:
+    """The raw table's schema fields converted to their types (invalid cells become null).
+
+    ``converted`` holds columns already converted by :func:`convert` (the validator's)."""
     arrays, names = [], []
     for f in schema.fields:
         if f.name in raw.table.column_names:
-            v = convert(raw.table.column(f.name), f).values
+            done = converted.get(f.name) if converted is not None else None
+            v = (done if done is not None else convert(raw.table.column(f.name), f)).values
             arrays.append(v if isinstance(v, pa.ChunkedArray) else pa.chunked_array([v]))
         else:
             arrays.append(pa.chunked_array([pa.nulls(raw.num_rows, ARROW_TYPES[f.type])]))
