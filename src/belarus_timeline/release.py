@@ -17,7 +17,6 @@ import re
 import shutil
 import socket
 import tempfile
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError
@@ -32,7 +31,14 @@ from belarus_timeline.canonical import sort_by_key, write_canonical
 from belarus_timeline.diff import PackageDiff, diff_packages
 from belarus_timeline.downloader import download
 from belarus_timeline.errors import ReleaseError, ValidationFailed, VersionError
-from belarus_timeline.files import atomic_write, differing, json_bytes, sha256_file, tree_sha256
+from belarus_timeline.files import (
+    atomic_write,
+    differing,
+    json_bytes,
+    sha256_file,
+    tree_sha256,
+    zip_tree,
+)
 from belarus_timeline.manifest import (
     MANIFEST,
     NAME,
@@ -249,7 +255,7 @@ def _build_into(
     recorded: Path,
     what: tuple[str, PackageDiff, str],
     exports: bool,
-    kept: dict[str, Table] | None = None,
+    kept: dict[str, Table],
 ) -> tuple[dict[str, int], Manifest, str]:
     """Write the release into a temporary folder in ``dist``, compare it with the recorded
     manifest, then move it into place; (rows, manifest, built | unchanged)."""
@@ -406,10 +412,9 @@ def _write_release(
     changelog: str,
     *,
     exports: bool,
-    kept: dict[str, Table] | None = None,
+    kept: dict[str, Table],
 ) -> dict[str, int]:
-    """Write every file of the release into ``out``; returns the rows per table. ``kept``
-    holds tables the validator read (by resource name): written without a second read."""
+    """Write every file of the release into ``out``; returns the rows per table."""
     for sub in ("data", "parquet", "schema"):
         (out / sub).mkdir()
     # Tables are independent and most of the work is in pyarrow, which releases the GIL: two
@@ -524,7 +529,7 @@ def _write_manifest(
 
 
 def _write_table(
-    pkg: DataPackage, out: Path, name: str, res_name: str, kept: dict[str, Table] | None = None
+    pkg: DataPackage, out: Path, name: str, res_name: str, kept: dict[str, Table]
 ) -> tuple[str, str, int, str]:
     """Write one table as CSV, Parquet and schema; (name, resource, rows, content hash)."""
     schema = pkg.schema(res_name)
@@ -535,10 +540,10 @@ def _write_table(
     return name, res_name, table.num_rows, content
 
 
-def _typed(pkg: DataPackage, res_name: str, kept: dict[str, Table] | None) -> pa.Table:
+def _typed(pkg: DataPackage, res_name: str, kept: dict[str, Table]) -> pa.Table:
     """The typed table: from the validator's cells and conversions when it read this CSV
     file with this schema (the same :func:`typed_table` of the same file), else read."""
-    t = kept.pop(res_name, None) if kept is not None else None  # popped: freed once written
+    t = kept.pop(res_name, None)  # popped: freed once written
     schema = pkg.schema(res_name)
     if t is None or t.raw.bad_rows or t.file != pkg.resource(res_name).path or t.schema != schema:
         return read_arrow(pkg, res_name)  # (which refuses rows of the wrong width)
@@ -587,26 +592,9 @@ def _compare_recorded(recorded: Path, manifest: Manifest) -> None:
 
 
 def write_zip(folder: Path, target: Path, created: str) -> None:
-    """Zip the files of ``folder`` with fixed timestamps, order and permissions.
-
+    """Zip the files of ``folder`` with fixed timestamps, order and permissions. Its
     ``datapackage.json`` is at the zip's root, so that tools that open a data package from a
     zip (``frictionless validate release.zip``) find it and every resource."""
     when = dt.datetime.strptime(created[:19], "%Y-%m-%dT%H:%M:%S")
     stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
-    tmp = target.with_name(f"{_tmp_prefix(target.name)}zip")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as zf:
-        for p in sorted(folder.rglob("*")):
-            rel = p.relative_to(folder)
-            # Hidden entries (a downloader's .locks/) are never part of a release.
-            if not p.is_file() or any(part.startswith(".") for part in rel.parts):
-                continue
-            info = zipfile.ZipInfo(rel.as_posix(), stamp)
-            stored = p.suffix in ZIP_STORED_SUFFIXES
-            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            info.create_system = 3
-            with p.open("rb") as src, zf.open(info, "w") as dst:
-                shutil.copyfileobj(
-                    src, dst, 1 << 20
-                )  # streamed: a large table never sits in memory
-    os.replace(tmp, target)
+    zip_tree(folder, target, stamp, ZIP_LEVEL, ZIP_STORED_SUFFIXES, _tmp_prefix(target.name))
