@@ -75,7 +75,7 @@ def cell_strings(column: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 
 # Dates whose cast to text is the same as strftime's "%Y-%m-%d" (checked for every day of
-# this range in tests/test_canonical_fast.py); the cast is some thirty times faster.
+# this range in tests/test_fast_paths.py); the cast is some thirty times faster.
 _ISO_DATES = (dt.date(1000, 1, 1), dt.date(9999, 12, 31))
 
 
