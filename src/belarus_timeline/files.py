@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
+import socket
 import tempfile
 import zipfile
 import zlib
@@ -60,6 +62,51 @@ def tree_sha256(root: Path) -> dict[str, str]:
 def differing(a: dict[str, str], b: dict[str, str]) -> list[str]:
     """Keys whose values differ between two {path: sha256} maps (present in one only included)."""
     return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+
+
+# A build works in dist/.tmp-build-<pid>-<host>-<release>-XXXX; one left behind by a build that
+# was killed (its process is gone) is removed by the next build on the same machine.
+_TMP = re.compile(r"^\.tmp-build-(?P<pid>[0-9]+)-(?P<host>[0-9a-f]{8})-")
+# Names the builder used before it recorded its process in them.
+_OLD_TMP = re.compile(
+    r"^\.tmp-belarus-timeline-.+-[A-Za-z0-9_]{8}$|^\.belarus-timeline-.+\.zip\.tmp$"
+)
+
+
+def _host() -> str:
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
+def build_tmp_prefix(name: str) -> str:
+    """The start of the name of a build's temporary files and folders in ``dist``."""
+    return f".tmp-build-{os.getpid()}-{_host()}-{name}-"
+
+
+def _alive(pid: int) -> bool:
+    if os.name == "nt":  # os.kill(pid, 0) would end the process there: never clean
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def clean_build_leftovers(dist: Path) -> None:
+    """Remove temporary folders and zips of builds that were killed."""
+    for p in dist.iterdir():
+        m = _TMP.match(p.name)
+        stale = (
+            m is not None and m.group("host") == _host() and not _alive(int(m.group("pid")))
+        ) or (m is None and _OLD_TMP.match(p.name) is not None)
+        if not stale:
+            continue
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
 
 
 class _Deflated:

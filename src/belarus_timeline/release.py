@@ -10,12 +10,10 @@ output for the same commit and pinned toolchain (deterministic).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import platform
 import re
 import shutil
-import socket
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -33,6 +31,8 @@ from belarus_timeline.downloader import download
 from belarus_timeline.errors import ReleaseError, ValidationFailed, VersionError
 from belarus_timeline.files import (
     atomic_write,
+    build_tmp_prefix,
+    clean_build_leftovers,
     differing,
     json_bytes,
     sha256_file,
@@ -263,8 +263,8 @@ def _build_into(
     made_dist = not dist.exists()
     try:
         dist.mkdir(parents=True, exist_ok=True)
-        _clean_leftovers(dist)
-        tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(final.name), dir=dist))
+        clean_build_leftovers(dist)
+        tmp = Path(tempfile.mkdtemp(prefix=build_tmp_prefix(final.name), dir=dist))
         try:
             tmp.chmod(0o755)  # mkdtemp makes it private; a release is for everyone to read
             rows = _write_release(pkg, tmp, created, diff, changelog, exports=exports, kept=kept)
@@ -334,50 +334,6 @@ def _check_targets(dist: Path, final: Path, zip_path: Path) -> None:
         raise ReleaseError(f"{zip_path} is a folder, not the release's zip: move it away.")
 
 
-# A build works in dist/.tmp-build-<pid>-<host>-<release>-XXXX; one left behind by a build that
-# was killed (its process is gone) is removed by the next build on the same machine.
-_TMP = re.compile(r"^\.tmp-build-(?P<pid>[0-9]+)-(?P<host>[0-9a-f]{8})-")
-# Names the builder used before it recorded its process in them.
-_OLD_TMP = re.compile(
-    r"^\.tmp-belarus-timeline-.+-[A-Za-z0-9_]{8}$|^\.belarus-timeline-.+\.zip\.tmp$"
-)
-
-
-def _host() -> str:
-    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
-
-
-def _tmp_prefix(name: str) -> str:
-    return f".tmp-build-{os.getpid()}-{_host()}-{name}-"
-
-
-def _alive(pid: int) -> bool:
-    if os.name == "nt":  # os.kill(pid, 0) would end the process there: never clean
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    return True
-
-
-def _clean_leftovers(dist: Path) -> None:
-    """Remove temporary folders and zips of builds that were killed."""
-    for p in dist.iterdir():
-        m = _TMP.match(p.name)
-        stale = (
-            m is not None and m.group("host") == _host() and not _alive(int(m.group("pid")))
-        ) or (m is None and _OLD_TMP.match(p.name) is not None)
-        if not stale:
-            continue
-        if p.is_dir() and not p.is_symlink():
-            shutil.rmtree(p, ignore_errors=True)
-        else:
-            p.unlink(missing_ok=True)
-
-
 def _previous_package(
     version: str, registry: Path, dist: Path, previous: Path | str | None
 ) -> DataPackage | None:
@@ -420,13 +376,14 @@ def _write_release(
     # Tables are independent and most of the work is in pyarrow, which releases the GIL: two
     # threads use both cores. Results are gathered in table order, so the output is the same.
     names = table_names(pkg)
+    known: dict[str, str] = {}  # sha256 of the tables' files, taken as they are written
     with (
         bar("tables", len(names)) as b,
         ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool,
     ):
 
         def one(item: tuple[str, str]) -> tuple[str, str, int, str]:
-            result = _write_table(pkg, out, *item, kept=kept)
+            result = _write_table(pkg, out, *item, kept=kept, known=known)
             b.update()
             return result
 
@@ -437,8 +394,8 @@ def _write_release(
         )
         for name, res, n, content in done
     }
-    resources = [_csv_resource(pkg.resource(res), name, out) for name, res, _, _ in done]
-    resources += [_parquet_resource(pkg.resource(res), name, out) for name, res, _, _ in done]
+    resources = [_csv_resource(pkg.resource(res), name, out, known) for name, res, *_ in done]
+    resources += [_parquet_resource(pkg.resource(res), name, out, known) for name, res, *_ in done]
     descriptor = {k: v for k, v in pkg.descriptor.items() if k != "resources"}
     descriptor["created"] = created
     descriptor["resources"] = resources
@@ -454,7 +411,7 @@ def _write_release(
         with bar("exports", 1) as b:
             _write_exports(pkg, out)
             b.update()
-    _write_manifest(pkg, out, created, diff, tables)
+    _write_manifest(pkg, out, created, diff, tables, known)
     return {name: t.rows for name, t in tables.items()}
 
 
@@ -477,7 +434,14 @@ def _common(res: Resource, name: str) -> dict[str, Any]:
     }
 
 
-def _csv_resource(res: Resource, name: str, out: Path) -> dict[str, Any]:
+def _sha256(out: Path, path: str, known: dict[str, str]) -> str:
+    """sha256 of ``out/path``, read at most once per build (tables: as they were written)."""
+    if path not in known:
+        known[path] = sha256_file(out / path)
+    return known[path]
+
+
+def _csv_resource(res: Resource, name: str, out: Path, known: dict[str, str]) -> dict[str, Any]:
     path = out / "data" / f"{name}.csv"
     return {
         "name": name,
@@ -486,13 +450,13 @@ def _csv_resource(res: Resource, name: str, out: Path) -> dict[str, Any]:
         "mediatype": "text/csv",
         "encoding": "utf-8",
         "bytes": path.stat().st_size,
-        "hash": f"sha256:{sha256_file(path)}",
+        "hash": f"sha256:{_sha256(out, f'data/{name}.csv', known)}",
         "dialect": CSV_DIALECT,
         **_common(res, name),
     }
 
 
-def _parquet_resource(res: Resource, name: str, out: Path) -> dict[str, Any]:
+def _parquet_resource(res: Resource, name: str, out: Path, known: dict[str, str]) -> dict[str, Any]:
     return {
         "name": f"{name}-parquet",
         "x-table": name,
@@ -501,13 +465,18 @@ def _parquet_resource(res: Resource, name: str, out: Path) -> dict[str, Any]:
         "mediatype": PARQUET_MEDIATYPE,
         # No "bytes": frictionless 5.21 cannot count a Parquet file's bytes and would
         # report a byte-count error; the size is in manifest.json.
-        "hash": f"sha256:{sha256_file(out / 'parquet' / f'{name}.parquet')}",
+        "hash": f"sha256:{_sha256(out, f'parquet/{name}.parquet', known)}",
         **_common(res, name),
     }
 
 
 def _write_manifest(
-    pkg: DataPackage, out: Path, created: str, diff: PackageDiff, tables: dict[str, TableEntry]
+    pkg: DataPackage,
+    out: Path,
+    created: str,
+    diff: PackageDiff,
+    tables: dict[str, TableEntry],
+    known: dict[str, str],
 ) -> None:
     """``manifest.json`` over every file written so far, then ``SHA256SUMS`` over all of them."""
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
@@ -519,23 +488,31 @@ def _write_manifest(
         tools=tool_versions(),
         tables=tables,
         files=[
-            ManifestFile(path=f, bytes=(out / f).stat().st_size, sha256=sha256_file(out / f))
+            ManifestFile(path=f, bytes=(out / f).stat().st_size, sha256=_sha256(out, f, known))
             for f in files
         ],
     )
     (out / MANIFEST).write_bytes(manifest.to_bytes())
-    sums = [f"{sha256_file(out / f)}  {f}\n" for f in [*files, MANIFEST]]
+    sums = [f"{_sha256(out, f, known)}  {f}\n" for f in files]
+    sums.append(f"{sha256_file(out / MANIFEST)}  {MANIFEST}\n")
     (out / SUMS).write_text("".join(sums), encoding="utf-8")
 
 
 def _write_table(
-    pkg: DataPackage, out: Path, name: str, res_name: str, kept: dict[str, Table]
+    pkg: DataPackage,
+    out: Path,
+    name: str,
+    res_name: str,
+    kept: dict[str, Table],
+    known: dict[str, str],
 ) -> tuple[str, str, int, str]:
-    """Write one table as CSV, Parquet and schema; (name, resource, rows, content hash)."""
+    """Write one table as CSV, Parquet and schema; (name, resource, rows, content hash). The
+    sha256 of the two files go to ``known``."""
     schema = pkg.schema(res_name)
     table = sort_by_key(_typed(pkg, res_name, kept), schema)
-    content, _ = write_canonical(table, out / "data" / f"{name}.csv")
+    content, known[f"data/{name}.csv"] = write_canonical(table, out / "data" / f"{name}.csv")
     pq.write_table(table, out / "parquet" / f"{name}.parquet", **PARQUET_OPTIONS)
+    known[f"parquet/{name}.parquet"] = sha256_file(out / "parquet" / f"{name}.parquet")
     _write_json(schema.descriptor, out / "schema" / f"{name}.json")
     return name, res_name, table.num_rows, content
 
@@ -597,4 +574,4 @@ def write_zip(folder: Path, target: Path, created: str) -> None:
     zip (``frictionless validate release.zip``) find it and every resource."""
     when = dt.datetime.strptime(created[:19], "%Y-%m-%dT%H:%M:%S")
     stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
-    zip_tree(folder, target, stamp, ZIP_LEVEL, ZIP_STORED_SUFFIXES, _tmp_prefix(target.name))
+    zip_tree(folder, target, stamp, ZIP_LEVEL, ZIP_STORED_SUFFIXES, build_tmp_prefix(target.name))
