@@ -7,6 +7,7 @@ changed".
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -65,15 +66,36 @@ def cell_strings(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         return pc.cast(col, pa.string())
     if pa.types.is_floating(t):
-        values = col.to_numpy(zero_copy_only=False)
-        valid = pc.is_valid(col).to_numpy(zero_copy_only=False)
-        text = [repr(float(v)) if ok else None for v, ok in zip(values, valid, strict=True)]
-        return pa.array(text, pa.string())
+        return _float_strings(col)
     if pa.types.is_date(t):
-        return pc.strftime(pc.cast(col, pa.timestamp("s")), format="%Y-%m-%d")
+        return _date_strings(col)
     if pa.types.is_boolean(t):
         return pc.if_else(col, "true", "false")
     return pc.cast(col, pa.string())
+
+
+# Dates whose cast to text is the same as strftime's "%Y-%m-%d" (checked for every day of
+# this range in tests/test_fast_paths.py); the cast is some thirty times faster.
+_ISO_DATES = (dt.date(1000, 1, 1), dt.date(9999, 12, 31))
+
+
+def _date_strings(col: pa.Array) -> pa.Array:
+    col = pc.cast(col, pa.date32())
+    bounds = pc.min_max(col)
+    lo, hi = bounds["min"], bounds["max"]
+    if not lo.is_valid or (_ISO_DATES[0] <= lo.as_py() and hi.as_py() <= _ISO_DATES[1]):
+        return pc.cast(col, pa.string())
+    return pc.strftime(pc.cast(col, pa.timestamp("s")), format="%Y-%m-%d")
+
+
+def _float_strings(col: pa.Array) -> pa.Array:
+    """repr of each distinct value only (columns repeat values), told apart by their bits so
+    that 0.0 and -0.0 stay apart, then looked up per cell; nulls stay null."""
+    values = np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.float64)
+    bits, inverse = np.unique(values.view(np.int64), return_inverse=True)
+    text = pa.array([repr(float(v)) for v in bits.view(np.float64)], pa.string())
+    strings = pc.take(text, pa.array(inverse.reshape(-1)))
+    return pc.if_else(pc.is_valid(col), strings, pa.scalar(None, pa.string()))
 
 
 def canonical_text(table: pa.Table) -> pa.Table:
@@ -81,44 +103,104 @@ def canonical_text(table: pa.Table) -> pa.Table:
     return pa.Table.from_arrays([cell_strings(c) for c in table.columns], names=table.column_names)
 
 
+# Rows per slice when text is joined: bounds the memory of the joined lines (and keeps each
+# joined array far below the 2 GiB of a string array).
+_STEP = 500_000
+
+
+def _joined_bytes(cols: list[pa.Array], sep: str) -> memoryview:
+    """The cells of each row joined by ``sep``, each row ended by ``\\n``, as the bytes of one
+    Arrow string buffer: no Python object per row. Cells must not be null."""
+    last = pc.binary_join_element_wise(cols[-1], "\n", "")
+    lines = pc.binary_join_element_wise(*cols[:-1], last, sep) if len(cols) > 1 else last
+    return _string_bytes(lines)
+
+
+def _string_bytes(arr: pa.Array) -> memoryview:
+    """The bytes of a string array's values, end to end (its data buffer between the first and
+    the last offset)."""
+    _, offsets_buf, data = arr.buffers()
+    if data is None or len(arr) == 0:
+        return memoryview(b"")
+    offsets = np.frombuffer(offsets_buf, dtype=np.int32)[arr.offset : arr.offset + len(arr) + 1]
+    return memoryview(data)[int(offsets[0]) : int(offsets[-1])]
+
+
+def _hash_body(text: pa.Table) -> memoryview:
+    """The rows of ``text`` as :func:`content_hash` hashes them."""
+    return _joined_bytes([pc.fill_null(c.combine_chunks(), "\x00") for c in text.columns], "\x1f")
+
+
 def content_hash(table: pa.Table, text: pa.Table | None = None) -> str:
     """sha256 over the header and the canonical cells, row by row: ``\\x1f`` between cells,
     ``\\n`` after rows, ``\\x00`` for a missing value. Independent of file format and writer.
     ``text`` is ``canonical_text(table)`` when the caller has it already."""
-    h = hashlib.sha256()
-    h.update("\x1f".join(table.column_names).encode() + b"\n")
+    h = hashlib.sha256("\x1f".join(table.column_names).encode() + b"\n")
     text = canonical_text(table) if text is None else text
-    # Chunked so a million-row table never needs one giant Python string.
-    step = 200_000
-    for offset in range(0, max(text.num_rows, 1), step):
-        part = text.slice(offset, step)
-        if part.num_rows == 0:
-            break
-        cols = [pc.fill_null(c, "\x00") for c in part.columns]
-        rows = pc.binary_join_element_wise(*cols, "\x1f") if len(cols) > 1 else cols[0]
-        joined = "\n".join(np.asarray(rows.to_numpy(zero_copy_only=False), dtype=object))
-        h.update(joined.encode("utf-8") + b"\n")
+    for offset in range(0, text.num_rows, _STEP):
+        h.update(_hash_body(text.slice(offset, _STEP)))
     return h.hexdigest()
+
+
+# Bytes that make a CSV cell need quotes: the delimiter, the quote and line breaks.
+_SPECIAL = (b",", b'"', b"\r", b"\n")
+
+
+def _may_need_quotes(col: pa.Array) -> bool:
+    """Whether any cell of ``col`` holds a comma, quote or line break (a byte search over the
+    column's text: exact, as these are single bytes that UTF-8 never uses inside a character)."""
+    data = bytes(_string_bytes(col))  # a copy, then memchr-fast searches
+    return any(b in data for b in _SPECIAL)
 
 
 def _csv_cells(col: pa.Array) -> pa.Array:
     """RFC 4180 minimal quoting: only cells with a comma, quote or line break are quoted."""
     col = pc.fill_null(col, "")
+    if not _may_need_quotes(col):
+        return col  # no cell needs quotes: the column as it is
     needs = pc.match_substring_regex(col, '[",\r\n]')
     quoted = pc.binary_join_element_wise('"', pc.replace_substring(col, '"', '""'), '"', "")
     return pc.if_else(needs, quoted, col)
 
 
-def write_csv(text: pa.Table, path: Path) -> None:
+def _csv_header(names: list[str]) -> bytes:
+    return (",".join(_csv_cells(pa.array(names, pa.string())).to_pylist()) + "\n").encode()
+
+
+def _csv_body(text: pa.Table) -> memoryview:
+    return _joined_bytes([_csv_cells(c.combine_chunks()) for c in text.columns], ",")
+
+
+def write_csv(text: pa.Table, path: Path) -> str:
     """Write canonical cell text as CSV: UTF-8, header, ``\n`` line ends, minimal quoting, an
-    empty cell for a missing value. Column-wise, so a million rows take a moment, not minutes."""
-    header = ",".join(_csv_cells(pa.array(text.column_names, pa.string())).to_pylist())
-    step = 500_000
+    empty cell for a missing value; returns the file's sha256 (hashed as it is written).
+    Column-wise, from the joined rows' buffers: no Python object per row."""
+    h = hashlib.sha256()
     with path.open("wb") as fh:
-        fh.write(header.encode("utf-8") + b"\n")
-        for offset in range(0, text.num_rows, step):
-            part = text.slice(offset, step)
-            cols = [_csv_cells(c.combine_chunks()) for c in part.columns]
-            lines = pc.binary_join_element_wise(*cols, ",") if len(cols) > 1 else cols[0]
-            body = "\n".join(np.asarray(lines.to_numpy(zero_copy_only=False), dtype=object))
-            fh.write(body.encode("utf-8") + b"\n")
+        head = _csv_header(text.column_names)
+        fh.write(head)
+        h.update(head)
+        for offset in range(0, text.num_rows, _STEP):
+            body = _csv_body(text.slice(offset, _STEP))
+            fh.write(body)
+            h.update(body)
+    return h.hexdigest()
+
+
+def write_canonical(table: pa.Table, path: Path) -> tuple[str, str]:
+    """Write ``table`` as canonical CSV (as :func:`write_csv` of its :func:`canonical_text`),
+    a slice of rows at a time, so the text of the whole table never sits in memory; returns
+    (:func:`content_hash`, the file's sha256), both taken in the same pass."""
+    content, file_hash = hashlib.sha256(), hashlib.sha256()
+    content.update("\x1f".join(table.column_names).encode() + b"\n")
+    with path.open("wb") as fh:
+        head = _csv_header(table.column_names)
+        fh.write(head)
+        file_hash.update(head)
+        for offset in range(0, table.num_rows, _STEP):
+            text = canonical_text(table.slice(offset, _STEP))
+            content.update(_hash_body(text))
+            body = _csv_body(text)
+            fh.write(body)
+            file_hash.update(body)
+    return content.hexdigest(), file_hash.hexdigest()

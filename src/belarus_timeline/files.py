@@ -5,10 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import shutil
+import socket
 import tempfile
+import zipfile
+import zlib
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 
 def sha256_file(path: Path) -> str:
@@ -60,3 +67,132 @@ def tree_sha256(root: Path) -> dict[str, str]:
 def differing(a: dict[str, str], b: dict[str, str]) -> list[str]:
     """Keys whose values differ between two {path: sha256} maps (present in one only included)."""
     return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+
+
+# A build works in dist/.tmp-build-<pid>-<host>-<release>-XXXX; one left behind by a build that
+# was killed (its process is gone) is removed by the next build on the same machine.
+_TMP = re.compile(r"^\.tmp-build-(?P<pid>[0-9]+)-(?P<host>[0-9a-f]{8})-")
+# Names the builder used before it recorded its process in them.
+_OLD_TMP = re.compile(
+    r"^\.tmp-belarus-timeline-.+-[A-Za-z0-9_]{8}$|^\.belarus-timeline-.+\.zip\.tmp$"
+)
+
+
+def _host() -> str:
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
+def build_tmp_prefix(name: str) -> str:
+    """The start of the name of a build's temporary files and folders in ``dist``."""
+    return f".tmp-build-{os.getpid()}-{_host()}-{name}-"
+
+
+def _alive(pid: int) -> bool:
+    if os.name == "nt":  # os.kill(pid, 0) would end the process there: never clean
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def clean_build_leftovers(dist: Path) -> None:
+    """Remove temporary folders and zips of builds that were killed."""
+    for p in dist.iterdir():
+        m = _TMP.match(p.name)
+        stale = (
+            m is not None and m.group("host") == _host() and not _alive(int(m.group("pid")))
+        ) or (m is None and _OLD_TMP.match(p.name) is not None)
+        if not stale:
+            continue
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+
+
+class _Deflated:
+    """Stands in for a zip entry's compressor: hands out the entry's raw deflate stream,
+    made beforehand, while :mod:`zipfile` takes the CRC and sizes from the data as usual."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+
+    def compress(self, data: bytes) -> bytes:
+        return self._stream.read(len(data))
+
+    def flush(self) -> bytes:
+        return self._stream.read()
+
+
+def _deflate(path: Path, into: Path, level: int) -> Path:
+    """The raw deflate stream :mod:`zipfile` writes for ``path`` at ``level`` (its compressor:
+    ``zlib.compressobj(level, DEFLATED, -15)``, whose output does not depend on how the input
+    is cut into blocks)."""
+    comp = zlib.compressobj(level, zlib.DEFLATED, -15)
+    with path.open("rb") as src, into.open("wb") as dst:
+        for block in iter(lambda: src.read(1 << 20), b""):
+            dst.write(comp.compress(block))
+        dst.write(comp.flush())
+    return into
+
+
+def zip_tree(
+    folder: Path,
+    target: Path,
+    stamp: tuple[int, int, int, int, int, int],
+    level: int,
+    stored: tuple[str, ...],
+    tmp_prefix: str,
+) -> None:
+    """Zip the files of ``folder`` (hidden entries, such as a downloader's ``.locks/``, left
+    out) in sorted order into ``target``, atomically: files whose suffix is in ``stored`` as they
+    are, the others deflated at ``level``. Temporary files start with ``tmp_prefix``."""
+    members = []
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder)
+        if p.is_file() and not any(part.startswith(".") for part in rel.parts):
+            members.append((rel.as_posix(), p, p.suffix not in stored))
+    tmp = target.with_name(f"{tmp_prefix}zip")
+    work = Path(tempfile.mkdtemp(prefix=tmp_prefix, dir=target.parent))
+    try:
+        write_zip_members(tmp, members, stamp, level, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    os.replace(tmp, target)
+
+
+def write_zip_members(
+    target: Path,
+    members: list[tuple[str, Path, bool]],
+    stamp: tuple[int, int, int, int, int, int],
+    level: int,
+    work: Path,
+) -> None:
+    """Write ``target`` as zipfile writes (name, path, deflated) members one after another
+    (fixed time ``stamp``, mode 0644, Unix), byte for byte; the deflating, which bounds the
+    time, is done beforehand by a thread per core (zlib releases the GIL), into ``work``."""
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        streams = {
+            name: pool.submit(_deflate, path, work / f"{i}.deflate", level)
+            for i, (name, path, deflated) in enumerate(members)
+            if deflated
+        }
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as zf:
+            for name, path, deflated in members:
+                info = zipfile.ZipInfo(name, stamp)
+                info.compress_type = zipfile.ZIP_DEFLATED if deflated else zipfile.ZIP_STORED
+                info.external_attr = 0o644 << 16
+                info.create_system = 3
+                with ExitStack() as stack:
+                    # Opened in this order so that the entry is closed (flushed) first.
+                    src = stack.enter_context(path.open("rb"))
+                    made = streams[name].result().open("rb") if deflated else None
+                    stream = stack.enter_context(made) if made is not None else None
+                    dst = stack.enter_context(zf.open(info, "w"))
+                    if stream is not None:
+                        dst._compressor = _Deflated(stream)  # type: ignore[attr-defined]
+                    shutil.copyfileobj(src, dst, 1 << 20)  # streamed: never a whole file

@@ -10,14 +10,11 @@ output for the same commit and pinned toolchain (deterministic).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import platform
 import re
 import shutil
-import socket
 import tempfile
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError
@@ -25,13 +22,23 @@ from importlib.metadata import version as dist_version
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
-from belarus_timeline.canonical import canonical_text, content_hash, sort_by_key, write_csv
+from belarus_timeline.canonical import sort_by_key, write_canonical
 from belarus_timeline.diff import PackageDiff, diff_packages
 from belarus_timeline.downloader import download
 from belarus_timeline.errors import ReleaseError, ValidationFailed, VersionError
-from belarus_timeline.files import atomic_write, differing, json_bytes, sha256_file, tree_sha256
+from belarus_timeline.files import (
+    atomic_write,
+    build_tmp_prefix,
+    clean_build_leftovers,
+    differing,
+    json_bytes,
+    sha256_file,
+    tree_sha256,
+    zip_tree,
+)
 from belarus_timeline.manifest import (
     MANIFEST,
     NAME,
@@ -50,8 +57,9 @@ from belarus_timeline.package import DataPackage, Resource, bundled_version
 from belarus_timeline.progress import bar
 from belarus_timeline.semver import bump_between, bump_rank, parse
 from belarus_timeline.snapshot import read_snapshot, snapshot_dir, write_snapshot
-from belarus_timeline.tables import read_arrow, table_names
+from belarus_timeline.tables import read_arrow, table_names, typed_table
 from belarus_timeline.validate import validate_package
+from belarus_timeline.validate.columns import Table
 
 __all__ = ["BuildResult", "VersionError", "build_release", "release_dir_name", "write_zip"]
 
@@ -201,8 +209,10 @@ def build_release(
         parse(version)
     except ValueError as exc:
         raise VersionError(f"datapackage.json: version {version!r}: {exc}.") from exc
+    # The tables the validator read and typed are the ones written: each file is read once.
+    kept: dict[str, Table] = {}
     with bar("validate", 1) as b:
-        report = validate_package(root)
+        report = validate_package(root, tables_out=kept)
         b.update()
     if not report.valid:
         raise ValidationFailed(report, "the data is invalid; no release was built.")
@@ -214,7 +224,7 @@ def build_release(
             [v for v in registered_versions(registry) if parse(v) < parse(version)], dist
         )
     prev_pkg = _previous_package(version, registry, dist, previous)
-    diff = diff_packages(prev_pkg, pkg)
+    diff = diff_packages(prev_pkg, pkg, report.rows)
     if prev_pkg is not None:
         _check_bump(prev_pkg.version, version, diff)
     changelog = _changelog_section(root, version)
@@ -223,7 +233,7 @@ def build_release(
     recorded = registry / f"{version}.json"
     _check_targets(dist, final, zip_path)
     rows, manifest, status = _build_into(
-        pkg, dist, final, recorded, (created, diff, changelog), exports
+        pkg, dist, final, recorded, (created, diff, changelog), exports, kept
     )
     if status == "built" or not zip_path.is_file():
         with bar("zip", 1) as b:
@@ -245,6 +255,7 @@ def _build_into(
     recorded: Path,
     what: tuple[str, PackageDiff, str],
     exports: bool,
+    kept: dict[str, Table],
 ) -> tuple[dict[str, int], Manifest, str]:
     """Write the release into a temporary folder in ``dist``, compare it with the recorded
     manifest, then move it into place; (rows, manifest, built | unchanged)."""
@@ -252,11 +263,11 @@ def _build_into(
     made_dist = not dist.exists()
     try:
         dist.mkdir(parents=True, exist_ok=True)
-        _clean_leftovers(dist)
-        tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(final.name), dir=dist))
+        clean_build_leftovers(dist)
+        tmp = Path(tempfile.mkdtemp(prefix=build_tmp_prefix(final.name), dir=dist))
         try:
             tmp.chmod(0o755)  # mkdtemp makes it private; a release is for everyone to read
-            rows = _write_release(pkg, tmp, created, diff, changelog, exports=exports)
+            rows = _write_release(pkg, tmp, created, diff, changelog, exports=exports, kept=kept)
             manifest = parse_manifest((tmp / MANIFEST).read_bytes(), str(final / MANIFEST))
             # Everything is compared before anything is moved into place: a refused build
             # leaves dist/ as it was.
@@ -323,50 +334,6 @@ def _check_targets(dist: Path, final: Path, zip_path: Path) -> None:
         raise ReleaseError(f"{zip_path} is a folder, not the release's zip: move it away.")
 
 
-# A build works in dist/.tmp-build-<pid>-<host>-<release>-XXXX; one left behind by a build that
-# was killed (its process is gone) is removed by the next build on the same machine.
-_TMP = re.compile(r"^\.tmp-build-(?P<pid>[0-9]+)-(?P<host>[0-9a-f]{8})-")
-# Names the builder used before it recorded its process in them.
-_OLD_TMP = re.compile(
-    r"^\.tmp-belarus-timeline-.+-[A-Za-z0-9_]{8}$|^\.belarus-timeline-.+\.zip\.tmp$"
-)
-
-
-def _host() -> str:
-    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
-
-
-def _tmp_prefix(name: str) -> str:
-    return f".tmp-build-{os.getpid()}-{_host()}-{name}-"
-
-
-def _alive(pid: int) -> bool:
-    if os.name == "nt":  # os.kill(pid, 0) would end the process there: never clean
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    return True
-
-
-def _clean_leftovers(dist: Path) -> None:
-    """Remove temporary folders and zips of builds that were killed."""
-    for p in dist.iterdir():
-        m = _TMP.match(p.name)
-        stale = (
-            m is not None and m.group("host") == _host() and not _alive(int(m.group("pid")))
-        ) or (m is None and _OLD_TMP.match(p.name) is not None)
-        if not stale:
-            continue
-        if p.is_dir() and not p.is_symlink():
-            shutil.rmtree(p, ignore_errors=True)
-        else:
-            p.unlink(missing_ok=True)
-
-
 def _previous_package(
     version: str, registry: Path, dist: Path, previous: Path | str | None
 ) -> DataPackage | None:
@@ -394,7 +361,14 @@ def _previous_package(
 
 
 def _write_release(
-    pkg: DataPackage, out: Path, created: str, diff: PackageDiff, changelog: str, *, exports: bool
+    pkg: DataPackage,
+    out: Path,
+    created: str,
+    diff: PackageDiff,
+    changelog: str,
+    *,
+    exports: bool,
+    kept: dict[str, Table],
 ) -> dict[str, int]:
     """Write every file of the release into ``out``; returns the rows per table."""
     for sub in ("data", "parquet", "schema"):
@@ -402,13 +376,14 @@ def _write_release(
     # Tables are independent and most of the work is in pyarrow, which releases the GIL: two
     # threads use both cores. Results are gathered in table order, so the output is the same.
     names = table_names(pkg)
+    known: dict[str, str] = {}  # sha256 of the tables' files, taken as they are written
     with (
         bar("tables", len(names)) as b,
         ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool,
     ):
 
         def one(item: tuple[str, str]) -> tuple[str, str, int, str]:
-            result = _write_table(pkg, out, *item)
+            result = _write_table(pkg, out, *item, kept=kept, known=known)
             b.update()
             return result
 
@@ -419,8 +394,8 @@ def _write_release(
         )
         for name, res, n, content in done
     }
-    resources = [_csv_resource(pkg.resource(res), name, out) for name, res, _, _ in done]
-    resources += [_parquet_resource(pkg.resource(res), name, out) for name, res, _, _ in done]
+    resources = [_csv_resource(pkg.resource(res), name, out, known) for name, res, *_ in done]
+    resources += [_parquet_resource(pkg.resource(res), name, out, known) for name, res, *_ in done]
     descriptor = {k: v for k, v in pkg.descriptor.items() if k != "resources"}
     descriptor["created"] = created
     descriptor["resources"] = resources
@@ -436,7 +411,7 @@ def _write_release(
         with bar("exports", 1) as b:
             _write_exports(pkg, out)
             b.update()
-    _write_manifest(pkg, out, created, diff, tables)
+    _write_manifest(pkg, out, created, diff, tables, known)
     return {name: t.rows for name, t in tables.items()}
 
 
@@ -459,7 +434,14 @@ def _common(res: Resource, name: str) -> dict[str, Any]:
     }
 
 
-def _csv_resource(res: Resource, name: str, out: Path) -> dict[str, Any]:
+def _sha256(out: Path, path: str, known: dict[str, str]) -> str:
+    """sha256 of ``out/path``, read at most once per build (tables: as they were written)."""
+    if path not in known:
+        known[path] = sha256_file(out / path)
+    return known[path]
+
+
+def _csv_resource(res: Resource, name: str, out: Path, known: dict[str, str]) -> dict[str, Any]:
     path = out / "data" / f"{name}.csv"
     return {
         "name": name,
@@ -468,13 +450,13 @@ def _csv_resource(res: Resource, name: str, out: Path) -> dict[str, Any]:
         "mediatype": "text/csv",
         "encoding": "utf-8",
         "bytes": path.stat().st_size,
-        "hash": f"sha256:{sha256_file(path)}",
+        "hash": f"sha256:{_sha256(out, f'data/{name}.csv', known)}",
         "dialect": CSV_DIALECT,
         **_common(res, name),
     }
 
 
-def _parquet_resource(res: Resource, name: str, out: Path) -> dict[str, Any]:
+def _parquet_resource(res: Resource, name: str, out: Path, known: dict[str, str]) -> dict[str, Any]:
     return {
         "name": f"{name}-parquet",
         "x-table": name,
@@ -483,13 +465,18 @@ def _parquet_resource(res: Resource, name: str, out: Path) -> dict[str, Any]:
         "mediatype": PARQUET_MEDIATYPE,
         # No "bytes": frictionless 5.21 cannot count a Parquet file's bytes and would
         # report a byte-count error; the size is in manifest.json.
-        "hash": f"sha256:{sha256_file(out / 'parquet' / f'{name}.parquet')}",
+        "hash": f"sha256:{_sha256(out, f'parquet/{name}.parquet', known)}",
         **_common(res, name),
     }
 
 
 def _write_manifest(
-    pkg: DataPackage, out: Path, created: str, diff: PackageDiff, tables: dict[str, TableEntry]
+    pkg: DataPackage,
+    out: Path,
+    created: str,
+    diff: PackageDiff,
+    tables: dict[str, TableEntry],
+    known: dict[str, str],
 ) -> None:
     """``manifest.json`` over every file written so far, then ``SHA256SUMS`` over all of them."""
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
@@ -501,26 +488,43 @@ def _write_manifest(
         tools=tool_versions(),
         tables=tables,
         files=[
-            ManifestFile(path=f, bytes=(out / f).stat().st_size, sha256=sha256_file(out / f))
+            ManifestFile(path=f, bytes=(out / f).stat().st_size, sha256=_sha256(out, f, known))
             for f in files
         ],
     )
     (out / MANIFEST).write_bytes(manifest.to_bytes())
-    sums = [f"{sha256_file(out / f)}  {f}\n" for f in [*files, MANIFEST]]
+    sums = [f"{_sha256(out, f, known)}  {f}\n" for f in files]
+    sums.append(f"{sha256_file(out / MANIFEST)}  {MANIFEST}\n")
     (out / SUMS).write_text("".join(sums), encoding="utf-8")
 
 
 def _write_table(
-    pkg: DataPackage, out: Path, name: str, res_name: str
+    pkg: DataPackage,
+    out: Path,
+    name: str,
+    res_name: str,
+    kept: dict[str, Table],
+    known: dict[str, str],
 ) -> tuple[str, str, int, str]:
-    """Write one table as CSV, Parquet and schema; (name, resource, rows, content hash)."""
+    """Write one table as CSV, Parquet and schema; (name, resource, rows, content hash). The
+    sha256 of the two files go to ``known``."""
     schema = pkg.schema(res_name)
-    table = sort_by_key(read_arrow(pkg, res_name), schema)
-    text = canonical_text(table)
-    write_csv(text, out / "data" / f"{name}.csv")
+    table = sort_by_key(_typed(pkg, res_name, kept), schema)
+    content, known[f"data/{name}.csv"] = write_canonical(table, out / "data" / f"{name}.csv")
     pq.write_table(table, out / "parquet" / f"{name}.parquet", **PARQUET_OPTIONS)
+    known[f"parquet/{name}.parquet"] = sha256_file(out / "parquet" / f"{name}.parquet")
     _write_json(schema.descriptor, out / "schema" / f"{name}.json")
-    return name, res_name, table.num_rows, content_hash(table, text)
+    return name, res_name, table.num_rows, content
+
+
+def _typed(pkg: DataPackage, res_name: str, kept: dict[str, Table]) -> pa.Table:
+    """The typed table: from the validator's cells and conversions when it read this CSV
+    file with this schema (the same :func:`typed_table` of the same file), else read."""
+    t = kept.pop(res_name, None)  # popped: freed once written
+    schema = pkg.schema(res_name)
+    if t is None or t.raw.bad_rows or t.file != pkg.resource(res_name).path or t.schema != schema:
+        return read_arrow(pkg, res_name)  # (which refuses rows of the wrong width)
+    return typed_table(t.raw, schema, t.typed)
 
 
 def _write_exports(pkg: DataPackage, out: Path) -> None:
@@ -565,26 +569,9 @@ def _compare_recorded(recorded: Path, manifest: Manifest) -> None:
 
 
 def write_zip(folder: Path, target: Path, created: str) -> None:
-    """Zip the files of ``folder`` with fixed timestamps, order and permissions.
-
+    """Zip the files of ``folder`` with fixed timestamps, order and permissions. Its
     ``datapackage.json`` is at the zip's root, so that tools that open a data package from a
     zip (``frictionless validate release.zip``) find it and every resource."""
     when = dt.datetime.strptime(created[:19], "%Y-%m-%dT%H:%M:%S")
     stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
-    tmp = target.with_name(f"{_tmp_prefix(target.name)}zip")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as zf:
-        for p in sorted(folder.rglob("*")):
-            rel = p.relative_to(folder)
-            # Hidden entries (a downloader's .locks/) are never part of a release.
-            if not p.is_file() or any(part.startswith(".") for part in rel.parts):
-                continue
-            info = zipfile.ZipInfo(rel.as_posix(), stamp)
-            stored = p.suffix in ZIP_STORED_SUFFIXES
-            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            info.create_system = 3
-            with p.open("rb") as src, zf.open(info, "w") as dst:
-                shutil.copyfileobj(
-                    src, dst, 1 << 20
-                )  # streamed: a large table never sits in memory
-    os.replace(tmp, target)
+    zip_tree(folder, target, stamp, ZIP_LEVEL, ZIP_STORED_SUFFIXES, build_tmp_prefix(target.name))

@@ -10,6 +10,7 @@ import codecs
 import csv
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -422,12 +423,17 @@ def convert(column: pa.ChunkedArray | pa.Array, f: Field) -> TypedColumn:
     )
 
 
-def typed_table(raw: RawTable, schema: TableSchema) -> pa.Table:
-    """The raw table's schema fields converted to their types (invalid cells become null)."""
+def typed_table(
+    raw: RawTable, schema: TableSchema, converted: Mapping[str, TypedColumn] | None = None
+) -> pa.Table:
+    """The raw table's schema fields converted to their types (invalid cells become null).
+
+    ``converted`` holds columns already converted by :func:`convert` (the validator's)."""
     arrays, names = [], []
     for f in schema.fields:
         if f.name in raw.table.column_names:
-            v = convert(raw.table.column(f.name), f).values
+            done = converted.get(f.name) if converted is not None else None
+            v = (done if done is not None else convert(raw.table.column(f.name), f)).values
             arrays.append(v if isinstance(v, pa.ChunkedArray) else pa.chunked_array([v]))
         else:
             arrays.append(pa.chunked_array([pa.nulls(raw.num_rows, ARROW_TYPES[f.type])]))
@@ -449,6 +455,24 @@ def pandas_dtype(f: Field) -> Any:
     }[f.type]
 
 
+def _int32(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(a.to_numpy(zero_copy_only=False), dtype=np.int32)
+
+
+def _dictionary_codes(chunk: pa.DictionaryArray, vocabulary: pa.Array) -> np.ndarray:
+    """Categorical codes (position in ``vocabulary``, -1 outside it or missing) of one chunk."""
+    lookup = _int32(pc.fill_null(pc.index_in(chunk.dictionary, value_set=vocabulary), -1))
+    indices = chunk.indices
+    if len(lookup) == 0:
+        return np.full(len(chunk), -1, dtype=np.int32)
+    if indices.null_count == 0:
+        gathered: np.ndarray = lookup[indices.to_numpy()]  # numpy gather, indices not copied
+        return gathered
+    codes: np.ndarray = lookup[np.asarray(pc.fill_null(indices, 0).to_numpy(), dtype=np.intp)]
+    codes[~_to_numpy_bool(indices.is_valid())] = -1
+    return codes
+
+
 def to_pandas(table: pa.Table, schema: TableSchema) -> pd.DataFrame:
     """An Arrow table (CSV- or Parquet-sourced) as a DataFrame with the schema's dtypes."""
     columns: dict[str, pd.Series] = {}
@@ -460,17 +484,16 @@ def to_pandas(table: pa.Table, schema: TableSchema) -> pd.DataFrame:
             # every string; anything outside the vocabulary or missing becomes NaN, as astype.
             vocabulary = pa.array(list(dtype.categories))
             if pa.types.is_dictionary(col.type):
-                # Parquet read with read_dictionary: look up the few distinct values only.
-                arr = col.combine_chunks()
-                lookup = pc.fill_null(pc.index_in(arr.dictionary, value_set=vocabulary), -1)
-                codes = pc.fill_null(pc.take(lookup, arr.indices), -1)
-            else:
-                codes = pc.fill_null(pc.index_in(col, value_set=vocabulary), -1)
-            s = pd.Series(
-                pd.Categorical.from_codes(
-                    np.asarray(codes.to_numpy(zero_copy_only=False), dtype=np.int32), dtype=dtype
+                # Parquet read with read_dictionary: look up the few distinct values only,
+                # chunk by chunk (combining would unify the chunks' dictionaries: a copy).
+                codes = np.concatenate(
+                    [_dictionary_codes(c, vocabulary) for c in col.chunks]
+                    or [np.empty(0, np.int32)]
                 )
-            )
+            else:
+                codes = _int32(pc.fill_null(pc.index_in(col, value_set=vocabulary), -1))
+            # Codes are -1 or a position in the vocabulary by construction: not checked again.
+            s = pd.Series(pd.Categorical.from_codes(codes, dtype=dtype, validate=False))
         elif f.type == "date":
             s = pd.Series(col.to_pandas(date_as_object=False)).astype(dtype)
         elif f.type == "integer":

@@ -12,6 +12,7 @@ from pathlib import Path
 from belarus_timeline.errors import PackageError
 from belarus_timeline.package import DataPackage
 from belarus_timeline.validate.codes import Code, emits
+from belarus_timeline.validate.columns import Table
 from belarus_timeline.validate.descriptor import (
     check_declared_files,
     check_metadata,
@@ -30,7 +31,11 @@ from belarus_timeline.validate.text import check_text
 
 @emits(Code.PACKAGE_ERROR)
 def validate_package(
-    root: Path | str, *, limit: int | None = 100, sources_root: Path | str | None = None
+    root: Path | str,
+    *,
+    limit: int | None = 100,
+    sources_root: Path | str | None = None,
+    tables_out: dict[str, Table] | None = None,
 ) -> Report:
     """Validate the data package at ``root`` (a folder or its ``datapackage.json``).
 
@@ -39,6 +44,8 @@ def validate_package(
     ``archive_path`` is relative to (default: the package itself). A release folder carries no
     archived texts: without ``sources_root`` its provenance layer is skipped (and the report
     says so), and each Parquet resource is checked to hold the same rows as its CSV twin.
+    ``tables_out`` receives the tables read (by resource name), for a build to write them
+    without reading the files again.
     """
     report = Report(str(root))
     out = Collector(report, limit)
@@ -65,6 +72,8 @@ def validate_package(
         # is exactly what a single thread would give.
         changed = check_declared_files(pkg, usable, out, pool)
         tables = load_tables(pkg, usable, out, pool)
+        if tables_out is not None:
+            tables_out.update(tables)
         for t in tables.values():
             report.rows[t.name] = t.raw.num_rows
             if t.raw.numbers is not None:
