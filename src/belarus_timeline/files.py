@@ -192,7 +192,11 @@ def write_zip_members(
                     src = stack.enter_context(path.open("rb"))
                     made = streams[name].result().open("rb") if deflated else None
                     stream = stack.enter_context(made) if made is not None else None
-                    dst = stack.enter_context(zf.open(info, "w"))
+                    # A member over 2 GiB (evidence.csv at 10M events) needs Zip64 headers,
+                    # which zipfile only writes when told beforehand; smaller members keep the
+                    # plain headers (the same bytes as before).
+                    big = path.stat().st_size * 1.05 > zipfile.ZIP64_LIMIT
+                    dst = stack.enter_context(zf.open(info, "w", force_zip64=big))
                     if stream is not None:
                         dst._compressor = _Deflated(stream)  # type: ignore[attr-defined]
                     shutil.copyfileobj(src, dst, 1 << 20)  # streamed: never a whole file
