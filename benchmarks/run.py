@@ -354,9 +354,14 @@ def main(argv: list[str] | None = None) -> int:
         bench_size(b, n)
     if args.generate_only:
         return 0 if all(s.status != "failed" for s in b.steps) else 1
+    # The options as given (timeouts, maxima...), then the resolved ones that shape every figure.
+    given = " ".join(
+        "<path>" if Path(a).is_absolute() else a for a in (sys.argv[1:] if argv is None else argv)
+    )
     command = (
-        f"python benchmarks/run.py --sizes {','.join(map(str, args.sizes))} --seed {args.seed} "
-        f"--mem-cap-gb {args.mem_cap_gb:g}"
+        f"python benchmarks/run.py {given}".rstrip()
+        + f" (sizes {','.join(map(str, args.sizes))}, seed {args.seed}, "
+        f"memory cap {args.mem_cap_gb:g} GB)"
     )
     text = write_results(
         b.steps,
