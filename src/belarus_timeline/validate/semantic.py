@@ -18,6 +18,7 @@ from belarus_timeline.validate.columns import (
     mask,
     need,
 )
+from belarus_timeline.validate.keys import Coder, Ref, is_in
 from belarus_timeline.validate.report import Collector, cell
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -49,10 +50,7 @@ def check_semantic(tables: dict[str, Table], out: Collector) -> None:
         _real_periods(claims, "period", out)
     p = need(tables, "participants", ["event_id", "actor_id"])
     if p is not None:
-        # (event, actor) pairs of the participants, joined once for both checks.
-        pairs = pc.binary_join_element_wise(p.col("event_id"), p.col("actor_id"), "\x1f")
-        _is_participant(tables, "quotes", "speaker_id", p, pairs, out)
-        _is_participant(tables, "claims", "claimant_id", p, pairs, out)
+        _participants(tables, p, out)
     pl = need(tables, "places", ["latitude", "longitude", "coordinate_precision"])
     if pl is not None:
         _coordinates(pl, out)
@@ -419,26 +417,27 @@ def _within_event(tables: dict[str, Table], name: str, date_field: str, out: Col
     )
 
 
+# Rows that name an event and one of its actors.
+_PARTIES = [("quotes", "speaker_id"), ("claims", "claimant_id")]
+
+
+def _participants(tables: dict[str, Table], p: Table, out: Collector) -> None:
+    """The speakers of quotes and the claimants of claims take part in their events."""
+    present = [(n, f) for n, f in _PARTIES if need(tables, n, ["event_id", f]) is not None]
+    # The (event, actor) pairs of the three tables, coded together (as joined strings compare).
+    refs: list[list[Ref]] = [[(p.name, "event_id"), (p.name, "actor_id")]]
+    refs += [[(n, "event_id"), (n, f)] for n, f in present]
+    keys = Coder(tables, [[r[0] for r in refs], [r[1] for r in refs]]).keys(*refs)
+    for (name, actor_field), key in zip(present, keys[1:], strict=True):
+        _is_participant(tables[name], actor_field, p, ~is_in(key, keys[0]), out)
+
+
 @emits(Code.NOT_A_PARTICIPANT)
 def _is_participant(
-    tables: dict[str, Table],
-    name: str,
-    actor_field: str,
-    p: Table,
-    pairs: pa.ChunkedArray,
-    out: Collector,
+    t: Table, actor_field: str, p: Table, unknown: np.ndarray, out: Collector
 ) -> None:
-    t = need(tables, name, ["event_id", actor_field])
-    if t is None:
-        return
     ev, actor = t.col("event_id"), t.col(actor_field)
-    key = pc.binary_join_element_wise(ev, actor, "\x1f")
-    bad = mask(
-        pc.and_(
-            pc.and_(pc.not_equal(actor, ""), pc.not_equal(ev, "")),
-            pc.invert(pc.is_in(key, value_set=pairs)),
-        )
-    )
+    bad = mask(pc.and_(pc.not_equal(actor, ""), pc.not_equal(ev, ""))) & unknown
     out.rows(
         bad,
         layer="semantic",

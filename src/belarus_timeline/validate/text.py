@@ -98,14 +98,18 @@ def _scan_chunk(chunk: pa.Array, layout_ok: bool) -> tuple[np.ndarray, np.ndarra
     if len(data) == 0:
         return control, bidi
     # Cheap scans first: most columns hold none of these bytes.
-    if data.min() < 0x20 or np.count_nonzero(data == 0x7F) or np.count_nonzero(data == _C1_LEAD):
+    # Min and max first (reductions, no temporary array): bytes 0x7F and up are often absent.
+    low_byte, high_byte = int(data.min()), int(data.max())
+    if low_byte < 0x20 or (
+        high_byte >= 0x7F and (np.count_nonzero(data == 0x7F) or np.count_nonzero(data == _C1_LEAD))
+    ):
         low = np.flatnonzero((data < 0x20) | (data == 0x7F))
         if layout_ok:
             low = low[~np.isin(data[low], _LAYOUT)]
         lead = np.flatnonzero(data[:-1] == _C1_LEAD)
         c1 = lead[(data[lead + 1] >= 0x80) & (data[lead + 1] <= 0x9F)]
         _mark(control, offsets, np.concatenate([low, c1]))
-    if np.count_nonzero(data == _BIDI_LEAD):
+    if high_byte >= _BIDI_LEAD and np.count_nonzero(data == _BIDI_LEAD):
         lead = np.flatnonzero(data[:-2] == _BIDI_LEAD)
         b1, b2 = data[lead + 1], data[lead + 2]
         hit = ((b1 == 0x80) & (b2 >= 0xAA) & (b2 <= 0xAE)) | (
