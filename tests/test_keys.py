@@ -7,6 +7,7 @@ separator (two tuples that join into one string), empty cells, repeated keys, se
 
 from __future__ import annotations
 
+import csv
 import random
 from itertools import pairwise
 from pathlib import Path
@@ -98,4 +99,28 @@ def test_a_duplicate_statement_found_only_by_the_joined_strings(tmp_path: Path) 
     dup = [f for f in report.findings if f.code == "duplicate-statement"]
     assert [(f.row, f.message) for f in dup] == [
         (rows + 2, f"The same value as statement row {rows + 1}.")
+    ]
+
+
+def test_a_preferred_value_found_only_by_the_joined_strings(tmp_path: Path) -> None:
+    """An event (id E, edtf "D<SEP>p") and a preferred statement (event "E<SEP>date", property
+    D, place "p") join into one key: the event's date counts as stated, as the joined strings
+    say (no preferred-mismatch on its edtf)."""
+    root = copy_package(tmp_path / "pkg")
+    events = root / "data" / "events.csv"
+    with events.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    edtf = rows[0].index("edtf")
+    event, date = rows[1][0], rows[1][edtf]
+    rows[1][edtf] = f"{date}{SEP}p"
+    with events.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    with (root / "data" / "statements.csv").open("a", encoding="utf-8") as fh:
+        fh.write(f"s1,{event}{SEP}date,{date},,p,preferred,\n")
+    report = validate_package(root, limit=None)
+    assert report.rows["events"] == len(rows) - 1
+    assert not [
+        f
+        for f in report.findings
+        if (f.code, f.file, f.row, f.field) == ("preferred-mismatch", "data/events.csv", 2, "edtf")
     ]
