@@ -91,7 +91,8 @@ def check_semantic(tables: dict[str, Table], out: Collector) -> None:
 
 # A cell a spreadsheet would run as a formula starts with one of these bytes (all ASCII, so the
 # first byte of the UTF-8 cell decides).
-_FORMULA_BYTES = np.frombuffer("".join(FORMULA_PREFIXES).encode("ascii"), dtype=np.uint8)
+_FORMULA_BYTES = np.zeros(256, dtype=bool)
+_FORMULA_BYTES[np.frombuffer("".join(FORMULA_PREFIXES).encode("ascii"), dtype=np.uint8)] = True
 
 
 _FORMULA = "^[" + "".join("\\" + p if p in "-+" else p for p in FORMULA_PREFIXES) + "]"
@@ -107,10 +108,14 @@ def _starts_formula(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
             parts.append(mask(pc.match_substring_regex(ch, _FORMULA)) if len(ch) else parts[0])
             continue
         offs = np.frombuffer(ch.buffers()[1], dtype=np.int32, count=len(ch) + 1)
-        nonempty = offs[1:] > offs[:-1]
-        first = np.zeros(len(ch), dtype=np.uint8)
-        first[nonempty] = np.frombuffer(data, dtype=np.uint8)[offs[:-1][nonempty]]
-        parts.append(nonempty & np.isin(first, _FORMULA_BYTES))
+        raw = np.frombuffer(data, dtype=np.uint8)[: offs[-1]]
+        if not len(raw):
+            parts.append(np.zeros(len(ch), dtype=bool))
+            continue
+        # The first byte of every cell (an empty cell reads another's: masked out), looked up
+        # in a table of the 256 byte values.
+        first = raw[np.minimum(offs[:-1], len(raw) - 1)]
+        parts.append((offs[1:] > offs[:-1]) & _FORMULA_BYTES[first])
     return np.concatenate(parts)
 
 
