@@ -7,12 +7,13 @@ from __future__ import annotations
 import random
 from itertools import pairwise
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
 from belarus_timeline.validate.columns import mask
-from belarus_timeline.validate.semantic import _FORMULA, _starts_formula
+from belarus_timeline.validate.semantic import _FORMULA, _starts_formula, month_day
 from belarus_timeline.validate.text import _scan
 
 PIECES = ["", "a", "=", "+", "-", "@", "\t", "\n", "\r", "\x00", "\x1b", "\x7f", "\x85", "\xa0"]
@@ -49,3 +50,12 @@ def test_scans_agree_with_the_plain_computation(seed: int) -> None:
         control, bidi = _scan(col, layout_ok)
         assert control.tolist() == [_control(s, layout_ok) for s in cells]
         assert bidi.tolist() == [_bidi(s) for s in cells]
+
+
+def test_month_and_day_agree_with_numpy_on_every_day() -> None:
+    """Every day from year -1000 to 10000 (leap years, centuries, 400-year eras, negatives)."""
+    dates = np.arange(np.datetime64("-1000-01-01"), np.datetime64("10001-01-01"))
+    month, day = month_day(dates)
+    months = dates.astype("datetime64[M]")
+    assert (month == months.astype(np.int64) % 12 + 1).all()
+    assert (day == (dates - months.astype("datetime64[D]")).astype(np.int64) + 1).all()
