@@ -1,9 +1,11 @@
-"""The byte scans of the semantic layer (formula prefixes, control and bidi characters) against
-the plain computation, on cells made to trip them: empty cells (first, last, all), multi-byte
-characters, the bytes that only start a forbidden character, sliced and chunked columns."""
+"""The fast paths of the semantic layer (byte scans for formula prefixes, control and bidi
+characters; the event dates' month arithmetic and expected EDTF) against the plain computation,
+on inputs made to trip them: empty cells (first, last, all), multi-byte characters, the bytes
+that only start a forbidden character, sliced and chunked columns, period boundaries."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from itertools import pairwise
 
@@ -12,8 +14,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from belarus_timeline.validate.columns import mask
-from belarus_timeline.validate.semantic import _FORMULA, _starts_formula, month_day
+from belarus_timeline.package import TableSchema
+from belarus_timeline.tables import RawTable
+from belarus_timeline.validate.columns import Table, days, mask
+from belarus_timeline.validate.report import Collector, Report
+from belarus_timeline.validate.semantic import (
+    _FORMULA,
+    _precision_and_edtf,
+    _starts_formula,
+    month_day,
+)
 from belarus_timeline.validate.text import _scan
 
 PIECES = ["", "a", "=", "+", "-", "@", "\t", "\n", "\r", "\x00", "\x1b", "\x7f", "\x85", "\xa0"]
@@ -59,3 +69,60 @@ def test_month_and_day_agree_with_numpy_on_every_day() -> None:
     months = dates.astype("datetime64[M]")
     assert (month == months.astype(np.int64) % 12 + 1).all()
     assert (day == (dates - months.astype("datetime64[D]")).astype(np.int64) + 1).all()
+
+
+def _reference_precision_and_edtf(ev: Table, ok: np.ndarray) -> tuple[list[int], dict[int, str]]:
+    """The plain computation (whole columns of text): rows whose dates do not span whole
+    periods, and rows whose EDTF is not the expected one (with it)."""
+    start_a, end_a = ev.values("start_date"), ev.values("end_date")
+    start, end = days(start_a), days(end_a)
+    prec = np.asarray(ev.col("date_precision").to_numpy(zero_copy_only=False), dtype=object)
+    is_day, is_month, is_year = prec == "day", prec == "month", prec == "year"
+    aligned = np.ones(len(prec), dtype=bool)
+    m_start = start.astype("datetime64[M]").astype("datetime64[D]") == start
+    m_end = (end + 1).astype("datetime64[M]") != end.astype("datetime64[M]")
+    y_start = start.astype("datetime64[Y]").astype("datetime64[D]") == start
+    y_end = (end + 1).astype("datetime64[Y]") != end.astype("datetime64[Y]")
+    aligned[is_month] = (m_start & m_end)[is_month]
+    aligned[is_year] = (y_start & y_end)[is_year]
+    s_day, e_day = pc.cast(start_a, pa.string()), pc.cast(end_a, pa.string())
+    width = np.where(is_year, 4, np.where(is_month, 7, 10))
+    expected = {}
+    for i in np.flatnonzero(ok & aligned & (is_day | is_month | is_year)).tolist():
+        s, e = s_day[i].as_py()[: width[i]], e_day[i].as_py()[: width[i]]
+        text = s if s == e else f"{s}/{e}"
+        if text != ev.col("edtf")[i].as_py():
+            expected[i] = text
+    return np.flatnonzero(ok & ~aligned & (is_month | is_year)).tolist(), expected
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_precision_and_edtf_agree_with_the_plain_computation(seed: int) -> None:
+    rng = random.Random(seed)
+    rows: dict[str, list[str]] = {
+        f: [] for f in ("start_date", "end_date", "date_precision", "edtf")
+    }
+    for _ in range(300):
+        start = dt.date(rng.choice([1, 999, 1900, 2000, 2023]), 1, 1) + dt.timedelta(
+            rng.choice([0, 30, 31, 58, 59, 364, 365, rng.randrange(400)])
+        )
+        end = start + dt.timedelta(rng.choice([0, 0, 1, 27, 28, 29, 30, 364, rng.randrange(800)]))
+        prec = rng.choice(["day", "month", "year", "week", ""])
+        cut = {"year": 4, "month": 7}.get(prec, 10)
+        s, e = start.isoformat()[:cut], end.isoformat()[:cut]
+        edtf = rng.choice([s if s == e else f"{s}/{e}", s, f"{s}/{e}", e, "", start.isoformat()])
+        for f, v in zip(rows, (start.isoformat(), end.isoformat(), prec, edtf), strict=True):
+            rows[f].append(v)
+    fields = [{"name": f, "type": "date" if f.endswith("_date") else "string"} for f in rows]
+    raw = RawTable(header=list(rows), table=pa.table({f: pa.array(v) for f, v in rows.items()}))
+    ev = Table("events", "data/events.csv", TableSchema.from_descriptor({"fields": fields}), raw)
+    ok = np.array([rng.random() < 0.9 for _ in range(300)])
+    out = Collector(Report("x"), None)
+    _precision_and_edtf(ev, ok, out)
+    misaligned, expected = _reference_precision_and_edtf(ev, ok)
+    found = out.report.findings
+    assert [f.row - 2 for f in found if f.code == "precision-mismatch"] == misaligned
+    wrong = [f for f in found if f.code == "edtf-mismatch"]
+    assert [f.row - 2 for f in wrong] == list(expected)
+    assert all(repr(expected[f.row - 2]) in f.fix for f in wrong)
+    assert len(expected) > 10 and len(misaligned) > 10
