@@ -27,7 +27,7 @@ from belarus_timeline.validate.semantic import (
 from belarus_timeline.validate.text import _scan
 
 PIECES = ["", "a", "=", "+", "-", "@", "\t", "\n", "\r", "\x00", "\x1b", "\x7f", "\x85", "\xa0"]
-PIECES += ["«", "Ж", "—", "\u202a", "\u202e", "\u2066", "\u2069", "\u2029", " ", "é"]
+PIECES += ["«", "Ж", "—", "\u202a", "\u202e", "\u2066", "\u2069", "\u2029", " ", "é", "\u3000"]
 
 
 def _column(rng: random.Random) -> pa.ChunkedArray:
@@ -56,10 +56,21 @@ def test_scans_agree_with_the_plain_computation(seed: int) -> None:
     cells = col.to_pylist()
     regex = mask(pc.match_substring_regex(col, _FORMULA)) if len(col) else []
     assert _starts_formula(col).tolist() == list(regex)
+    blank = list(mask(pc.utf8_is_space(col))) if len(col) else []
     for layout_ok in (False, True):
-        control, bidi = _scan(col, layout_ok)
+        control, bidi, spaces = _scan(col, layout_ok)
         assert control.tolist() == [_control(s, layout_ok) for s in cells]
         assert bidi.tolist() == [_bidi(s) for s in cells]
+        assert spaces.tolist() == blank
+
+
+def test_whitespace_starts_with_a_byte_the_scan_looks_for() -> None:
+    """Every character utf8_is_space counts as whitespace starts with a byte <= 0x20 or >= 0xC2
+    (so a chunk with none of those bytes holds no blank cell)."""
+    points = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    space = mask(pc.utf8_is_space(pa.array([chr(c) for c in points])))
+    leads = {chr(c).encode("utf-8")[0] for c in np.array(points)[space].tolist()}
+    assert leads and all(b <= 0x20 or b >= 0xC2 for b in leads), sorted(leads)
 
 
 def test_month_and_day_agree_with_numpy_on_every_day() -> None:
