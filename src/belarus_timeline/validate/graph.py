@@ -15,20 +15,30 @@ import pyarrow.compute as pc
 
 from belarus_timeline.validate.codes import Code, emits
 from belarus_timeline.validate.columns import Table, days, mask, need
+from belarus_timeline.validate.keys import Coder, Ref, index_in
 from belarus_timeline.validate.report import Collector, cell
 
 # Relations that put the first event before the second.
 ORDERED = ("precedes", "prelude_to")
+# Ids and the references to them, each set coded once, together.
+_DOMAINS: list[list[Ref]] = [
+    [("places", "place_id"), ("places", "within_place_id")],
+    [("events", "event_id"), ("event_links", "from_event_id"), ("event_links", "to_event_id")],
+]
 
 
 @emits(Code.CYCLE, Code.LINK_CONTRADICTS_DATES)
 def check_graph(tables: dict[str, Table], out: Collector) -> None:
     """Cycles of part_of links and of within_place_id; order links against the dates."""
+    codes = Coder(tables, _DOMAINS)
     places = need(tables, "places", ["place_id", "within_place_id"])
     if places is not None:
-        ids, parent = places.col("place_id"), places.col("within_place_id")
+        parent = places.col("within_place_id")
+        ids = codes.codes((places.name, "place_id"))
         edges = np.flatnonzero(mask(pc.not_equal(parent, "")))
-        on_cycle = _cycle_edges(ids, ids.take(pa.array(edges)), parent.take(pa.array(edges)))
+        on_cycle = _cycle_edges(
+            ids, ids[edges], codes.codes((places.name, "within_place_id"))[edges]
+        )
         rows = np.zeros(len(ids), dtype=bool)
         rows[edges[on_cycle]] = True
         out.rows(
@@ -47,12 +57,10 @@ def check_graph(tables: dict[str, Table], out: Collector) -> None:
         return
     relation = links.col("relation")
     part_of = np.flatnonzero(mask(pc.equal(relation, "part_of")))
-    take = pa.array(part_of)
-    on_cycle = _cycle_edges(
-        events.col("event_id"),
-        links.col("from_event_id").take(take),
-        links.col("to_event_id").take(take),
-    )
+    ids = codes.codes((events.name, "event_id"))
+    src = codes.codes((links.name, "from_event_id"))
+    dst = codes.codes((links.name, "to_event_id"))
+    on_cycle = _cycle_edges(ids, src[part_of], dst[part_of])
     rows = np.zeros(links.raw.num_rows, dtype=bool)
     rows[part_of[on_cycle]] = True
     out.rows(
@@ -66,14 +74,13 @@ def check_graph(tables: dict[str, Table], out: Collector) -> None:
         fix="Remove or reverse the link that makes the cycle (the smaller event is part_of "
         "the larger).",
     )
-    _order_against_dates(links, events, out)
+    _order_against_dates(links, events, index_in(src, ids), index_in(dst, ids), out)
 
 
-def _cycle_edges(ids: pa.ChunkedArray, src: pa.Array, dst: pa.Array) -> np.ndarray:
-    """Which of the edges ``src -> dst`` (ids of ``ids``) lie on a cycle (edges to unknown ids
-    never do: a foreign-key finding reports them)."""
-    a = np.asarray(pc.fill_null(pc.index_in(src, value_set=ids), -1).to_numpy(False), np.int64)
-    b = np.asarray(pc.fill_null(pc.index_in(dst, value_set=ids), -1).to_numpy(False), np.int64)
+def _cycle_edges(ids: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Which of the edges ``src -> dst`` (codes of ids, ``ids`` the nodes' codes) lie on a cycle
+    (edges to unknown ids never do: a foreign-key finding reports them)."""
+    a, b = index_in(src, ids), index_in(dst, ids)
     alive = (a >= 0) & (b >= 0)
     n = len(ids)
     while alive.any():
@@ -89,17 +96,21 @@ def _cycle_edges(ids: pa.ChunkedArray, src: pa.Array, dst: pa.Array) -> np.ndarr
 
 
 @emits(Code.LINK_CONTRADICTS_DATES)
-def _order_against_dates(links: Table, events: Table, out: Collector) -> None:
+def _order_against_dates(
+    links: Table, events: Table, a: np.ndarray, b: np.ndarray, out: Collector
+) -> None:
     """``A precedes B`` (or is its prelude) is contradicted when A begins after B has ended;
-    within the dates' precision either order may be true, so only that case is refused."""
-    ids = events.col("event_id")
-    a = pc.index_in(links.col("from_event_id"), value_set=ids)
-    b = pc.index_in(links.col("to_event_id"), value_set=ids)
+    within the dates' precision either order may be true, so only that case is refused. ``a``
+    and ``b`` are the rows of the links' events (-1: none)."""
     start, end = events.values("start_date"), events.values("end_date")
-    a_start, b_end = pc.take(start, a), pc.take(end, b)
-    known = mask(pc.and_(pc.is_valid(a_start), pc.is_valid(b_end)))
     ordered = mask(pc.is_in(links.col("relation"), value_set=pa.array(ORDERED)))
-    bad = ordered & known & (days(a_start) > days(b_end))
+    bad = np.zeros(links.raw.num_rows, dtype=bool)
+    if events.raw.num_rows:
+        a_row, b_row = np.maximum(a, 0), np.maximum(b, 0)
+        known = (
+            (a >= 0) & (b >= 0) & mask(pc.is_valid(start))[a_row] & mask(pc.is_valid(end))[b_row]
+        )
+        bad = ordered & known & (days(start)[a_row] > days(end)[b_row])
     out.rows(
         bad,
         layer="semantic",
@@ -108,8 +119,8 @@ def _order_against_dates(links: Table, events: Table, out: Collector) -> None:
         fld="relation",
         values=links.col("relation"),
         message=lambda i: (
-            f"{cell(links.col('from_event_id'), i)!r} begins on {cell(a_start, i):%Y-%m-%d}, "
-            f"after {cell(links.col('to_event_id'), i)!r} ended ({cell(b_end, i):%Y-%m-%d}): "
+            f"{cell(links.col('from_event_id'), i)!r} begins on {cell(start, int(a[i])):%Y-%m-%d}, "
+            f"after {cell(links.col('to_event_id'), i)!r} ended ({cell(end, int(b[i])):%Y-%m-%d}): "
             f"it cannot be {cell(links.col('relation'), i)} it."
         ),
         fix=lambda i: "Swap from_event_id and to_event_id, or correct the dates.",

@@ -18,9 +18,17 @@ from belarus_timeline.validate.columns import (
     mask,
     need,
 )
+from belarus_timeline.validate.keys import Coder, Ref, index_in, is_in
 from belarus_timeline.validate.report import Collector, cell
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Rows that name an event and one of its actors.
+_PARTIES = [("quotes", "speaker_id"), ("claims", "claimant_id")]
+# Event ids and actor ids of the tables compared here, each set coded once, together.
+_DOMAINS: list[list[Ref]] = [
+    [(n, "event_id") for n in ("events", "participants", "quotes", "claims")],
+    [("participants", "actor_id"), *_PARTIES],
+]
 
 
 @emits(Code.SELF_LINK, Code.NO_EVIDENCE)
@@ -42,17 +50,15 @@ def check_semantic(tables: dict[str, Table], out: Collector) -> None:
     if ev is not None:
         _event_dates(ev, out)
     _spans_ordered(tables, out)
-    _within_event(tables, "quotes", "said_on", out)
-    _within_event(tables, "claims", "stated_on", out)
+    codes = Coder(tables, _DOMAINS)
+    _within_event(tables, "quotes", "said_on", codes, out)
+    _within_event(tables, "claims", "stated_on", codes, out)
     claims = need(tables, "claims", ["period"])
     if claims is not None:
         _real_periods(claims, "period", out)
     p = need(tables, "participants", ["event_id", "actor_id"])
     if p is not None:
-        # (event, actor) pairs of the participants, joined once for both checks.
-        pairs = pc.binary_join_element_wise(p.col("event_id"), p.col("actor_id"), "\x1f")
-        _is_participant(tables, "quotes", "speaker_id", p, pairs, out)
-        _is_participant(tables, "claims", "claimant_id", p, pairs, out)
+        _participants(tables, p, codes, out)
     pl = need(tables, "places", ["latitude", "longitude", "coordinate_precision"])
     if pl is not None:
         _coordinates(pl, out)
@@ -93,7 +99,8 @@ def check_semantic(tables: dict[str, Table], out: Collector) -> None:
 
 # A cell a spreadsheet would run as a formula starts with one of these bytes (all ASCII, so the
 # first byte of the UTF-8 cell decides).
-_FORMULA_BYTES = np.frombuffer("".join(FORMULA_PREFIXES).encode("ascii"), dtype=np.uint8)
+_FORMULA_BYTES = np.zeros(256, dtype=bool)
+_FORMULA_BYTES[np.frombuffer("".join(FORMULA_PREFIXES).encode("ascii"), dtype=np.uint8)] = True
 
 
 _FORMULA = "^[" + "".join("\\" + p if p in "-+" else p for p in FORMULA_PREFIXES) + "]"
@@ -109,10 +116,14 @@ def _starts_formula(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
             parts.append(mask(pc.match_substring_regex(ch, _FORMULA)) if len(ch) else parts[0])
             continue
         offs = np.frombuffer(ch.buffers()[1], dtype=np.int32, count=len(ch) + 1)
-        nonempty = offs[1:] > offs[:-1]
-        first = np.zeros(len(ch), dtype=np.uint8)
-        first[nonempty] = np.frombuffer(data, dtype=np.uint8)[offs[:-1][nonempty]]
-        parts.append(nonempty & np.isin(first, _FORMULA_BYTES))
+        raw = np.frombuffer(data, dtype=np.uint8)[: offs[-1]]
+        if not len(raw):
+            parts.append(np.zeros(len(ch), dtype=bool))
+            continue
+        # The first byte of every cell (an empty cell reads another's: masked out), looked up
+        # in a table of the 256 byte values.
+        first = raw[np.minimum(offs[:-1], len(raw) - 1)]
+        parts.append((offs[1:] > offs[:-1]) & _FORMULA_BYTES[first])
     return np.concatenate(parts)
 
 
@@ -209,33 +220,13 @@ def _precision_and_edtf(ev: Table, ok: np.ndarray, out: Collector) -> None:
     start_a, end_a = ev.values("start_date"), ev.values("end_date")
     start, end = days(start_a), days(end_a)
     prec_a, edtf_a = ev.col("date_precision"), ev.col("edtf")
-    prec = np.asarray(prec_a.to_numpy(zero_copy_only=False), dtype=object)
-    n = len(prec)
-    # ISO text of the dates (valid dates print as YYYY-MM-DD, as the cells hold them).
-    s_day = pc.cast(start_a, pa.string())
-    e_day = pc.cast(end_a, pa.string())
-    aligned = np.ones(n, dtype=bool)
-    is_day, is_month, is_year = prec == "day", prec == "month", prec == "year"
-    month = start.astype("datetime64[M]")
-    m_start = month.astype("datetime64[D]") == start
-    m_end = (end + 1).astype("datetime64[M]") != end.astype("datetime64[M]")
-    y_start = start.astype("datetime64[Y]").astype("datetime64[D]") == start
-    y_end = (end + 1).astype("datetime64[Y]") != end.astype("datetime64[Y]")
-    aligned[is_month] = (m_start & m_end)[is_month]
-    aligned[is_year] = (y_start & y_end)[is_year]
-    # Expected EDTF: the dates cut to the precision, "start/end" when they differ.
-    width = pa.array(np.where(is_year, 4, np.where(is_month, 7, 10)))
-    cut_s = pc.utf8_slice_codeunits(s_day, 0, 10)
-    cut_e = pc.utf8_slice_codeunits(e_day, 0, 10)
-    for w in (7, 4):
-        use = pc.equal(width, w)
-        cut_s = pc.if_else(use, pc.utf8_slice_codeunits(s_day, 0, w), cut_s)
-        cut_e = pc.if_else(use, pc.utf8_slice_codeunits(e_day, 0, w), cut_e)
-    expected = pc.if_else(
-        pc.equal(cut_s, cut_e), cut_s, pc.binary_join_element_wise(cut_s, cut_e, "/")
-    )
-    known_prec = is_day | is_month | is_year
-    expected = pc.if_else(pa.array(ok & known_prec), expected, pa.scalar(None, pa.string()))
+    is_day, is_month, is_year = (mask(pc.equal(prec_a, p)) for p in ("day", "month", "year"))
+    aligned = np.ones(len(start), dtype=bool)
+    # A whole month starts on a 1st and ends the day before one; a whole year on 1 January.
+    s_month, s_day = month_day(start)
+    e_month, e_day = month_day(end + 1)
+    aligned[is_month] = ((s_day == 1) & (e_day == 1))[is_month]
+    aligned[is_year] = ((s_month == 1) & (s_day == 1) & (e_month == 1) & (e_day == 1))[is_year]
     misaligned = ok & ~aligned & (is_month | is_year)
     out.rows(
         misaligned,
@@ -245,15 +236,19 @@ def _precision_and_edtf(ev: Table, ok: np.ndarray, out: Collector) -> None:
         fld="date_precision",
         values=prec_a,
         message=lambda i: (
-            f"With {prec[i]} precision the dates must span whole "
-            f"{prec[i]}s, but they are {cell(s_day, i)}..{cell(e_day, i)}."
+            f"With {cell(prec_a, i)} precision the dates must span whole "
+            f"{cell(prec_a, i)}s, but they are {_iso(start_a, i)}..{_iso(end_a, i)}."
         ),
         fix=lambda i: (
             "Use the first and last day of the period, or set the precision "
             "to 'day'. Never put a midpoint in a date."
         ),
     )
-    wrong = ok & aligned & mask(pc.is_valid(expected)) & mask(pc.not_equal(expected, edtf_a))
+    expected: dict[int, str] = {}
+    for width, rows in ((10, is_day), (7, is_month), (4, is_year)):
+        expected.update(_edtf_mismatches(ev, np.flatnonzero(ok & aligned & rows), width))
+    wrong = np.zeros(len(start), dtype=bool)
+    wrong[list(expected)] = True
     out.rows(
         wrong,
         layer="semantic",
@@ -262,11 +257,55 @@ def _precision_and_edtf(ev: Table, ok: np.ndarray, out: Collector) -> None:
         fld="edtf",
         values=edtf_a,
         message=lambda i: (
-            "The EDTF does not agree with the dates and precision "
-            f"(expected {cell(expected, i)!r})."
+            f"The EDTF does not agree with the dates and precision (expected {expected[i]!r})."
         ),
-        fix=lambda i: f"Set edtf to {cell(expected, i)!r}, or correct the dates.",
+        fix=lambda i: f"Set edtf to {expected[i]!r}, or correct the dates.",
     )
+
+
+def month_day(dates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The month (1-12) and day of the month of ``datetime64[D]`` dates, in integer arithmetic
+    (the proleptic Gregorian calendar, as numpy's; converting units with numpy is slower)."""
+    # H. Hinnant's civil_from_days: eras of 400 years (146097 days) from 0000-03-01.
+    z = dates.astype(np.int64) + 719468
+    doe = z - (z // 146097) * 146097  # day of the era, 0-146096
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)  # day of the year from 1 March
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    return np.where(mp < 10, mp + 3, mp - 9), day
+
+
+def _iso(dates: pa.Array | pa.ChunkedArray, i: int) -> str | None:
+    """The ISO text of one date (as Arrow prints it: YYYY-MM-DD)."""
+    text: str | None = pc.cast(dates.take(pa.array([i], pa.int64())), pa.string())[0].as_py()
+    return text
+
+
+def _edtf_mismatches(ev: Table, rows: np.ndarray, width: int) -> dict[int, str]:
+    """Of ``rows`` (valid dates, of one precision), those whose EDTF is not the dates' ISO text
+    cut to ``width`` ("start/end" when the cut dates differ), with the EDTF expected."""
+    if not len(rows):
+        return {}
+    picked = pa.array(rows, pa.int64())
+    cut_s, cut_e = (
+        pc.utf8_slice_codeunits(pc.cast(pc.take(ev.values(f), picked), pa.string()), 0, width)
+        for f in ("start_date", "end_date")
+    )
+    edtf_a = pc.take(ev.col("edtf"), picked)
+    same = mask(pc.equal(cut_s, cut_e))
+    found: dict[int, str] = {}
+    for sel, joined in ((same, False), (~same, True)):
+        if not sel.any():
+            continue
+        keep = pa.array(sel)
+        exp = pc.filter(cut_s, keep)
+        if joined:  # "start/end" where the cut dates differ (joined only there: it is slow)
+            exp = pc.binary_join_element_wise(exp, pc.filter(cut_e, keep), "/")
+        bad = mask(pc.not_equal(exp, pc.filter(edtf_a, keep)))
+        picked_exp = pc.filter(exp, pa.array(bad)).to_pylist()
+        found.update(zip(rows[sel][bad].tolist(), picked_exp, strict=True))
+    return found
 
 
 @emits(Code.UNKNOWN_TIMEZONE, Code.DEPRECATED_TIMEZONE)
@@ -392,18 +431,25 @@ def _spans_ordered(tables: dict[str, Table], out: Collector) -> None:
 
 
 @emits(Code.OUTSIDE_EVENT)
-def _within_event(tables: dict[str, Table], name: str, date_field: str, out: Collector) -> None:
+def _within_event(
+    tables: dict[str, Table], name: str, date_field: str, codes: Coder, out: Collector
+) -> None:
     t = need(tables, name, ["event_id", date_field])
     ev = need(tables, "events", ["event_id", "start_date", "end_date"])
     if t is None or ev is None:
         return
     ids = t.col("event_id")
-    # Row of each id's event (the first, if an id repeats); null when there is none.
-    at = pc.index_in(ids, value_set=ev.col("event_id"))
-    start = pc.take(ev.values("start_date"), at)
-    end = pc.take(ev.values("end_date"), at)
+    # Row of each id's event (the first, if an id repeats); -1 when there is none.
+    at = index_in(codes.codes((name, "event_id")), codes.codes((ev.name, "event_id")))
+    start, end = ev.values("start_date"), ev.values("end_date")
     when = t.values(date_field)
-    bad = mask(pc.or_(pc.less(when, start), pc.greater(when, end)))
+    bad = np.zeros(t.raw.num_rows, dtype=bool)
+    if ev.raw.num_rows:  # a date outside known dates of its event (all three given)
+        row = np.maximum(at, 0)
+        known = (at >= 0) & mask(pc.is_valid(when))
+        known &= mask(pc.is_valid(start))[row] & mask(pc.is_valid(end))[row]
+        day = days(when)
+        bad = known & ((day < days(start)[row]) | (day > days(end)[row]))
     out.rows(
         bad,
         layer="semantic",
@@ -413,32 +459,29 @@ def _within_event(tables: dict[str, Table], name: str, date_field: str, out: Col
         values=t.col(date_field),
         message=lambda i: (
             f"The date falls outside its event {cell(ids, i)!r} "
-            f"({cell(start, i):%Y-%m-%d}..{cell(end, i):%Y-%m-%d})."
+            f"({cell(start, int(at[i])):%Y-%m-%d}..{cell(end, int(at[i])):%Y-%m-%d})."
         ),
         fix=lambda i: "Correct the date, or attach the row to the event it belongs to.",
     )
 
 
+def _participants(tables: dict[str, Table], p: Table, codes: Coder, out: Collector) -> None:
+    """The speakers of quotes and the claimants of claims take part in their events."""
+    present = [(n, f) for n, f in _PARTIES if need(tables, n, ["event_id", f]) is not None]
+    # The (event, actor) pairs of the three tables, coded together (as joined strings compare).
+    refs: list[list[Ref]] = [[(p.name, "event_id"), (p.name, "actor_id")]]
+    refs += [[(n, "event_id"), (n, f)] for n, f in present]
+    keys = codes.keys(*refs)
+    for (name, actor_field), key in zip(present, keys[1:], strict=True):
+        _is_participant(tables[name], actor_field, p, ~is_in(key, keys[0]), out)
+
+
 @emits(Code.NOT_A_PARTICIPANT)
 def _is_participant(
-    tables: dict[str, Table],
-    name: str,
-    actor_field: str,
-    p: Table,
-    pairs: pa.ChunkedArray,
-    out: Collector,
+    t: Table, actor_field: str, p: Table, unknown: np.ndarray, out: Collector
 ) -> None:
-    t = need(tables, name, ["event_id", actor_field])
-    if t is None:
-        return
     ev, actor = t.col("event_id"), t.col(actor_field)
-    key = pc.binary_join_element_wise(ev, actor, "\x1f")
-    bad = mask(
-        pc.and_(
-            pc.and_(pc.not_equal(actor, ""), pc.not_equal(ev, "")),
-            pc.invert(pc.is_in(key, value_set=pairs)),
-        )
-    )
+    bad = mask(pc.and_(pc.not_equal(actor, ""), pc.not_equal(ev, ""))) & unknown
     out.rows(
         bad,
         layer="semantic",

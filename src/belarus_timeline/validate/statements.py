@@ -20,27 +20,22 @@ import pyarrow.compute as pc
 from belarus_timeline.edtf import parse as parse_edtf
 from belarus_timeline.validate.codes import Code, emits
 from belarus_timeline.validate.columns import Table, mask, need
+from belarus_timeline.validate.keys import Coder, Ref, combine, encode, first_rows, index_in, is_in
 from belarus_timeline.validate.report import Collector, cell
 
 #: Separator of the fragments of a date expression quoted from two places of one excerpt.
 FRAGMENTS = " … "
 _SUPPORTING = pa.array(["supports", "qualifies"])
-
-
-def _first_in_group(key: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """For every row, the position of the first row with the same key."""
-    enc = pc.dictionary_encode(key)
-    chunks = enc.chunks if isinstance(enc, pa.ChunkedArray) else [enc]
-    codes = np.concatenate(
-        [np.zeros(0, np.int64)] + [c.indices.to_numpy(zero_copy_only=False) for c in chunks]
-    ).astype(np.int64)
-    if not len(codes):
-        return codes
-    uniq, first = np.unique(codes, return_index=True)
-    lookup = np.zeros(int(uniq.max()) + 1, dtype=np.int64)
-    lookup[uniq] = first
-    out: np.ndarray = lookup[codes]
-    return out
+_LINK = ["from_event_id", "relation", "to_event_id"]
+# Columns whose values the checks compare with one another: each set coded once, together.
+_DOMAINS: list[list[Ref]] = [
+    [("events", "event_id"), ("statements", "event_id"), ("evidence", "event_id")],
+    [("statements", "property"), ("evidence", "aspect")],
+    [("events", "edtf"), ("statements", "edtf")],
+    [("events", "place_id"), ("statements", "place_id")],
+    [("statements", "statement_id"), ("evidence", "statement_id")],
+    *([("event_links", f), ("link_evidence", f)] for f in _LINK),
+]
 
 
 def _join(*cols: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -55,27 +50,28 @@ def _values(st: Table) -> pa.Array:
 @emits()
 def check_statements(tables: dict[str, Table], out: Collector) -> None:
     """Statements, their ranks and references; link evidence; renderings of utterances."""
+    codes = Coder(tables, _DOMAINS)
     st = need(tables, "statements", ["statement_id", "event_id", "property", "edtf", "place_id"])
     if st is not None and "rank" in st.typed and "rank_reason" in st.typed:
-        _statement_values(st, out)
-        _ranks(st, out)
+        _statement_values(st, codes, out)
+        _ranks(st, codes, out)
         ev = need(tables, "events", ["event_id", "edtf", "place_id"])
         if ev is not None:
-            _preferred_values(ev, st, out)
+            _preferred_values(ev, st, codes, out)
     evid = need(tables, "evidence", ["event_id", "aspect", "statement_id", "stance"])
     if evid is not None:
         if st is not None:
-            _references(evid, st, out)
+            _references(evid, st, codes, out)
         if all(f in evid.typed for f in ("date_basis", "date_expression", "date_anchor")):
             _derivations(evid, out)
-    _link_evidence(tables, out)
+    _link_evidence(tables, codes, out)
     q = need(tables, "quotes", ["utterance_id", "event_id", "speaker_id", "said_on"])
     if q is not None:
         _utterances(q, out)
 
 
 @emits(Code.STATEMENT_VALUE, Code.DUPLICATE_STATEMENT)
-def _statement_values(st: Table, out: Collector) -> None:
+def _statement_values(st: Table, codes: Coder, out: Collector) -> None:
     prop, edtf_a, place = st.col("property"), st.col("edtf"), st.col("place_id")
     is_date, is_place = mask(pc.equal(prop, "date")), mask(pc.equal(prop, "place"))
     has_edtf, has_place = mask(pc.not_equal(edtf_a, "")), mask(pc.not_equal(place, ""))
@@ -95,7 +91,7 @@ def _statement_values(st: Table, out: Collector) -> None:
         code=Code.STATEMENT_VALUE,
         file=st.file,
         fld="edtf",
-        values=_values(st),
+        values=_values(st) if bad.any() else None,
         message=lambda i: (
             invalid.get(i)
             or (
@@ -105,8 +101,7 @@ def _statement_values(st: Table, out: Collector) -> None:
         ),
         fix=lambda i: "Fill in the one value field of the statement's property.",
     )
-    key = _join(st.col("event_id"), prop, _values(st))
-    first = _first_in_group(key)
+    first = first_rows(_value_codes(st, codes, is_date))
     out.rows(
         first != np.arange(len(first)),
         layer="semantic",
@@ -122,15 +117,25 @@ def _statement_values(st: Table, out: Collector) -> None:
     )
 
 
+def _value_codes(st: Table, codes: Coder, is_date: np.ndarray) -> np.ndarray:
+    """Codes of the statements' (event_id, property, value): equal iff the joined strings are."""
+    refs = [(st.name, f) for f in ("event_id", "property", "edtf", "place_id")]
+    if any(codes.holds_sep(r) for r in refs):
+        return encode(_join(st.col("event_id"), st.col("property"), _values(st)))[0]
+    # Rows of one property take their value from the same column, so its codes compare them.
+    value = np.where(is_date, codes.codes(refs[2]), codes.codes(refs[3]))
+    return combine(codes.keys(refs[:2])[0], value)
+
+
 @emits(Code.PREFERRED_NOT_UNIQUE, Code.RANK_WITHOUT_REASON)
-def _ranks(st: Table, out: Collector) -> None:
+def _ranks(st: Table, codes: Coder, out: Collector) -> None:
     rank, reason = st.col("rank"), st.col("rank_reason")
-    group = _join(st.col("event_id"), st.col("property"))
+    group = codes.keys([(st.name, "event_id"), (st.name, "property")])[0]
     preferred = mask(pc.equal(rank, "preferred"))
     # Among the preferred rows, a second one of the same event and property.
     pref = np.flatnonzero(preferred)
     first = np.arange(len(preferred))
-    first[pref] = pref[_first_in_group(pc.take(group, pa.array(pref, pa.int64())))]
+    first[pref] = pref[first_rows(encode(pa.array(group[pref], pa.int64()))[0])]
     out.rows(
         first != np.arange(len(first)),
         layer="semantic",
@@ -144,9 +149,7 @@ def _ranks(st: Table, out: Collector) -> None:
         ),
         fix=lambda i: "Keep one preferred value; rank the others 'normal' or 'deprecated'.",
     )
-    counts = pc.value_counts(group)
-    several = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
-    alternatives = mask(pc.is_in(group, value_set=several))
+    alternatives = np.bincount(group)[group] > 1
     no_reason = mask(pc.equal(reason, ""))
     deprecated = mask(pc.equal(rank, "deprecated"))
     out.rows(
@@ -169,17 +172,19 @@ def _ranks(st: Table, out: Collector) -> None:
 
 
 @emits(Code.PREFERRED_MISMATCH)
-def _preferred_values(ev: Table, st: Table, out: Collector) -> None:
+def _preferred_values(ev: Table, st: Table, codes: Coder, out: Collector) -> None:
     """The events row shows the preferred values: its edtf and place_id are theirs."""
-    preferred = pc.equal(st.col("rank"), "preferred")
-    stated = pc.filter(_join(st.col("event_id"), st.col("property"), _values(st)), preferred)
-    ids, edtf_a, place = ev.col("event_id"), ev.col("edtf"), ev.col("place_id")
-    date_ok = mask(pc.is_in(_join(ids, pa.scalar("date"), edtf_a), value_set=stated))
-    place_ok = mask(pc.is_in(_join(ids, pa.scalar("place"), place), value_set=stated))
-    has_place = mask(pc.not_equal(place, ""))
+    preferred = mask(pc.equal(st.col("rank"), "preferred"))
+    is_date = mask(pc.equal(st.col("property"), "date"))
+    # Event ids, EDTFs and places of both tables, coded together.
+    e_ev, e_st, d_ev, d_st, p_ev, p_st = (
+        codes.codes((t.name, f)) for f in ("event_id", "edtf", "place_id") for t in (ev, st)
+    )
+    date_ok, place_ok = _preferred_found(ev, st, preferred, codes)
+    ids, place = ev.col("event_id"), ev.col("place_id")
     for fld, bad, what in (
         ("edtf", ~date_ok & mask(pc.not_equal(ids, "")), "date"),
-        ("place_id", ~place_ok & has_place, "place"),
+        ("place_id", ~place_ok & mask(pc.not_equal(place, "")), "place"),
     ):
         out.rows(
             bad,
@@ -192,21 +197,20 @@ def _preferred_values(ev: Table, st: Table, out: Collector) -> None:
             fix=f"Add a statement (property '{what}', rank 'preferred') with this value to "
             f"{st.file}, with evidence, or make the event show the preferred value.",
         )
-    # A preferred value the event does not show (e.g. a preferred place of an event without one).
-    shown = pc.if_else(
-        pc.equal(st.col("property"), "date"),
-        _join(st.col("event_id"), st.col("property"), _shown(ev, st, "edtf")),
-        _join(st.col("event_id"), st.col("property"), _shown(ev, st, "place_id")),
-    )
-    known = mask(pc.is_in(st.col("event_id"), value_set=ids))
-    differs = mask(pc.not_equal(shown, _join(st.col("event_id"), st.col("property"), _values(st))))
+    # A preferred value the event does not show (e.g. a preferred place of an event without one):
+    # the value of the event's (first) row in the statement's field.
+    at = index_in(e_st, e_ev)
+    known = at >= 0
+    row = np.where(known, at, 0)
+    differs = np.where(is_date, d_ev[row] != d_st, p_ev[row] != p_st) if len(ids) else known
+    bad = preferred & known & differs
     out.rows(
-        mask(preferred) & known & differs,
+        bad,
         layer="semantic",
         code=Code.PREFERRED_MISMATCH,
         file=st.file,
         fld="rank",
-        values=_values(st),
+        values=_values(st) if bad.any() else None,
         message=lambda i: (
             f"This preferred value is not the one event {cell(st.col('event_id'), i)!r} shows."
         ),
@@ -214,28 +218,61 @@ def _preferred_values(ev: Table, st: Table, out: Collector) -> None:
     )
 
 
-def _shown(ev: Table, st: Table, fld: str) -> pa.Array:
-    """For every statement, the value its event's row shows in ``fld`` ("" when none)."""
-    at = pc.index_in(st.col("event_id"), value_set=ev.col("event_id"))
-    return pc.fill_null(pc.take(ev.col(fld), at), "")
+def _preferred_found(
+    ev: Table, st: Table, preferred: np.ndarray, codes: Coder
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per event, whether a preferred statement has its (event_id, "date", edtf), and whether
+    one has its (event_id, "place", place_id), compared as the cells joined by the separator."""
+    ids, edtf_a, place = ev.col("event_id"), ev.col("edtf"), ev.col("place_id")
+    prop = st.col("property")
+    fields = ("event_id", "edtf", "place_id")
+    e_ev, e_st, d_ev, d_st, p_ev, p_st = (
+        codes.codes((t.name, f)) for f in fields for t in (ev, st)
+    )
+    if any(
+        codes.holds_sep(r)
+        for r in [(t.name, f) for t in (ev, st) for f in fields] + [(st.name, "property")]
+    ):
+        # The joined strings themselves.
+        stated = pc.filter(_join(st.col("event_id"), prop, _values(st)), pa.array(preferred))
+        date_ok = mask(pc.is_in(_join(ids, pa.scalar("date"), edtf_a), value_set=stated))
+        return date_ok, mask(pc.is_in(_join(ids, pa.scalar("place"), place), value_set=stated))
+    found = []
+    for what, v_ev, v_st in (("date", d_ev, d_st), ("place", p_ev, p_st)):
+        chosen = preferred & mask(pc.equal(prop, what))
+        # Codes are below the row count (< 2**31): the pair's code fits in int64.
+        width = int(max(v_ev.max(initial=0), v_st.max(initial=0))) + 1
+        pairs = pa.array((e_st * width + v_st)[chosen], pa.int64())
+        mine = pa.array(e_ev * width + v_ev, pa.int64())
+        found.append(mask(pc.is_in(mine, value_set=pairs)))
+    return found[0], found[1]
 
 
 @emits(Code.STATEMENT_MISMATCH, Code.UNSUPPORTED_STATEMENT)
-def _references(evid: Table, st: Table, out: Collector) -> None:
+def _references(evid: Table, st: Table, codes: Coder, out: Collector) -> None:
     """Date and place spans name a statement of their event and property; every statement has
     a span that supports it."""
     aspect, sid = evid.col("aspect"), evid.col("statement_id")
     about_value = mask(pc.is_in(aspect, value_set=pa.array(["date", "place"])))
     named = mask(pc.not_equal(sid, ""))
-    at = pc.index_in(sid, value_set=st.col("statement_id"))
-    their_event = pc.take(st.col("event_id"), at)
-    their_property = pc.take(st.col("property"), at)
-    elsewhere = mask(
-        pc.or_(
-            pc.not_equal(their_event, evid.col("event_id")),
-            pc.not_equal(their_property, aspect),
+    s_st, s_ev, e_st, e_ev, a_st, a_ev = (
+        codes.codes(r)
+        for pair in (
+            ("statement_id", "statement_id"),
+            ("event_id", "event_id"),
+            ("property", "aspect"),
         )
+        for r in ((st.name, pair[0]), (evid.name, pair[1]))
     )
+    # The statement each span names (its first row), and whether it has another event or
+    # property than the span.
+    at = index_in(s_ev, s_st)
+    row = np.where(at >= 0, at, 0)
+    elsewhere = (at >= 0) & ((e_st[row] != e_ev) | (a_st[row] != a_ev)) if len(s_st) else at >= 0
+
+    def their(fld: str, i: int) -> object:
+        return cell(st.col(fld), int(at[i]))
+
     problem: dict[int, str] = {}
     for i in np.flatnonzero(about_value & ~named).tolist():
         problem[i] = f"A {cell(aspect, i)} span must name the statement it bears on."
@@ -243,8 +280,8 @@ def _references(evid: Table, st: Table, out: Collector) -> None:
         problem[i] = "Only date and place spans name a statement."
     for i in np.flatnonzero(about_value & named & elsewhere).tolist():
         problem[i] = (
-            f"Statement {cell(sid, i)!r} is the {cell(their_property, i)} of event "
-            f"{cell(their_event, i)!r}, not the {cell(aspect, i)} of this span's event."
+            f"Statement {cell(sid, i)!r} is the {their('property', i)} of event "
+            f"{their('event_id', i)!r}, not the {cell(aspect, i)} of this span's event."
         )
     bad = np.zeros(evid.raw.num_rows, dtype=bool)
     bad[list(problem)] = True
@@ -261,8 +298,8 @@ def _references(evid: Table, st: Table, out: Collector) -> None:
             "correct the aspect."
         ),
     )
-    backing = pc.filter(sid, pc.is_in(evid.col("stance"), value_set=_SUPPORTING))
-    unsupported = ~mask(pc.is_in(st.col("statement_id"), value_set=backing))
+    backing = s_ev[mask(pc.is_in(evid.col("stance"), value_set=_SUPPORTING))]
+    unsupported = ~is_in(s_st, backing)
     out.rows(
         unsupported & mask(pc.not_equal(st.col("statement_id"), "")),
         layer="semantic",
@@ -332,6 +369,8 @@ def _derivations(evid: Table, out: Collector) -> None:
     texts = pc.take(evid.col("excerpt"), picked).to_pylist()
     missing: dict[int, str] = {}
     for i, phrase, text in zip(rows.tolist(), words, texts, strict=True):
+        if phrase in text:  # then so is each of its fragments
+            continue
         absent = [f for f in phrase.split(FRAGMENTS) if f not in text]
         if absent:
             missing[i] = absent[0]
@@ -353,24 +392,29 @@ def _derivations(evid: Table, out: Collector) -> None:
 
 
 @emits(Code.NO_EVIDENCE)
-def _link_evidence(tables: dict[str, Table], out: Collector) -> None:
+def _link_evidence(tables: dict[str, Table], codes: Coder, out: Collector) -> None:
     """Every link rests on at least one span that supports it."""
     links = need(tables, "event_links", ["from_event_id", "relation", "to_event_id"])
     le = need(tables, "link_evidence", ["from_event_id", "relation", "to_event_id", "stance"])
     if links is None or le is None:
         return
-    key = _join(links.col("from_event_id"), links.col("relation"), links.col("to_event_id"))
-    backing = pc.filter(
-        _join(le.col("from_event_id"), le.col("relation"), le.col("to_event_id")),
-        pc.is_in(le.col("stance"), value_set=_SUPPORTING),
-    )
+    fields = _LINK
+    k_links, k_le = codes.keys([(links.name, f) for f in fields], [(le.name, f) for f in fields])
+    backing = k_le[mask(pc.is_in(le.col("stance"), value_set=_SUPPORTING))]
+    # The joined key is "\x1f\x1f" exactly when the three cells are empty.
+    empty = np.ones(links.raw.num_rows, dtype=bool)
+    for f in fields:
+        empty &= mask(pc.equal(links.col(f), ""))
+    bad = ~is_in(k_links, backing) & ~empty
     out.rows(
-        ~mask(pc.is_in(key, value_set=backing)) & mask(pc.not_equal(key, "\x1f\x1f")),
+        bad,
         layer="semantic",
         code=Code.NO_EVIDENCE,
         file=links.file,
         fld="relation",
-        values=pc.replace_substring(key, "\x1f", ", "),
+        values=pc.replace_substring(_join(*(links.col(f) for f in fields)), "\x1f", ", ")
+        if bad.any()
+        else None,
         message=lambda i: "No span of link_evidence supports this link.",
         fix=lambda i: f"Add a row to {le.file} with the span the link rests on.",
     )
@@ -379,11 +423,11 @@ def _link_evidence(tables: dict[str, Table], out: Collector) -> None:
 @emits(Code.UTTERANCE_MISMATCH)
 def _utterances(q: Table, out: Collector) -> None:
     """Renderings of one utterance agree on its event, speaker and day."""
-    first = pa.array(_first_in_group(q.col("utterance_id")))
+    first = first_rows(encode(q.col("utterance_id"))[0])
     disagree = np.zeros(q.raw.num_rows, dtype=bool)
     for fld in ("event_id", "speaker_id", "said_on"):
-        col = q.col(fld)
-        disagree |= mask(pc.not_equal(col, pc.take(col, first)))
+        codes = encode(q.col(fld))[0]
+        disagree |= codes[first] != codes
     out.rows(
         disagree,
         layer="semantic",
@@ -392,7 +436,7 @@ def _utterances(q: Table, out: Collector) -> None:
         fld="utterance_id",
         values=q.col("utterance_id"),
         message=lambda i: (
-            f"The utterance's first rendering (row {int(first[i].as_py()) + 2}) has another "
+            f"The utterance's first rendering (row {int(first[i]) + 2}) has another "
             "event, speaker or day."
         ),
         fix=lambda i: (

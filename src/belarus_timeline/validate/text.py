@@ -36,7 +36,7 @@ def check_text(tables: dict[str, Table], out: Collector) -> None:
                 continue
             col = t.col(f.name)
             layout_ok = SPAN_TABLES.get(t.name) == f.name
-            control, bidi = _scan(col, layout_ok)
+            control, bidi, blank = _scan(col, layout_ok)
             hint = "" if layout_ok else " (a line break here often means a stray quote)"
             blank_fix = f"Write the value, or leave the cell empty if it is unknown ({f.name!r}" + (
                 " is required)." if f.required else " may be empty)."
@@ -64,7 +64,7 @@ def check_text(tables: dict[str, Table], out: Collector) -> None:
                 fix="Remove the invisible direction characters.",
             )
             out.rows(
-                mask(pc.utf8_is_space(col)),
+                blank,
                 layer="semantic",
                 code=Code.WHITESPACE_ONLY,
                 file=t.file,
@@ -75,44 +75,53 @@ def check_text(tables: dict[str, Table], out: Collector) -> None:
             )
 
 
-def _scan(column: pa.ChunkedArray, layout_ok: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(rows holding a control character, rows holding a bidi override or isolate)."""
-    control, bidi = [np.zeros(0, bool)], [np.zeros(0, bool)]
+def _scan(column: pa.ChunkedArray, layout_ok: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows holding a control character, rows holding a bidi override or isolate, rows of
+    whitespace only)."""
+    control, bidi, blank = [np.zeros(0, bool)], [np.zeros(0, bool)], [np.zeros(0, bool)]
     for chunk in column.chunks:
-        c, b = _scan_chunk(chunk, layout_ok)
+        c, b, spaces = _scan_chunk(chunk, layout_ok)
         control.append(c)
         bidi.append(b)
-    return np.concatenate(control), np.concatenate(bidi)
+        # Only a chunk holding a byte that can start a whitespace character can have a blank.
+        blank.append(mask(pc.utf8_is_space(chunk)) if spaces else np.zeros(len(chunk), bool))
+    return np.concatenate(control), np.concatenate(bidi), np.concatenate(blank)
 
 
-def _scan_chunk(chunk: pa.Array, layout_ok: bool) -> tuple[np.ndarray, np.ndarray]:
+def _scan_chunk(chunk: pa.Array, layout_ok: bool) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The chunk's rows holding a control or a bidi character, and whether a byte of it may
+    start a whitespace character (<= 0x20, or a lead byte 0xC2 and up: U+0085, U+00A0...)."""
     n = len(chunk)
     control, bidi = np.zeros(n, bool), np.zeros(n, bool)
     if n == 0 or chunk.buffers()[2] is None:
-        return control, bidi
+        return control, bidi, False
     chunk = chunk if chunk.type == pa.string() else chunk.cast(pa.string())
     offsets = np.frombuffer(chunk.buffers()[1], np.int32, n + 1, chunk.offset * 4)
     offsets = offsets - offsets[0]  # positions relative to the chunk's first cell
     first = int(np.frombuffer(chunk.buffers()[1], np.int32, 1, chunk.offset * 4)[0])
     data = np.frombuffer(chunk.buffers()[2], np.uint8)[first : first + offsets[-1]]
     if len(data) == 0:
-        return control, bidi
+        return control, bidi, False
     # Cheap scans first: most columns hold none of these bytes.
-    if data.min() < 0x20 or np.count_nonzero(data == 0x7F) or np.count_nonzero(data == _C1_LEAD):
+    # Min and max first (reductions, no temporary array): bytes 0x7F and up are often absent.
+    low_byte, high_byte = int(data.min()), int(data.max())
+    if low_byte < 0x20 or (
+        high_byte >= 0x7F and (np.count_nonzero(data == 0x7F) or np.count_nonzero(data == _C1_LEAD))
+    ):
         low = np.flatnonzero((data < 0x20) | (data == 0x7F))
         if layout_ok:
             low = low[~np.isin(data[low], _LAYOUT)]
         lead = np.flatnonzero(data[:-1] == _C1_LEAD)
         c1 = lead[(data[lead + 1] >= 0x80) & (data[lead + 1] <= 0x9F)]
         _mark(control, offsets, np.concatenate([low, c1]))
-    if np.count_nonzero(data == _BIDI_LEAD):
+    if high_byte >= _BIDI_LEAD and np.count_nonzero(data == _BIDI_LEAD):
         lead = np.flatnonzero(data[:-2] == _BIDI_LEAD)
         b1, b2 = data[lead + 1], data[lead + 2]
         hit = ((b1 == 0x80) & (b2 >= 0xAA) & (b2 <= 0xAE)) | (
             (b1 == 0x81) & (b2 >= 0xA6) & (b2 <= 0xA9)
         )
         _mark(bidi, offsets, lead[hit])
-    return control, bidi
+    return control, bidi, low_byte <= 0x20 or high_byte >= 0xC2
 
 
 def _mark(rows: np.ndarray, offsets: np.ndarray, positions: np.ndarray) -> None:

@@ -1,0 +1,153 @@
+"""Integer codes for the cells of string columns: joins and groupings over whole columns.
+
+The semantic checks compare keys made of several cells (an event and a property, a link's
+three ids), often across tables. Joining the cells into one string per row copies every column
+and hashes long strings again for every check; coding each column once (one hash pass in Arrow,
+together with the columns of other tables it is compared with) and combining the codes with
+integer arithmetic gives the same groups. A column's codes are numbered in the order the values
+first appear, so the first row of every group is found in one pass.
+
+Equal codes mean equal joined strings (``"\\x1f"`` between the cells, as ``columns.key_column``
+joins them): cells are coded one by one only when none holds the separator, which would let two
+different tuples join into one string; otherwise the joined strings themselves are coded.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from typing import TypeAlias
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from belarus_timeline.validate.columns import Table
+
+Column: TypeAlias = pa.Array | pa.ChunkedArray
+Ref = tuple[str, str]  # (table, field)
+SEP = "\x1f"
+
+
+def encode(col: Column) -> tuple[np.ndarray, pa.Array]:
+    """Per row, the code of its cell (0, 1, 2... in order of first appearance) as int64, and
+    the distinct values in code order."""
+    enc = pc.dictionary_encode(col)
+    chunks = enc.chunks if isinstance(enc, pa.ChunkedArray) else [enc]
+    parts = [np.zeros(0, np.int64)]
+    parts += [np.asarray(c.indices.to_numpy(zero_copy_only=False), np.int64) for c in chunks]
+    values = chunks[-1].dictionary if chunks else pa.array([], col.type)
+    return np.concatenate(parts), values
+
+
+def combine(*codes: np.ndarray) -> np.ndarray:
+    """Codes (0, 1, 2... in the tuples' sorted order) of the tuples of ``codes``: equal iff
+    every part is."""
+    out = codes[0]
+    for part in codes[1:]:
+        if not len(part):
+            return part.astype(np.int64)
+        # Both factors are below the row count (< 2**31), so the product fits in int64. Sorting
+        # the integers is faster than hashing them (a hash table of millions misses the cache).
+        wide = out * (int(part.max()) + 1) + part
+        out = np.unique(wide, return_inverse=True)[1].astype(np.int64).reshape(-1)
+    return out
+
+
+def first_rows(codes: np.ndarray) -> np.ndarray:
+    """For every row, the position of the first row with the same code (codes numbered in
+    order of first appearance, as :func:`encode` gives them)."""
+    if not len(codes):
+        return codes
+    top = np.maximum.accumulate(codes)
+    # A row opens a group exactly where the running maximum rises.
+    starts = np.flatnonzero(np.diff(top, prepend=-1) > 0)
+    if len(starts) != int(top[-1]) + 1 or (codes[starts] != np.arange(len(starts))).any():
+        _, starts = np.unique(codes, return_index=True)  # codes in another order
+        lookup = np.zeros(int(codes.max()) + 1, np.int64)
+        lookup[codes[starts]] = starts
+        out: np.ndarray = lookup[codes]
+        return out
+    found: np.ndarray = starts[codes]
+    return found
+
+
+def index_in(codes: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """For every code, the first position in ``targets`` with the same code, -1 if none."""
+    size = int(max(codes.max(initial=-1), targets.max(initial=-1))) + 1
+    none = len(targets)
+    at = np.full(size, none, np.int64)
+    np.minimum.at(at, targets, np.arange(none, dtype=np.int64))
+    found = at[codes]
+    out: np.ndarray = np.where(found == none, -1, found)
+    return out
+
+
+def is_in(codes: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Whether each code is among ``targets``."""
+    size = int(max(codes.max(initial=-1), targets.max(initial=-1))) + 1
+    present = np.zeros(size, bool)
+    present[targets] = True
+    out: np.ndarray = present[codes]
+    return out
+
+
+class Coder:
+    """Codes of the columns of ``tables``, each domain (columns whose values are compared with
+    one another, e.g. every event_id column) coded once, together."""
+
+    def __init__(self, tables: dict[str, Table], domains: list[list[Ref]]) -> None:
+        self.tables = tables
+        self.domain = {ref: d for d in domains for ref in d}
+        self.done: dict[Ref, np.ndarray] = {}
+        self._sep: dict[Ref, bool] = {}
+        self.memo: dict[tuple[tuple[Ref, ...], ...], list[np.ndarray]] = {}
+
+    def col(self, ref: Ref) -> pa.ChunkedArray:
+        return self.tables[ref[0]].col(ref[1])
+
+    def codes(self, ref: Ref) -> np.ndarray:
+        """The codes of one column (comparable with those of its domain)."""
+        if ref not in self.done:
+            refs = [r for r in self.domain.get(ref, [ref]) if self._present(r)]
+            codes, values = encode(_concat([self.col(r) for r in refs]))
+            holds = bool(len(values)) and bool(pc.any(pc.match_substring(values, SEP)).as_py())
+            ends = np.cumsum([0] + [self.tables[r[0]].raw.num_rows for r in refs]).tolist()
+            for r, (a, b) in zip(refs, pairwise(ends), strict=True):
+                self.done[r], self._sep[r] = codes[a:b], holds
+        return self.done[ref]
+
+    def holds_sep(self, ref: Ref) -> bool:
+        """Whether a cell of the column (or of another of its domain) holds the separator."""
+        self.codes(ref)
+        return self._sep[ref]
+
+    def keys(self, *parts: list[Ref]) -> list[np.ndarray]:
+        """Codes of the rows' cells joined by the separator, for the key columns of several
+        tables (one list of the same length per table), numbered together: equal iff the joined
+        strings are."""
+        memo = tuple(tuple(p) for p in parts)
+        if memo not in self.memo:
+            self.memo[memo] = self._keys(parts)
+        return self.memo[memo]
+
+    def _keys(self, parts: tuple[list[Ref], ...]) -> list[np.ndarray]:
+        sizes = [self.tables[p[0][0]].raw.num_rows for p in parts]
+        ends = np.cumsum([0, *sizes]).tolist()
+        cols = [[self.codes(r) for r in p] for p in parts]
+        if len(parts[0]) > 1 and any(self.holds_sep(r) for p in parts for r in p):
+            joined = [pc.binary_join_element_wise(*(self.col(r) for r in p), SEP) for p in parts]
+            codes = encode(_concat(joined))[0]
+        else:
+            codes = combine(*(np.concatenate(c) for c in zip(*cols, strict=True)))
+        return [codes[a:b] for a, b in pairwise(ends)]
+
+    def _present(self, ref: Ref) -> bool:
+        t = self.tables.get(ref[0])
+        return t is not None and ref[1] in t.raw.table.column_names
+
+
+def _concat(cols: list[Column]) -> pa.ChunkedArray:
+    chunks: list[pa.Array] = []
+    for c in cols:
+        chunks.extend(c.chunks if isinstance(c, pa.ChunkedArray) else [c])
+    return pa.chunked_array(chunks, type=cols[0].type)
