@@ -76,7 +76,8 @@ def _top(profiles: Profiles, kind: str, k: int = 3) -> str:
 
 def _per_m_gb(by: Steps, step: str) -> str:
     """How the step's peak memory grows: GB per million rows between the two largest sizes where
-    it finished, and what that makes at the 74M rows of 10M events."""
+    it finished, and what that makes at 10M events (rows scaled from the largest size: the
+    generator's proportions are fixed)."""
     done = sorted(
         (s for (_, name), s in by.items() if name == step and s.ok and s.peak_mb and s.rows),
         key=lambda x: x.n,
@@ -86,11 +87,12 @@ def _per_m_gb(by: Steps, step: str) -> str:
     a, b = done[-2], done[-1]
     assert a.peak_mb is not None and b.peak_mb is not None
     per = (b.peak_mb - a.peak_mb) / 1024 / (b.rows - a.rows) * 1e6
-    at_10m = b.peak_mb / 1024 + per * (74e6 - b.rows) / 1e6
+    rows_10m = b.rows / b.n * TEN_M
+    at_10m = b.peak_mb / 1024 + per * (rows_10m - b.rows) / 1e6
     return (
         f"peak grows {per:.2f} GB per million rows (N = {a.n:,} to {b.n:,}: "
-        f"{a.peak_mb / 1024:.2f} to {b.peak_mb / 1024:.2f} GB), so ~{at_10m:.0f} GB for the 74M "
-        "rows of 10M events"
+        f"{a.peak_mb / 1024:.2f} to {b.peak_mb / 1024:.2f} GB), so ~{at_10m:.0f} GB for the "
+        f"{rows_10m / 1e6:.0f}M rows of 10M events"
     )
 
 
