@@ -171,24 +171,9 @@ def _csv_body(text: pa.Table) -> memoryview:
     return _joined_bytes([_csv_cells(c.combine_chunks()) for c in text.columns], ",")
 
 
-def write_csv(text: pa.Table, path: Path) -> str:
-    """Write canonical cell text as CSV: UTF-8, header, ``\n`` line ends, minimal quoting, an
-    empty cell for a missing value; returns the file's sha256 (hashed as it is written).
-    Column-wise, from the joined rows' buffers: no Python object per row."""
-    h = hashlib.sha256()
-    with path.open("wb") as fh:
-        head = _csv_header(text.column_names)
-        fh.write(head)
-        h.update(head)
-        for offset in range(0, text.num_rows, _STEP):
-            body = _csv_body(text.slice(offset, _STEP))
-            fh.write(body)
-            h.update(body)
-    return h.hexdigest()
-
-
 def write_canonical(table: pa.Table, path: Path) -> tuple[str, str]:
-    """Write ``table`` as canonical CSV (as :func:`write_csv` of its :func:`canonical_text`),
+    """Write ``table`` as canonical CSV (UTF-8, header, ``\\n`` line ends, minimal
+    quoting, an empty cell for a missing value; the cells as :func:`canonical_text` gives them),
     a slice of rows at a time, so the text of the whole table never sits in memory; returns
     (:func:`content_hash`, the file's sha256), both taken in the same pass."""
     content, file_hash = hashlib.sha256(), hashlib.sha256()
