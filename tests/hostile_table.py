@@ -332,6 +332,9 @@ VALUE_CASES = [
     VC("date-with-time", "events", 3, "start_date", "2023-02-16T00:00:00", "type-error"),
     VC("date-month-13", "quotes", 2, "said_on", "2023-13-01", "type-error"),
     VC("date-words", "claims", 2, "stated_on", "yesterday", "type-error"),
+    # Real dates the loader's datetime64[ns] cannot hold: validated, they failed to load.
+    VC("date-before-pandas-range", "sources", 2, "published", "1677-09-21", "constraint-error"),
+    VC("date-after-pandas-range", "events", 3, "end_date", "2262-04-12", "constraint-error"),
     VC("integer-decimal", "quotes", 2, "char_start", "902.0", "type-error"),
     VC("integer-exponent", "quotes", 2, "char_start", "9e2", "type-error"),
     VC("integer-above-int64", "quotes", 2, "char_end", "99999999999999999999", "type-error"),

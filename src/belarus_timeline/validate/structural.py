@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -235,6 +237,8 @@ def _cells(t: Table, f: Field, out: Collector, tables: dict[str, Table]) -> None
             message=f"{f.name!r} does not match the pattern {f.pattern}.",
             fix=f"Write it in the form the pattern requires ({f.description})",
         )
+    if f.type == "date":
+        _loadable_dates(t, f, present, out)
     for bound, op, word in (
         (f.minimum, pc.less, "at least"),
         (f.maximum, pc.greater, "at most"),
@@ -251,6 +255,29 @@ def _cells(t: Table, f: Field, out: Collector, tables: dict[str, Table]) -> None
                 message=f"{f.name!r} must be {word} {bound}.",
                 fix=f"Correct the value ({f.description})",
             )
+
+
+# The days pandas' datetime64[ns] (the loader's date dtype) can hold: a date outside them would
+# validate and then fail to load.
+LOADABLE_DATES = (dt.date(1677, 9, 22), dt.date(2262, 4, 11))
+
+
+@emits(Code.CONSTRAINT_ERROR)
+def _loadable_dates(t: Table, f: Field, present: np.ndarray, out: Collector) -> None:
+    first, last = (pa.scalar(d, pa.date32()) for d in LOADABLE_DATES)
+    col = t.typed[f.name].values
+    outside = present & mask(pc.or_(pc.less(col, first), pc.greater(col, last)))
+    out.rows(
+        outside,
+        layer="structural",
+        code=Code.CONSTRAINT_ERROR,
+        file=t.file,
+        fld=f.name,
+        values=t.col(f.name),
+        message=f"{f.name!r} is outside the dates the loader's datetime64[ns] columns hold "
+        f"({LOADABLE_DATES[0]} to {LOADABLE_DATES[1]}).",
+        fix="Check the year; a date outside that range cannot be loaded with pandas.",
+    )
 
 
 def _duplicates(
