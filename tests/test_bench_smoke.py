@@ -216,3 +216,17 @@ def test_a_generated_package_is_reused_until_its_data_changes(tmp_path: Path) ->
     third = _run(tmp_path, "--sizes", "100", "--generate-only")
     assert third.returncode == 0 and "reused" not in third.stderr
     assert events.read_bytes() == original
+
+
+def test_the_10m_memory_estimate_scales_the_rows_measured() -> None:
+    # It once assumed the 1.0 model's 74M rows at 10M events; the rows per event come from the
+    # measured sizes (here 10 per event: 100M rows at 10M events).
+    results, targets = _module("results"), _module("targets")
+    step = results.VALIDATE
+    by = {
+        (n, step): results.Step(n, step, 1.0, peak_gb * 1024, n * 10)
+        for n, peak_gb in ((100_000, 1.0), (1_000_000, 10.0))
+    }
+    text = targets._per_m_gb(by, step)
+    assert "peak grows 1.00 GB per million rows" in text
+    assert "so ~100 GB for the 100M rows of 10M events" in text, text
