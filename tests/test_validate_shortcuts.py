@@ -15,7 +15,7 @@ import pytest
 
 from belarus_timeline.package import TableSchema, outside_reason
 from belarus_timeline.tables import RawTable
-from belarus_timeline.validate import provenance, structural
+from belarus_timeline.validate import provenance, statements, structural
 from belarus_timeline.validate.columns import Table, anchored, by_runs, mask
 
 ID = "^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -132,25 +132,60 @@ def test_resolving_folders_once_says_what_outside_reason_says(tmp_path: Path) ->
         assert inside.reason(rel) == outside_reason(base, rel), rel
 
 
-def test_excerpts_compared_in_blocks_give_the_plain_comparison(
+def test_excerpts_compared_text_by_text_give_the_plain_comparison(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Texts read one at a time for the rows of two tables at once, in blocks smaller than a
+    source's rows, rows not in the texts' order, some rows unchecked: the plain comparison."""
+    monkeypatch.setattr(provenance, "_BLOCK", 4)
+    monkeypatch.setattr(provenance, "_RECENT", 1)
+    texts = ["Hello, “world”!", "abcdef", "ёжик в тумане"]
+    for k, text in enumerate(texts):
+        (tmp_path / f"{k}.txt").write_text(text, encoding="utf-8")
+    found = {f"s{k}": (tmp_path / f"{k}.txt", len(text)) for k, text in enumerate(texts)}
+    known = provenance.Texts(found)
+    rng = np.random.default_rng(3)
+    for trial in range(6):
+        spans, plains = [], []
+        for n in (23, 9):
+            code = rng.integers(0, 3, n) if trial % 2 else np.sort(rng.integers(0, 3, n))
+            start = rng.integers(0, 5, n)
+            end = start + rng.integers(1, 5, n)
+            excerpts = [
+                texts[c][a:b] if rng.random() < 0.7 else "x"
+                for c, a, b in zip(code, start, end, strict=True)
+            ]
+            col = pa.chunked_array([pa.array(excerpts[:5]), pa.array(excerpts[5:])])
+            check = [np.ones(n, bool), rng.random(n) < 0.5, np.zeros(n, bool)][trial % 3]
+            none = np.zeros(n, bool)
+            spans.append(
+                provenance.Spans(None, "x", code, start, end, col, none, none, check, none.copy())  # type: ignore[arg-type]
+            )
+            plains.append(
+                [
+                    bool(k) and texts[c][a:b] != e
+                    for k, c, a, b, e in zip(check, code, start, end, excerpts, strict=True)
+                ]
+            )
+        provenance.compare_excerpts(spans, known)
+        assert [s.mismatch.tolist() for s in spans] == plains
+
+
+def test_date_expressions_looked_up_in_blocks_give_the_plain_lookup(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(provenance, "_BLOCK", 4)
-    texts = ["Hello, “world”!", "abcdef"]
-    rng = np.random.default_rng(3)
-    n = 23
-    code = rng.integers(0, 2, n)
-    start = rng.integers(0, 5, n)
-    end = start + rng.integers(1, 5, n)
-    excerpts = [
-        texts[c][a:b] if rng.random() < 0.7 else "x"
-        for c, a, b in zip(code, start, end, strict=True)
-    ]
-    col = pa.chunked_array([pa.array(excerpts[:10]), pa.array(excerpts[10:])])
-    for check in (np.ones(n, bool), rng.random(n) < 0.5, np.zeros(n, bool)):
-        got = provenance._mismatches(check, texts, code, start, end, col)
-        plain = [
-            bool(k) and texts[c][a:b] != e
-            for k, c, a, b, e in zip(check, code, start, end, excerpts, strict=True)
-        ]
-        assert got.tolist() == plain
+    monkeypatch.setattr(statements, "_BLOCK", 3)
+    rng = np.random.default_rng(5)
+    words = ["", "on Thursday", "last week … on Thursday", "ёжик", "x"]
+    excerpts = ["He left on Thursday.", "last week, then on Thursday", "ёжик в тумане", ""]
+    n = 17
+    expr = [words[k] for k in rng.integers(0, len(words), n)]
+    text = [excerpts[k] for k in rng.integers(0, len(excerpts), n)]
+    plain = {}
+    for i, (e, t) in enumerate(zip(expr, text, strict=True)):
+        absent = [f for f in e.split(statements.FRAGMENTS) if f not in t] if e else []
+        if absent:
+            plain[i] = absent[0]
+    col = [pa.chunked_array([pa.array(v[:7]), pa.array(v[7:])]) for v in (expr, text)]
+    assert statements._absent_expressions(*col) == plain
+    assert plain  # the inputs hold absent expressions

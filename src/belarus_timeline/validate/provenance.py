@@ -34,19 +34,47 @@ def check_provenance(
     if src is None:
         return
     texts = _source_texts(src, base, out)
-    names = pa.array(list(texts), pa.string())
-    furniture = _furniture(tables, names)
+    furniture = _furniture(tables, texts.names)
+    spans = []
     for name, text_field in SPAN_TABLES.items():
         t = need(tables, name, ["source_id", "char_start", "char_end", text_field])
         if t is not None:
-            spans_of = furniture if name != "source_furniture" else None
-            _check_spans(t, text_field, texts, names, spans_of, out)
+            spans.append(_spans(t, text_field, texts))
+    # Every text is read once more for all the tables' spans of it together: one text in
+    # memory at a time (all of them would be gigabytes at ten million events).
+    compare_excerpts(spans, texts)
+    for s in spans:
+        _report_spans(s, texts, furniture if s.table.name != "source_furniture" else None, out)
+
+
+class Texts:
+    """The archived texts that are safe, present, unchanged and UTF-8: their source ids (in
+    order of first appearance), paths and lengths in code points. A text itself is read again
+    when it is needed; the last few are remembered."""
+
+    def __init__(self, found: dict[str, tuple[Path, int]]) -> None:
+        self.names = pa.array(list(found), pa.string())
+        self.paths = [path for path, _ in found.values()]
+        self.lengths = np.array([n for _, n in found.values()], dtype=np.int64)
+        self._recent: dict[int, str] = {}
+
+    def text(self, code: int) -> str:
+        """The text of the source at position ``code`` of ``names``."""
+        if code not in self._recent:
+            if len(self._recent) >= _RECENT:
+                del self._recent[next(iter(self._recent))]
+            self._recent[code] = self.paths[code].read_bytes().decode("utf-8")
+        return self._recent[code]
+
+
+_RECENT = 8  # texts remembered (a finding's hint reads its row's text)
 
 
 @emits(Code.UNSAFE_PATH, Code.MISSING_SOURCE_TEXT, Code.HASH_MISMATCH, Code.ENCODING_ERROR)
-def _source_texts(src: Table, base: Path, out: Collector) -> dict[str, str]:
-    """The archived text of every source that is safe to read, present, unchanged and UTF-8."""
-    texts: dict[str, str] = {}
+def _source_texts(src: Table, base: Path, out: Collector) -> Texts:
+    """The archived texts of the sources that are safe to read, present, unchanged and UTF-8
+    (a source id given twice: its last such text, at the place of its first)."""
+    texts: dict[str, tuple[Path, int]] = {}
     ids, paths, hashes = (
         src.strings("source_id"),
         src.strings("archive_path"),
@@ -104,7 +132,7 @@ def _source_texts(src: Table, base: Path, out: Collector) -> dict[str, str]:
             )
             continue
         try:
-            texts[sid] = data.decode("utf-8")
+            texts[sid] = (path, len(data.decode("utf-8")))
         except UnicodeDecodeError as exc:
             out.add(
                 Finding(
@@ -115,7 +143,7 @@ def _source_texts(src: Table, base: Path, out: Collector) -> dict[str, str]:
                     fix="Re-archive it as UTF-8.",
                 )
             )
-    return texts
+    return Texts(texts)
 
 
 class _Inside:
@@ -199,25 +227,51 @@ def _on_furniture(
     return same & (f.max_end[safe] - code * _BIG > _shifted(start)) if len(f.key) else same
 
 
-@emits(Code.SPAN_OUT_OF_RANGE, Code.EXCERPT_MISMATCH, Code.SPAN_ON_FURNITURE)
-def _check_spans(
-    t: Table,
-    text_field: str,
-    texts: dict[str, str],
-    names: pa.Array,
-    furniture: _Furniture | None,
-    out: Collector,
-) -> None:
-    sid = t.col("source_id")
-    code = _source_codes(sid, names)
+@dataclass
+class Spans:
+    """One span table's spans: the source of each (its position in ``Texts.names``, -1 for a
+    source without a verified text), offsets, excerpts, and the rows to compare."""
+
+    table: Table
+    text_field: str
+    code: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    excerpt: pa.ChunkedArray
+    lengths: np.ndarray  # length of each row's text, -1 without one
+    beyond: np.ndarray  # spans that end after their text
+    check: np.ndarray  # spans to compare with their text
+    mismatch: np.ndarray  # filled by :func:`compare_excerpts`
+
+
+def _spans(t: Table, text_field: str, texts: Texts) -> Spans:
+    code = _source_codes(t.col("source_id"), texts.names)
     start, end = ints(t.values("char_start")), ints(t.values("char_end"))
-    excerpt = t.col(text_field)
-    text_list = [texts[s] for s in names.to_pylist()]
     known = (code >= 0) & (start >= 0) & (end > start)
-    lengths = np.where(code >= 0, np.array([len(x) for x in text_list] + [-1])[code], -1)
+    lengths = np.where(code >= 0, np.append(texts.lengths, -1)[code], -1)
     beyond = known & (end > lengths)
-    out.rows(
+    excerpt = t.col(text_field)
+    n = len(code)
+    return Spans(
+        t,
+        text_field,
+        code,
+        start,
+        end,
+        excerpt,
+        lengths,
         beyond,
+        known & ~beyond,
+        np.zeros(n, dtype=bool),
+    )
+
+
+@emits(Code.SPAN_OUT_OF_RANGE, Code.EXCERPT_MISMATCH, Code.SPAN_ON_FURNITURE)
+def _report_spans(s: Spans, texts: Texts, furniture: _Furniture | None, out: Collector) -> None:
+    t, text_field, start, end, lengths = s.table, s.text_field, s.start, s.end, s.lengths
+    sid = t.col("source_id")
+    out.rows(
+        s.beyond,
         layer="provenance",
         code=Code.SPAN_OUT_OF_RANGE,
         file=t.file,
@@ -228,26 +282,21 @@ def _check_spans(
             "Offsets are Python str indices (code points) into the archived text; recompute them."
         ),
     )
-    check = known & ~beyond
-    mismatch = _mismatches(check, text_list, code, start, end, excerpt)
-
-    hint = partial(_offset_hint, text_field, text_list, code, start, end, excerpt)
-
     out.rows(
-        mismatch,
+        s.mismatch,
         layer="provenance",
         code=Code.EXCERPT_MISMATCH,
         file=t.file,
         fld=text_field,
-        values=excerpt,
+        values=s.excerpt,
         message=lambda i: (
             f"The {text_field} is not the text at {cell(sid, i)}[{start[i]}:{end[i]}]."
         ),
-        fix=hint,
+        fix=partial(_offset_hint, s, texts),
     )
     if furniture is not None and len(furniture.key):
         out.rows(
-            check & _on_furniture(furniture, code, start, end),
+            s.check & _on_furniture(furniture, s.code, start, end),
             layer="provenance",
             code=Code.SPAN_ON_FURNITURE,
             file=t.file,
@@ -261,51 +310,67 @@ def _check_spans(
         )
 
 
-_BLOCK = 1 << 18  # rows whose slices are built at a time
+_BLOCK = 1 << 16  # rows of a table whose slices are compared at a time
 
 
-def _mismatches(
-    check: np.ndarray,
-    text_list: list[str],
-    code: np.ndarray,
-    start: np.ndarray,
-    end: np.ndarray,
-    excerpt: pa.ChunkedArray,
-) -> np.ndarray:
-    """Rows to check whose excerpt is not ``text[char_start:char_end]``.
+def compare_excerpts(spans: list[Spans], texts: Texts) -> None:
+    """Set ``mismatch`` for the rows to check whose excerpt is not ``text[char_start:char_end]``.
 
     Exact comparison needs the slice itself: one Python str slice per row (exactly the
     documented ``text[char_start:char_end]``), compared with the excerpts in Arrow a block of
-    rows at a time (memory stays bounded); a block whose rows are all checked is compared with
-    its excerpts in place, without gathering them."""
-    mismatch = np.zeros(len(code), dtype=bool)
-    block = _BLOCK
-    for lo in range(0, len(code), block):
-        part = np.flatnonzero(check[lo : lo + block]) + lo
-        if not len(part):
-            continue
-        c, a, b = code[part].tolist(), start[part].tolist(), end[part].tolist()
-        actual = pa.array(
-            [text_list[ci][ai:bi] for ci, ai, bi in zip(c, a, b, strict=True)], pa.string()
-        )
-        whole = len(part) == min(block, len(code) - lo)
-        expected = excerpt.slice(lo, len(part)) if whole else excerpt.take(pa.array(part))
-        mismatch[part] = ~mask(pc.equal(expected, actual))
-    return mismatch
+    rows at a time. The texts are taken in turn, each read once for the rows of every table
+    that cite it, so memory holds one text and one block per table."""
+    todo = []
+    for s in spans:
+        rows = np.flatnonzero(s.check)
+        rows = rows[np.argsort(s.code[rows], kind="stable")]
+        bounds = np.searchsorted(s.code[rows], np.arange(len(texts.paths) + 1)).tolist()
+        todo.append((s, rows, bounds, _Block(s)))
+    for c in range(len(texts.paths)):
+        text: str | None = None
+        for s, rows, bounds, block in todo:
+            part = rows[bounds[c] : bounds[c + 1]]
+            if len(part):
+                text = texts.text(c) if text is None else text
+                a, b = s.start[part].tolist(), s.end[part].tolist()
+                block.add(part, [text[x:y] for x, y in zip(a, b, strict=True)])
+    for *_, block in todo:
+        block.flush()
 
 
-def _offset_hint(
-    text_field: str,
-    text_list: list[str],
-    code: np.ndarray,
-    start: np.ndarray,
-    end: np.ndarray,
-    excerpt: pa.ChunkedArray,
-    i: int,
-) -> str:
+class _Block:
+    """Slices waiting to be compared with the excerpts of their rows."""
+
+    def __init__(self, s: Spans) -> None:
+        self.s, self.rows, self.n = s, [np.zeros(0, np.int64)], 0
+        self.slices: list[str] = []
+
+    def add(self, rows: np.ndarray, slices: list[str]) -> None:
+        self.rows.append(rows)
+        self.slices.extend(slices)
+        self.n += len(rows)
+        if self.n >= _BLOCK:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.n:
+            return
+        rows, excerpt = np.concatenate(self.rows), self.s.excerpt
+        actual = pa.array(self.slices, pa.string())
+        # Rows in file order, one after the other (texts cited in order): compared in place.
+        if (np.diff(rows) == 1).all():
+            expected = excerpt.slice(int(rows[0]), len(rows))
+        else:
+            expected = excerpt.take(pa.array(rows))
+        self.s.mismatch[rows] = ~mask(pc.equal(expected, actual))
+        self.rows, self.slices, self.n = [np.zeros(0, np.int64)], [], 0
+
+
+def _offset_hint(s: Spans, texts: Texts, i: int) -> str:
     """The fix for a mismatched excerpt: the offsets where it does occur, or what the span
     reads now."""
-    text, ex = text_list[code[i]], cell(excerpt, i)
+    text_field, start, end = s.text_field, s.start, s.end
+    text, ex = texts.text(int(s.code[i])), cell(s.excerpt, i)
     found = occurrences(text, ex) if ex else []
     if len(found) == 1:
         (at,) = found

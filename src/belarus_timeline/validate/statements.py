@@ -361,19 +361,7 @@ def _derivations(evid: Table, out: Collector) -> None:
     )
     if "excerpt" not in evid.typed:
         return
-    rows = np.flatnonzero(mask(pc.not_equal(expr, "")))
-    picked = pa.array(rows, pa.int64())
-    # One Python string per expression and excerpt, taken in two calls: a substring test
-    # between two columns has no Arrow kernel.
-    words = pc.take(expr, picked).to_pylist()
-    texts = pc.take(evid.col("excerpt"), picked).to_pylist()
-    missing: dict[int, str] = {}
-    for i, phrase, text in zip(rows.tolist(), words, texts, strict=True):
-        if phrase in text:  # then so is each of its fragments
-            continue
-        absent = [f for f in phrase.split(FRAGMENTS) if f not in text]
-        if absent:
-            missing[i] = absent[0]
+    missing = _absent_expressions(expr, evid.col("excerpt"))
     bad = np.zeros(evid.raw.num_rows, dtype=bool)
     bad[list(missing)] = True
     out.rows(
@@ -389,6 +377,30 @@ def _derivations(evid: Table, out: Collector) -> None:
             f"{FRAGMENTS!r}), or point the span at the passage that holds them."
         ),
     )
+
+
+_BLOCK = 1 << 16  # rows whose cells are Python strings at a time
+
+
+def _absent_expressions(expr: pa.ChunkedArray, excerpt: pa.ChunkedArray) -> dict[int, str]:
+    """Rows whose date expression (or one of its fragments) is not in the excerpt: the first
+    fragment absent. One Python string per expression and excerpt, a block of rows at a time
+    (a substring test between two columns has no Arrow kernel; whole columns of Python strings
+    would not fit in memory at scale)."""
+    rows = np.flatnonzero(mask(pc.not_equal(expr, "")))
+    missing: dict[int, str] = {}
+    for lo in range(0, len(rows), _BLOCK):
+        block = rows[lo : lo + _BLOCK]
+        picked = pa.array(block, pa.int64())
+        words = pc.take(expr, picked).to_pylist()
+        texts = pc.take(excerpt, picked).to_pylist()
+        for i, phrase, text in zip(block.tolist(), words, texts, strict=True):
+            if phrase in text:  # then so is each of its fragments
+                continue
+            absent = [f for f in phrase.split(FRAGMENTS) if f not in text]
+            if absent:
+                missing[i] = absent[0]
+    return missing
 
 
 @emits(Code.NO_EVIDENCE)
