@@ -20,7 +20,7 @@ from belarus_timeline.package import TableSchema
 from belarus_timeline.tables import RawTable
 from belarus_timeline.validate import validate_package
 from belarus_timeline.validate.columns import Table
-from belarus_timeline.validate.keys import SEP, Coder, encode, first_rows, index_in, is_in
+from belarus_timeline.validate.keys import SEP, Coder, combine, encode, first_rows, index_in, is_in
 from helpers import copy_package
 
 TRICKY = ["", "a", "b", SEP, "a" + SEP, SEP + "b", "a" + SEP + "b", "ab"]
@@ -124,3 +124,16 @@ def test_a_preferred_value_found_only_by_the_joined_strings(tmp_path: Path) -> N
         for f in report.findings
         if (f.code, f.file, f.row, f.field) == ("preferred-mismatch", "data/events.csv", 2, "edtf")
     ]
+
+
+def test_combined_codes_do_not_overflow_int32() -> None:
+    """Codes are int32; the pair codes ``a * (max(b) + 1) + b`` pass 2**31 here (widened first),
+    so pairs that would wrap onto one another stay apart."""
+    n = 70_000
+    a = np.arange(n, dtype=np.int32)
+    b = np.arange(n, dtype=np.int32)[::-1].copy()
+    pairs = list(zip(a.tolist(), b.tolist(), strict=True))
+    got = combine(a, b)
+    plain = np.unique(np.array(pairs), axis=0, return_inverse=True)[1].reshape(-1)
+    assert got.tolist() == plain.tolist()
+    assert encode(pa.array(["x", "y", "x"]))[0].dtype == np.int32

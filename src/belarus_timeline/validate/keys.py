@@ -29,27 +29,29 @@ SEP = "\x1f"
 
 
 def encode(col: Column) -> tuple[np.ndarray, pa.Array]:
-    """Per row, the code of its cell (0, 1, 2... in order of first appearance) as int64, and
-    the distinct values in code order."""
+    """Per row, the code of its cell (0, 1, 2... in order of first appearance) as int32 (Arrow's
+    own indices: half the memory of int64; a column has fewer than 2**31 rows), and the
+    distinct values in code order."""
     enc = pc.dictionary_encode(col)
     chunks = enc.chunks if isinstance(enc, pa.ChunkedArray) else [enc]
-    parts = [np.zeros(0, np.int64)]
-    parts += [np.asarray(c.indices.to_numpy(zero_copy_only=False), np.int64) for c in chunks]
+    parts = [np.zeros(0, np.int32)]
+    parts += [np.asarray(c.indices.to_numpy(zero_copy_only=False), np.int32) for c in chunks]
     values = chunks[-1].dictionary if chunks else pa.array([], col.type)
     return np.concatenate(parts), values
 
 
 def combine(*codes: np.ndarray) -> np.ndarray:
     """Codes (0, 1, 2... in the tuples' sorted order) of the tuples of ``codes``: equal iff
-    every part is."""
+    every part is (int32, as :func:`encode` gives them)."""
     out = codes[0]
     for part in codes[1:]:
         if not len(part):
-            return part.astype(np.int64)
-        # Both factors are below the row count (< 2**31), so the product fits in int64. Sorting
-        # the integers is faster than hashing them (a hash table of millions misses the cache).
-        wide = out * (int(part.max()) + 1) + part
-        out = np.unique(wide, return_inverse=True)[1].astype(np.int64).reshape(-1)
+            return part.astype(np.int32)
+        # Both factors are below the row count (< 2**31), so the product fits in int64 (not in
+        # int32: widened first). Sorting the integers is faster than hashing them (a hash table
+        # of millions misses the cache).
+        wide = out.astype(np.int64) * (int(part.max()) + 1) + part
+        out = np.unique(wide, return_inverse=True)[1].astype(np.int32).reshape(-1)
     return out
 
 

@@ -240,10 +240,11 @@ def _preferred_found(
     found = []
     for what, v_ev, v_st in (("date", d_ev, d_st), ("place", p_ev, p_st)):
         chosen = preferred & mask(pc.equal(prop, what))
-        # Codes are below the row count (< 2**31): the pair's code fits in int64.
         width = int(max(v_ev.max(initial=0), v_st.max(initial=0))) + 1
-        pairs = pa.array((e_st * width + v_st)[chosen], pa.int64())
-        mine = pa.array(e_ev * width + v_ev, pa.int64())
+        # Codes are below the row count (< 2**31): the pair's code fits in int64 (widened
+        # first: the codes are int32).
+        pairs = pa.array((e_st.astype(np.int64) * width + v_st)[chosen], pa.int64())
+        mine = pa.array(e_ev.astype(np.int64) * width + v_ev, pa.int64())
         found.append(mask(pc.is_in(mine, value_set=pairs)))
     return found[0], found[1]
 
