@@ -33,6 +33,8 @@ class Table:
     # Results several checks need (e.g. a pattern's matches), computed once: see ``memo``.
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    # Columns dropped by ``slim``: reading one is an error, never a silent empty column.
+    dropped: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
     def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
         """``compute()``, remembered under ``key``: checks running side by side on other
@@ -67,7 +69,30 @@ class Table:
     def col(self, name: str) -> pa.ChunkedArray:
         """The raw cells of a column (strings, "" when empty), as the reader's chunks: every
         kernel used here takes chunked input, and combining would copy the whole column."""
+        if name in self.dropped:
+            raise DroppedColumn(self.name, name)
         return self.raw.table.column(name)
+
+    def has(self, name: str) -> bool:
+        """Whether the file has the column ``name``."""
+        if name in self.dropped:
+            raise DroppedColumn(self.name, name)
+        return name in self.raw.table.column_names
+
+    def slim(self, keep: set[str]) -> None:
+        """Drop every column outside ``keep`` (raw cells, typed values, remembered matches):
+        once the checks of this table alone have run, the checks across tables read only the
+        columns they declare, and the rest of the memory is freed. Reading a dropped column
+        afterwards raises :class:`DroppedColumn`."""
+        typed = self.typed  # converted first: what is kept stays as it was
+        names = frozenset(n for n in self.raw.table.column_names if n not in keep)
+        with self._lock:
+            self._memo["typed"] = _Fields({k: v for k, v in typed.items() if k not in names}, names)
+            for key in [k for k in self._memo if isinstance(k, tuple) and k[0] == "matches"]:
+                if key[1] in names:
+                    del self._memo[key]
+        self.dropped = names
+        self.raw.table = self.raw.table.drop_columns(list(names))
 
     def strings(self, name: str) -> np.ndarray:
         """The raw cells as a numpy object array (for small tables and per-source loops)."""
@@ -77,6 +102,38 @@ class Table:
         """The typed values of a column (null where the cell is empty or invalid)."""
         v: pa.Array = self.typed[name].values
         return v
+
+
+class DroppedColumn(Exception):
+    """A check read a column that was dropped as no later check declared it (a bug: the
+    declaration of the columns that check reads is incomplete)."""
+
+    def __init__(self, table: str, column: str) -> None:
+        super().__init__(f"{table}.{column} was dropped: no check declared that it reads it")
+
+
+class _Fields(dict[str, Any]):
+    """The typed fields of a slimmed table: looking up a dropped one raises."""
+
+    def __init__(self, items: dict[str, Any], dropped: frozenset[str]) -> None:
+        super().__init__(items)
+        self.dropped = dropped
+
+    def _check(self, key: object) -> None:
+        if key in self.dropped:
+            raise DroppedColumn("a table", str(key))
+
+    def __contains__(self, key: object) -> bool:
+        self._check(key)
+        return super().__contains__(key)
+
+    def __getitem__(self, key: str) -> Any:
+        self._check(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._check(key)
+        return super().get(key, default)
 
 
 def mask(a: pa.Array | pa.ChunkedArray) -> np.ndarray:

@@ -421,10 +421,19 @@ def load_tables(
     tables: dict[str, Table] = {}
     reads = _start_reads(pkg, usable, pool)
     for name, u in usable.items():
-        raw = _read_resource(pkg, u.resource, reads, out)
-        if raw is not None:
-            tables[name] = Table(name, u.resource.path, u.schema, raw)
+        t = read_table(pkg, name, u, reads, out)
+        if t is not None:
+            tables[name] = t
     return tables
+
+
+def read_table(
+    pkg: DataPackage, name: str, u: _Usable, reads: dict[str, Future[RawTable]], out: Collector
+) -> Table | None:
+    """One resource's table (its read taken from ``reads`` when it was started there); None,
+    with a finding, when its file cannot be read, and for a Parquet file."""
+    raw = _read_resource(pkg, u.resource, reads, out)
+    return None if raw is None else Table(name, u.resource.path, u.schema, raw)
 
 
 @emits(Code.MISSING_FILE, Code.ENCODING_ERROR, Code.SOURCE_ERROR)

@@ -145,7 +145,7 @@ class Coder:
 
     def _present(self, ref: Ref) -> bool:
         t = self.tables.get(ref[0])
-        return t is not None and ref[1] in t.raw.table.column_names
+        return t is not None and t.has(ref[1])
 
 
 def _concat(cols: list[Column]) -> pa.ChunkedArray:

@@ -4,29 +4,39 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
 
 from belarus_timeline.errors import PackageError
 from belarus_timeline.package import DataPackage
+from belarus_timeline.tables import RawTable, read_raw
 from belarus_timeline.validate.codes import Code, emits
-from belarus_timeline.validate.columns import Table
+from belarus_timeline.validate.columns import Table, is_parquet
 from belarus_timeline.validate.descriptor import (
     check_declared_files,
     check_metadata,
     check_resources,
     load_tables,
+    read_table,
 )
+from belarus_timeline.validate.graph import READS as GRAPH_READS
 from belarus_timeline.validate.graph import check_graph
+from belarus_timeline.validate.provenance import READS as PROVENANCE_READS
 from belarus_timeline.validate.provenance import check_provenance
 from belarus_timeline.validate.release import check_parquet_twins
 from belarus_timeline.validate.report import Collector, Finding, Report
-from belarus_timeline.validate.semantic import check_semantic
+from belarus_timeline.validate.semantic import READS as SEMANTIC_READS
+from belarus_timeline.validate.semantic import check_formulas, check_semantic
+from belarus_timeline.validate.statements import READS as STATEMENTS_READS
 from belarus_timeline.validate.statements import check_statements
 from belarus_timeline.validate.structural import check_foreign_keys, check_table
-from belarus_timeline.validate.text import check_text
+from belarus_timeline.validate.text import check_text, check_text_table
 
 
 @emits(Code.PACKAGE_ERROR)
@@ -71,26 +81,20 @@ def validate_package(
         # fills a collector of its own; they are merged in the sequential order, so the report
         # is exactly what a single thread would give.
         changed = check_declared_files(pkg, usable, out, pool)
-        tables = load_tables(pkg, usable, out, pool)
+        streamed = tables_out is None and _streamable(usable)
+        if streamed:
+            tables, local = _read_in_turn(pkg, usable, out, pool)
+        else:
+            tables, local = _read_all(pkg, usable, out, pool), _Local()
         if tables_out is not None:
             tables_out.update(tables)
-        for t in tables.values():
-            report.rows[t.name] = t.raw.num_rows
-            if t.raw.numbers is not None:
-                out.numbering[t.file] = t.raw.numbers
-        files = [t.file for t in tables.values()]
-        if len(set(files)) == len(files):  # findings of different tables never share a limit
-            _run(pool, out, [partial(check_table, t, tables=tables) for t in tables.values()])
-        else:
-            for t in tables.values():
-                check_table(t, out, tables)
         for t in tables.values():
             t.forget("matches")  # only check_table uses them
         jobs: list[Callable[[Collector], None]] = [
             partial(check_foreign_keys, tables),
-            partial(check_semantic, tables),
+            partial(check_semantic, tables, formulas=not streamed),
             partial(check_statements, tables),
-            partial(check_text, tables),
+            partial(check_text, {} if streamed else tables),
             partial(check_graph, tables),
         ]
         if sources_root is None and (pkg.root / "manifest.json").is_file():
@@ -102,8 +106,112 @@ def validate_package(
             base = Path(sources_root).resolve() if sources_root is not None else pkg.root
             jobs.append(partial(check_provenance, pkg, tables, base))
         jobs.append(partial(check_parquet_twins, pkg, usable, tables, changed))
-        _run(pool, out, jobs)
+        subs = _run(pool, out, jobs)
+    # The findings of the checks run table by table go where their layer's job puts them.
+    for sub in [*local.table, subs[0], *local.formulas, subs[1], subs[2], *local.text, *subs[3:]]:
+        out.merge(sub)
     return report
+
+
+@dataclass
+class _Local:
+    """The collectors of the checks run on each table as it was read, in table order."""
+
+    table: list[Collector] = field(default_factory=list)  # check_table
+    formulas: list[Collector] = field(default_factory=list)  # the semantic layer's first part
+    text: list[Collector] = field(default_factory=list)  # check_text
+
+
+def _streamable(usable: dict[str, Any]) -> bool:
+    """Whether the tables can be read and checked one by one, each slimmed to the columns the
+    checks across tables read: CSV files only (a release's Parquet twins are compared with
+    whole tables), each file read by one resource (so no two tables share a finding limit)."""
+    paths = [u.resource.path for u in usable.values()]
+    return len(set(paths)) == len(paths) and not any(is_parquet(p) for p in paths)
+
+
+def _read_all(
+    pkg: DataPackage, usable: dict[str, Any], out: Collector, pool: ThreadPoolExecutor | None
+) -> dict[str, Table]:
+    """Every table read, then each table's own checks (the tables kept whole)."""
+    tables = load_tables(pkg, usable, out, pool)
+    for t in tables.values():
+        _count(t, out)
+    files = [t.file for t in tables.values()]
+    if len(set(files)) == len(files):  # findings of different tables never share a limit
+        for sub in _run(
+            pool, out, [partial(check_table, t, tables=tables) for t in tables.values()]
+        ):
+            out.merge(sub)
+    else:
+        for t in tables.values():
+            check_table(t, out, tables)
+    return tables
+
+
+def _read_in_turn(
+    pkg: DataPackage, usable: dict[str, Any], out: Collector, pool: ThreadPoolExecutor | None
+) -> tuple[dict[str, Table], _Local]:
+    """Each table read (the next one read meanwhile), checked on its own (schema, text cells,
+    formula cells), then slimmed to the columns the checks across tables read: memory holds
+    one or two whole tables, not every one."""
+    keep = kept_columns(usable)
+    tables: dict[str, Table] = {}
+    local = _Local()
+    names = list(usable)
+    reads: dict[str, Future[RawTable]] = {}
+
+    def start(k: int) -> None:
+        if pool is not None and k < len(names):
+            path = pkg.root / usable[names[k]].resource.path
+            if path.is_file():
+                reads[usable[names[k]].resource.path] = pool.submit(read_raw, path)
+
+    start(0)
+    for k, name in enumerate(names):
+        start(k + 1)
+        t = read_table(pkg, name, usable[name], reads, out)
+        reads.pop(usable[name].resource.path, None)
+        if t is None:
+            continue
+        tables[name] = t
+        _count(t, out)
+        subs = _run(
+            pool,
+            out,
+            [
+                partial(check_table, t, tables=tables),
+                partial(check_text_table, t),
+                partial(check_formulas, t),
+            ],
+        )
+        local.table.append(subs[0])
+        local.text.append(subs[1])
+        local.formulas.append(subs[2])
+        t.slim(keep.get(name, set()))
+        pa.default_memory_pool().release_unused()
+    return tables, local
+
+
+def kept_columns(usable: dict[str, Any]) -> dict[str, set[str]]:
+    """By table, the columns the checks across tables read: those each layer declares, and
+    the fields of every foreign key and of the keys they point to."""
+    keep: dict[str, set[str]] = {}
+    for reads in (SEMANTIC_READS, STATEMENTS_READS, GRAPH_READS, PROVENANCE_READS):
+        for name, columns in reads.items():
+            keep.setdefault(name, set()).update(columns)
+    for name, u in usable.items():
+        for fk in u.schema.foreign_keys:
+            keep.setdefault(name, set()).update(fk.fields)
+            keep.setdefault(fk.resource or name, set()).update(fk.reference_fields)
+    return keep
+
+
+def _count(t: Table, out: Collector) -> None:
+    """The table's rows in the report, and its row numbers for the findings."""
+    out.report.rows[t.name] = t.raw.num_rows
+    if t.raw.numbers is not None:
+        out.numbering[t.file] = t.raw.numbers
 
 
 _WORKERS = max(1, min(4, os.cpu_count() or 1))
@@ -111,9 +219,10 @@ _WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 def _run(
     pool: ThreadPoolExecutor | None, out: Collector, jobs: list[Callable[[Collector], None]]
-) -> None:
-    """Run ``jobs`` in parallel (in turn without a pool), each with a collector of its own, and
-    merge their findings in job order (different jobs never share a (file, field, code) limit)."""
+) -> list[Collector]:
+    """Run ``jobs`` in parallel (in turn without a pool), each with a collector of its own; the
+    collectors, for the caller to merge in job order (different jobs never share a (file,
+    field, code) limit)."""
     subs = [out.sub() for _ in jobs]
     if pool is None:
         for job, sub in zip(jobs, subs, strict=True):
@@ -121,5 +230,4 @@ def _run(
     else:
         for future in [pool.submit(job, sub) for job, sub in zip(jobs, subs, strict=True)]:
             future.result()
-    for sub in subs:
-        out.merge(sub)
+    return subs

@@ -31,10 +31,27 @@ _DOMAINS: list[list[Ref]] = [
 ]
 
 
+# The columns the checks below read, by table (besides the formula cells of each table, which
+# run with the table's own checks when tables are read one by one): the rest can be dropped.
+READS: dict[str, set[str]] = {
+    "events": {"event_id", "start_date", "end_date", "date_precision", "edtf", "timezone"},
+    "quotes": {"event_id", "said_on", "speaker_id", "char_start", "char_end"},
+    "claims": {"event_id", "stated_on", "claimant_id", "period", "char_start", "char_end"},
+    "link_evidence": {"char_start", "char_end"},
+    "evidence": {"event_id", "stance", "char_start", "char_end"},
+    "source_furniture": {"char_start", "char_end"},
+    "participants": {"event_id", "actor_id"},
+    "places": {"latitude", "longitude", "coordinate_precision"},
+    "event_links": {"from_event_id", "to_event_id"},
+}
+
+
 @emits(Code.SELF_LINK, Code.NO_EVIDENCE)
-def check_semantic(tables: dict[str, Table], out: Collector) -> None:
-    for t in tables.values():
-        _formula_cells(t, out)
+def check_semantic(tables: dict[str, Table], out: Collector, *, formulas: bool = True) -> None:
+    """Rules across fields and tables (``formulas``: with each table's formula cells, which
+    :func:`check_formulas` otherwise checks table by table)."""
+    for t in tables.values() if formulas else ():
+        check_formulas(t, out)
     ev = need(
         tables,
         "events",
@@ -128,7 +145,8 @@ def _starts_formula(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 
 @emits(Code.FORMULA_INJECTION)
-def _formula_cells(t: Table, out: Collector) -> None:
+def check_formulas(t: Table, out: Collector) -> None:
+    """Text cells a spreadsheet would run as a formula, in one table."""
     for f in t.schema.fields:
         if f.type != "string" or f.name not in t.typed:
             continue

@@ -37,6 +37,18 @@ _DOMAINS: list[list[Ref]] = [
     *([("event_links", f), ("link_evidence", f)] for f in _LINK),
 ]
 
+# The columns the checks below read, by table: the rest can be dropped.
+READS: dict[str, set[str]] = {
+    "statements": {"statement_id", "event_id", "property", "edtf", "place_id", "rank"}
+    | {"rank_reason"},
+    "events": {"event_id", "edtf", "place_id"},
+    "evidence": {"event_id", "aspect", "statement_id", "stance", "excerpt"}
+    | {"date_basis", "date_expression", "date_anchor"},
+    "event_links": set(_LINK),
+    "link_evidence": {*_LINK, "stance"},
+    "quotes": {"utterance_id", "event_id", "speaker_id", "said_on"},
+}
+
 
 def _join(*cols: pa.Array | pa.ChunkedArray) -> pa.Array:
     return pc.binary_join_element_wise(*cols, "\x1f")

@@ -31,48 +31,54 @@ _LAYOUT = (0x09, 0x0A, 0x0D)  # tab, LF, CR: allowed in excerpts only
 def check_text(tables: dict[str, Table], out: Collector) -> None:
     """Every text cell of every table."""
     for t in tables.values():
-        for f in t.schema.fields:
-            if f.type != "string" or f.name not in t.typed:
-                continue
-            col = t.col(f.name)
-            layout_ok = SPAN_TABLES.get(t.name) == f.name
-            control, bidi, blank = _scan(col, layout_ok)
-            hint = "" if layout_ok else " (a line break here often means a stray quote)"
-            blank_fix = f"Write the value, or leave the cell empty if it is unknown ({f.name!r}" + (
-                " is required)." if f.required else " may be empty)."
-            )
-            out.rows(
-                control,
-                layer="semantic",
-                code=Code.CONTROL_CHARACTER,
-                file=t.file,
-                fld=f.name,
-                values=col,
-                message=f"The text holds a control character{hint}.",
-                fix="Remove it: only the excerpts of a source may hold tabs and line breaks, "
-                "and no cell may hold NUL, ESC, DEL or other control characters.",
-            )
-            out.rows(
-                bidi,
-                layer="semantic",
-                code=Code.BIDI_CONTROL,
-                file=t.file,
-                fld=f.name,
-                values=col,
-                message="The text holds a bidirectional override or isolate (U+202A-U+202E, "
-                "U+2066-U+2069): it would display in another order than it is stored.",
-                fix="Remove the invisible direction characters.",
-            )
-            out.rows(
-                blank,
-                layer="semantic",
-                code=Code.WHITESPACE_ONLY,
-                file=t.file,
-                fld=f.name,
-                values=col,
-                message="The cell holds only whitespace.",
-                fix=blank_fix,
-            )
+        check_text_table(t, out)
+
+
+@emits(Code.CONTROL_CHARACTER, Code.BIDI_CONTROL, Code.WHITESPACE_ONLY)
+def check_text_table(t: Table, out: Collector) -> None:
+    """Every text cell of one table."""
+    for f in t.schema.fields:
+        if f.type != "string" or f.name not in t.typed:
+            continue
+        col = t.col(f.name)
+        layout_ok = SPAN_TABLES.get(t.name) == f.name
+        control, bidi, blank = _scan(col, layout_ok)
+        hint = "" if layout_ok else " (a line break here often means a stray quote)"
+        blank_fix = f"Write the value, or leave the cell empty if it is unknown ({f.name!r}" + (
+            " is required)." if f.required else " may be empty)."
+        )
+        out.rows(
+            control,
+            layer="semantic",
+            code=Code.CONTROL_CHARACTER,
+            file=t.file,
+            fld=f.name,
+            values=col,
+            message=f"The text holds a control character{hint}.",
+            fix="Remove it: only the excerpts of a source may hold tabs and line breaks, "
+            "and no cell may hold NUL, ESC, DEL or other control characters.",
+        )
+        out.rows(
+            bidi,
+            layer="semantic",
+            code=Code.BIDI_CONTROL,
+            file=t.file,
+            fld=f.name,
+            values=col,
+            message="The text holds a bidirectional override or isolate (U+202A-U+202E, "
+            "U+2066-U+2069): it would display in another order than it is stored.",
+            fix="Remove the invisible direction characters.",
+        )
+        out.rows(
+            blank,
+            layer="semantic",
+            code=Code.WHITESPACE_ONLY,
+            file=t.file,
+            fld=f.name,
+            values=col,
+            message="The cell holds only whitespace.",
+            fix=blank_fix,
+        )
 
 
 def _scan(column: pa.ChunkedArray, layout_ok: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

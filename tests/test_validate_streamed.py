@@ -1,0 +1,92 @@
+"""Tables read and checked one by one, each slimmed to the columns the checks across tables
+declare they read: the same report as with every table kept whole, and a check that reads an
+undeclared column fails loudly instead of skipping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+from belarus_timeline.package import TableSchema
+from belarus_timeline.tables import RawTable
+from belarus_timeline.validate import runner, semantic, validate_package
+from belarus_timeline.validate.columns import DroppedColumn, Table
+from helpers import copy_package, edit_table
+
+Rows = list[list[str]]
+
+
+def _set(table: str, row: int, column: str, value: str) -> Any:
+    def change(rows: Rows) -> None:
+        rows[row][rows[0].index(column)] = value
+
+    return table, change
+
+
+# Cells in dropped columns (checked with their table) and in kept ones (checked across tables).
+EDITS = [
+    _set("events", 1, "title", "=HYPERLINK()"),
+    _set("events", 2, "summary", "a\x07bell"),
+    _set("events", 2, "event_type", "not-a-type"),
+    _set("events", 3, "start_date", "2023-02-30"),
+    _set("events", 3, "timezone", "Europe/Kiev"),
+    _set("events", 4, "place_id", "nowhere"),
+    _set("evidence", 1, "excerpt", "not the text"),
+    _set("evidence", 2, "evidence_id", "+dup"),
+    _set("participants", 1, "role", "bystander"),
+    _set("participants", 2, "actor_id", "nobody"),
+    _set("quotes", 1, "text", "\u202eevil"),
+    _set("quotes", 2, "quote_id", ""),
+    _set("claims", 1, "subject", " "),
+    _set("sources", 1, "title", "-1"),
+]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_streamed_reports_equal_whole_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    pkg = copy_package(tmp_path / "pkg")
+    for table, change in EDITS:
+        edit_table(pkg, table, change)
+    monkeypatch.setattr(runner, "_WORKERS", workers)
+    streamed = []
+    real = runner._read_in_turn
+    monkeypatch.setattr(runner, "_read_in_turn", lambda *a: streamed.append(1) or real(*a))
+    for limit in (1, 2, None):
+        whole = validate_package(pkg, limit=limit, tables_out={})  # tables handed out whole
+        assert not streamed
+        report = validate_package(pkg, limit=limit)
+        assert streamed
+        streamed.clear()
+        assert report.to_dict() == whole.to_dict()
+        codes = {f.code for f in report.findings}
+        assert len(codes) >= 10, codes  # the edits are found, by checks of every layer
+
+
+def test_a_check_reading_an_undeclared_column_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pkg = copy_package(tmp_path / "pkg")
+    assert validate_package(pkg).valid
+    monkeypatch.setitem(semantic.READS, "events", semantic.READS["events"] - {"timezone"})
+    with pytest.raises(DroppedColumn, match="timezone"):
+        validate_package(pkg)
+
+
+def test_a_slimmed_table_keeps_its_columns_and_refuses_the_others() -> None:
+    schema = TableSchema.from_descriptor(
+        {"fields": [{"name": n, "type": "string"} for n in ("a", "b", "c")]}
+    )
+    columns = {n: pa.chunked_array([pa.array(["x", ""])]) for n in ("a", "b", "c")}
+    t = Table("t", "data/t.csv", schema, RawTable(["a", "b", "c"], pa.table(columns)))
+    t.slim({"a", "c"})
+    assert t.raw.table.column_names == ["a", "c"]
+    assert t.col("a").to_pylist() == ["x", ""] and t.has("c")
+    assert t.typed["c"].missing.tolist() == [False, True]
+    for read in (lambda: t.col("b"), lambda: t.has("b"), lambda: "b" in t.typed):
+        with pytest.raises(DroppedColumn):
+            read()
