@@ -39,11 +39,14 @@ _DOMAINS: list[list[Ref]] = [
 
 # The columns the checks below read, by table: the rest can be dropped.
 READS: dict[str, set[str]] = {
-    "statements": {"statement_id", "event_id", "property", "edtf", "place_id", "rank"}
-    | {"rank_reason"},
+    "statements": {
+        *("statement_id", "event_id", "property", "edtf", "place_id", "rank", "rank_reason")
+    },
     "events": {"event_id", "edtf", "place_id"},
-    "evidence": {"event_id", "aspect", "statement_id", "stance", "excerpt"}
-    | {"date_basis", "date_expression", "date_anchor"},
+    "evidence": {
+        *("event_id", "aspect", "statement_id", "stance", "excerpt"),
+        *("date_basis", "date_expression", "date_anchor"),
+    },
     "event_links": set(_LINK),
     "link_evidence": {*_LINK, "stance"},
     "quotes": {"utterance_id", "event_id", "speaker_id", "said_on"},
