@@ -4,6 +4,7 @@ undeclared column fails loudly instead of skipping."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -42,16 +43,26 @@ EDITS = [
     _set("quotes", 2, "quote_id", ""),
     _set("claims", 1, "subject", " "),
     _set("sources", 1, "title", "-1"),
+    _set("evidence", 3, "date_expression", "on no day"),
+    _set("claims", 1, "excerpt", "misquoted"),
+    _set("link_evidence", 1, "char_end", "99999999"),
+    _set("source_furniture", 1, "excerpt", "elsewhere"),
 ]
 
 
-@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize(("workers", "reverse"), [(1, False), (2, False), (2, True)])
 def test_streamed_reports_equal_whole_reports(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int, reverse: bool
 ) -> None:
+    """Reversed, the resources list the span tables before sources: the spans are checked
+    once every table is read, not as each is."""
     pkg = copy_package(tmp_path / "pkg")
     for table, change in EDITS:
         edit_table(pkg, table, change)
+    if reverse:
+        d = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
+        d["resources"].reverse()
+        (pkg / "datapackage.json").write_text(json.dumps(d), encoding="utf-8")
     monkeypatch.setattr(runner, "_WORKERS", workers)
     streamed = []
     real = runner._read_in_turn

@@ -53,6 +53,35 @@ def check_provenance(
         _report_spans(s, texts, furniture if s.table.name != "source_furniture" else None, out)
 
 
+def source_texts(tables: dict[str, Table], base: Path, out: Collector) -> Texts | None:
+    """The verified texts of the sources table (None without a usable one): the first step of
+    :func:`check_provenance` when tables are checked as they are read."""
+    src = need(tables, "sources", ["source_id", "archive_path", "sha256"])
+    return None if src is None else _source_texts(src, base, out)
+
+
+def furniture_of(tables: dict[str, Table], texts: Texts) -> _Furniture | None:
+    """The furniture spans of the verified texts (None without a usable furniture table)."""
+    return _furniture(tables, texts.names)
+
+
+def check_spans_of(
+    name: str,
+    tables: dict[str, Table],
+    texts: Texts,
+    furniture: _Furniture | None,
+    out: Collector,
+) -> None:
+    """The spans of one table, as :func:`check_provenance` checks them (its texts read for
+    this table alone)."""
+    text_field = SPAN_TABLES[name]
+    t = need(tables, name, ["source_id", "char_start", "char_end", text_field])
+    if t is not None:
+        s = _spans(t, text_field, texts)
+        compare_excerpts([s], texts)
+        _report_spans(s, texts, furniture if name != "source_furniture" else None, out)
+
+
 class Texts:
     """The archived texts that are safe, present, unchanged and UTF-8: their source ids (in
     order of first appearance), paths and lengths in code points. A text itself is read again

@@ -17,7 +17,7 @@ from belarus_timeline.errors import PackageError
 from belarus_timeline.package import DataPackage
 from belarus_timeline.tables import RawTable, read_raw
 from belarus_timeline.validate.codes import Code, emits
-from belarus_timeline.validate.columns import Table, is_parquet
+from belarus_timeline.validate.columns import SPAN_TABLES, Table, is_parquet
 from belarus_timeline.validate.descriptor import (
     check_declared_files,
     check_metadata,
@@ -28,13 +28,23 @@ from belarus_timeline.validate.descriptor import (
 from belarus_timeline.validate.graph import READS as GRAPH_READS
 from belarus_timeline.validate.graph import check_graph
 from belarus_timeline.validate.provenance import READS as PROVENANCE_READS
-from belarus_timeline.validate.provenance import check_provenance
+from belarus_timeline.validate.provenance import (
+    Texts,
+    check_provenance,
+    check_spans_of,
+    furniture_of,
+    source_texts,
+)
 from belarus_timeline.validate.release import check_parquet_twins
 from belarus_timeline.validate.report import Collector, Finding, Report
 from belarus_timeline.validate.semantic import READS as SEMANTIC_READS
 from belarus_timeline.validate.semantic import check_formulas, check_semantic
+from belarus_timeline.validate.statements import (
+    DERIVATION_READS,
+    check_derivations,
+    check_statements,
+)
 from belarus_timeline.validate.statements import READS as STATEMENTS_READS
-from belarus_timeline.validate.statements import check_statements
 from belarus_timeline.validate.structural import check_foreign_keys, check_table
 from belarus_timeline.validate.text import check_text, check_text_table
 
@@ -81,9 +91,17 @@ def validate_package(
         # fills a collector of its own; they are merged in the sequential order, so the report
         # is exactly what a single thread would give.
         changed = check_declared_files(pkg, usable, out, pool)
+        base: Path | None = None
+        if sources_root is None and (pkg.root / "manifest.json").is_file():
+            report.notes.append(
+                "provenance checks skipped: a release does not carry the archived source "
+                "texts; pass --sources <repository checkout> to check every span."
+            )
+        else:
+            base = Path(sources_root).resolve() if sources_root is not None else pkg.root
         streamed = tables_out is None and _streamable(usable)
         if streamed:
-            tables, local = _read_in_turn(pkg, usable, out, pool)
+            tables, local = _read_in_turn(pkg, usable, out, pool, base)
         else:
             tables, local = _read_all(pkg, usable, out, pool), _Local()
         if tables_out is not None:
@@ -93,24 +111,29 @@ def validate_package(
         jobs: list[Callable[[Collector], None]] = [
             partial(check_foreign_keys, tables),
             partial(check_semantic, tables, formulas=not streamed),
-            partial(check_statements, tables),
+            partial(check_statements, tables, part="head" if streamed else "all"),
+            partial(check_statements, tables, part="tail") if streamed else _nothing,
             partial(check_text, {} if streamed else tables),
             partial(check_graph, tables),
+            _nothing
+            if base is None or local.provenance is not None
+            else partial(check_provenance, pkg, tables, base),
+            partial(check_parquet_twins, pkg, usable, tables, changed),
         ]
-        if sources_root is None and (pkg.root / "manifest.json").is_file():
-            report.notes.append(
-                "provenance checks skipped: a release does not carry the archived source "
-                "texts; pass --sources <repository checkout> to check every span."
-            )
-        else:
-            base = Path(sources_root).resolve() if sources_root is not None else pkg.root
-            jobs.append(partial(check_provenance, pkg, tables, base))
-        jobs.append(partial(check_parquet_twins, pkg, usable, tables, changed))
-        subs = _run(pool, out, jobs)
+        fk, sem, head, tail, text, graph, prov, twins = _run(pool, out, jobs)
     # The findings of the checks run table by table go where their layer's job puts them.
-    for sub in [*local.table, subs[0], *local.formulas, subs[1], subs[2], *local.text, *subs[3:]]:
+    for sub in [
+        *local.table,
+        *(fk, *local.formulas, sem, head, *local.derivations, tail, *local.text, text, graph),
+        *(local.provenance or [prov]),
+        twins,
+    ]:
         out.merge(sub)
     return report
+
+
+def _nothing(out: Collector) -> None:
+    """A job left out (its findings come from the checks run table by table)."""
 
 
 @dataclass
@@ -119,7 +142,11 @@ class _Local:
 
     table: list[Collector] = field(default_factory=list)  # check_table
     formulas: list[Collector] = field(default_factory=list)  # the semantic layer's first part
+    derivations: list[Collector] = field(default_factory=list)  # in the statements layer
     text: list[Collector] = field(default_factory=list)  # check_text
+    # The provenance layer (the texts, then each span table's spans): None when it runs once
+    # every table is read.
+    provenance: list[Collector] | None = None
 
 
 def _streamable(usable: dict[str, Any]) -> bool:
@@ -150,15 +177,21 @@ def _read_all(
 
 
 def _read_in_turn(
-    pkg: DataPackage, usable: dict[str, Any], out: Collector, pool: ThreadPoolExecutor | None
+    pkg: DataPackage,
+    usable: dict[str, Any],
+    out: Collector,
+    pool: ThreadPoolExecutor | None,
+    base: Path | None,
 ) -> tuple[dict[str, Table], _Local]:
     """Each table read (the next one read meanwhile), checked on its own (schema, text cells,
-    formula cells), then slimmed to the columns the checks across tables read: memory holds
-    one or two whole tables, not every one."""
-    keep = kept_columns(usable)
+    formula cells, date derivations, spans when the texts are known), then slimmed to the
+    columns the checks across tables read: memory holds one or two whole tables, not every
+    one. ``base``: where the archived texts are (None: no provenance layer)."""
+    names = list(usable)
+    prov = _Provenance(base, out) if base is not None and _spans_in_turn(names) else None
+    keep = kept_columns(usable, spans_checked=prov is not None)
     tables: dict[str, Table] = {}
     local = _Local()
-    names = list(usable)
     reads: dict[str, Future[RawTable]] = {}
 
     def start(k: int) -> None:
@@ -176,30 +209,84 @@ def _read_in_turn(
             continue
         tables[name] = t
         _count(t, out)
-        subs = _run(
-            pool,
-            out,
-            [
-                partial(check_table, t, tables=tables),
-                partial(check_text_table, t),
-                partial(check_formulas, t),
-            ],
-        )
+        jobs: list[Callable[[Collector], None]] = [
+            partial(check_table, t, tables=tables),
+            partial(check_text_table, t),
+            partial(check_formulas, t),
+        ]
+        if name == "evidence":
+            jobs.append(partial(check_derivations, tables))
+        if prov is not None:
+            jobs.append(partial(prov.run, name, tables))
+        subs = _run(pool, out, jobs)
         local.table.append(subs[0])
         local.text.append(subs[1])
         local.formulas.append(subs[2])
+        local.derivations += subs[3:4] if name == "evidence" else []
+        if prov is not None:
+            prov.done(name, subs[-1])
         t.slim(keep.get(name, set()))
         pa.default_memory_pool().release_unused()
+    local.provenance = prov.collectors() if prov is not None else None
     return tables, local
 
 
-def kept_columns(usable: dict[str, Any]) -> dict[str, set[str]]:
+def _spans_in_turn(names: list[str]) -> bool:
+    """Whether the sources table comes before every span table, and source_furniture before
+    the others (their spans are then checked as each is read)."""
+    spans = [k for k, n in enumerate(names) if n in SPAN_TABLES]
+    first = [names.index(n) for n in ("sources",) if n in names]
+    furniture = [names.index(n) for n in ("source_furniture",) if n in names]
+    return all(k > f for k in spans for f in first) and all(
+        k > f for k in spans for f in furniture if names[k] != "source_furniture"
+    )
+
+
+class _Provenance:
+    """The provenance layer as the tables are read: the archived texts when sources is read,
+    the furniture when source_furniture is, the spans of each span table when it is read."""
+
+    def __init__(self, base: Path, out: Collector) -> None:
+        self.base = base
+        self.texts: Texts | None = None
+        self.furniture: Any = None  # provenance's furniture spans, once read
+        self.first = out.sub()
+        self.spans: dict[str, Collector] = {}
+
+    def run(self, name: str, tables: dict[str, Table], out: Collector) -> None:
+        if name == "sources":
+            self.texts = source_texts(tables, self.base, out)
+            return
+        if self.texts is None:
+            return
+        if name == "source_furniture":
+            self.furniture = furniture_of(tables, self.texts)
+        if name in SPAN_TABLES:
+            check_spans_of(name, tables, self.texts, self.furniture, out)
+
+    def done(self, name: str, sub: Collector) -> None:
+        if name == "sources":
+            self.first = sub
+        elif name in SPAN_TABLES:
+            self.spans[name] = sub
+
+    def collectors(self) -> list[Collector]:
+        """The findings in the layer's order: the texts', then each span table's."""
+        return [self.first, *(self.spans[n] for n in SPAN_TABLES if n in self.spans)]
+
+
+def kept_columns(usable: dict[str, Any], *, spans_checked: bool = False) -> dict[str, set[str]]:
     """By table, the columns the checks across tables read: those each layer declares, and
-    the fields of every foreign key and of the keys they point to."""
+    the fields of every foreign key and of the keys they point to. Evidence's date
+    derivations are checked with the table; so are the spans with ``spans_checked``."""
     keep: dict[str, set[str]] = {}
-    for reads in (SEMANTIC_READS, STATEMENTS_READS, GRAPH_READS, PROVENANCE_READS):
+    layers = [SEMANTIC_READS, STATEMENTS_READS, GRAPH_READS]
+    for reads in [*layers, *([] if spans_checked else [PROVENANCE_READS])]:
         for name, columns in reads.items():
             keep.setdefault(name, set()).update(columns)
+    keep["evidence"] -= set(DERIVATION_READS)
+    if not spans_checked:  # provenance reads the excerpt later
+        keep["evidence"] |= PROVENANCE_READS["evidence"]
     for name, u in usable.items():
         for fk in u.schema.foreign_keys:
             keep.setdefault(name, set()).update(fk.fields)

@@ -37,16 +37,16 @@ _DOMAINS: list[list[Ref]] = [
     *([("event_links", f), ("link_evidence", f)] for f in _LINK),
 ]
 
+# The columns of evidence only its date derivations read (with the table's own checks when
+# tables are read one by one).
+DERIVATION_READS = ("date_basis", "date_expression", "date_anchor", "excerpt")
 # The columns the checks below read, by table: the rest can be dropped.
 READS: dict[str, set[str]] = {
     "statements": {
         *("statement_id", "event_id", "property", "edtf", "place_id", "rank", "rank_reason")
     },
     "events": {"event_id", "edtf", "place_id"},
-    "evidence": {
-        *("event_id", "aspect", "statement_id", "stance", "excerpt"),
-        *("date_basis", "date_expression", "date_anchor"),
-    },
+    "evidence": {"event_id", "aspect", "statement_id", "stance", *DERIVATION_READS},
     "event_links": set(_LINK),
     "link_evidence": {*_LINK, "stance"},
     "quotes": {"utterance_id", "event_id", "speaker_id", "said_on"},
@@ -63,26 +63,39 @@ def _values(st: Table) -> pa.Array:
 
 
 @emits()
-def check_statements(tables: dict[str, Table], out: Collector) -> None:
-    """Statements, their ranks and references; link evidence; renderings of utterances."""
+def check_statements(tables: dict[str, Table], out: Collector, *, part: str = "all") -> None:
+    """Statements, their ranks and references; link evidence; renderings of utterances.
+    ``part``: "all"; "head", what comes before the date derivations of evidence spans (which
+    :func:`check_derivations` then checks on their own), or "tail", what comes after them."""
     codes = Coder(tables, _DOMAINS)
-    st = need(tables, "statements", ["statement_id", "event_id", "property", "edtf", "place_id"])
-    if st is not None and "rank" in st.typed and "rank_reason" in st.typed:
-        _statement_values(st, codes, out)
-        _ranks(st, codes, out)
-        ev = need(tables, "events", ["event_id", "edtf", "place_id"])
-        if ev is not None:
-            _preferred_values(ev, st, codes, out)
-    evid = need(tables, "evidence", ["event_id", "aspect", "statement_id", "stance"])
-    if evid is not None:
-        if st is not None:
+    if part != "tail":
+        st = need(
+            tables, "statements", ["statement_id", "event_id", "property", "edtf", "place_id"]
+        )
+        if st is not None and "rank" in st.typed and "rank_reason" in st.typed:
+            _statement_values(st, codes, out)
+            _ranks(st, codes, out)
+            ev = need(tables, "events", ["event_id", "edtf", "place_id"])
+            if ev is not None:
+                _preferred_values(ev, st, codes, out)
+        evid = need(tables, "evidence", ["event_id", "aspect", "statement_id", "stance"])
+        if evid is not None and st is not None:
             _references(evid, st, codes, out)
-        if all(f in evid.typed for f in ("date_basis", "date_expression", "date_anchor")):
-            _derivations(evid, out)
-    _link_evidence(tables, codes, out)
-    q = need(tables, "quotes", ["utterance_id", "event_id", "speaker_id", "said_on"])
-    if q is not None:
-        _utterances(q, out)
+    if part == "all":
+        check_derivations(tables, out)
+    if part != "head":
+        _link_evidence(tables, codes, out)
+        q = need(tables, "quotes", ["utterance_id", "event_id", "speaker_id", "said_on"])
+        if q is not None:
+            _utterances(q, out)
+
+
+@emits()
+def check_derivations(tables: dict[str, Table], out: Collector) -> None:
+    """How each date span says its source gives the date (evidence alone)."""
+    evid = need(tables, "evidence", ["event_id", "aspect", "statement_id", "stance"])
+    if evid is not None and all(f in evid.typed for f in DERIVATION_READS[:3]):
+        _derivations(evid, out)
 
 
 @emits(Code.STATEMENT_VALUE, Code.DUPLICATE_STATEMENT)
