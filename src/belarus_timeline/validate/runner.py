@@ -218,7 +218,9 @@ def _read_in_turn(
             jobs.append(partial(check_derivations, tables))
         if prov is not None:
             jobs.append(partial(prov.run, name, tables))
-        subs = _run(pool, out, jobs)
+        # In turn, on this thread (the pool reads the next table meanwhile): side by side,
+        # their temporaries would add up on top of the whole table.
+        subs = _run(None, out, jobs)
         local.table.append(subs[0])
         local.text.append(subs[1])
         local.formulas.append(subs[2])
