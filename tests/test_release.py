@@ -228,7 +228,7 @@ def test_a_failed_build_leaves_no_partial_release(
         return real(*args, **kw)
 
     real = pq.write_table
-    monkeypatch.setattr(rel.pq, "write_table", explode)
+    monkeypatch.setattr(pq, "write_table", explode)
     dist = tmp_path / "dist"
     with pytest.raises(OSError, match="disk full"):
         build(pkg, dist)
