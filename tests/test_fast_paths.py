@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import os
 import shutil
 import zipfile
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 
 from belarus_timeline import canonical, release
@@ -95,6 +97,9 @@ TRICKY = pa.table(
         TRICKY.select(["plain"]),
         pa.concat_tables([TRICKY, TRICKY.slice(2)]),  # chunked columns
         TRICKY.filter(pa.array([False] * 4 + [True] * 6)),  # dates all in 1000-9999
+        pa.table({"commas": ["a,b", None, "x", ",", "ü,ü", ",,"]}),  # commas are all it has
+        pa.table({"quotes": ['q"x', None, "y", '""', '"']}),  # quotes are all it has
+        pa.table({"breaks": ["a\nb", "c", None, "\r"], "none": ["p", "q", "r", "s"]}),
     ],
 )
 @pytest.mark.parametrize("step", [3, 500_000])
@@ -107,6 +112,41 @@ def test_canonical_csv_and_hash_equal_the_plain_computation(
     assert data == _plain_csv(table)
     assert file_hash == hashlib.sha256(data).hexdigest()
     assert content == _plain_hash(table) == canonical.content_hash(table)
+
+
+def _chunked(values: list[object], type_: pa.DataType, cuts: list[int]) -> pa.ChunkedArray:
+    bounds = [0, *cuts, len(values)]
+    return pa.chunked_array(
+        [pa.array(values[a:b], type_) for a, b in itertools.pairwise(bounds)], type_
+    )
+
+
+@pytest.mark.parametrize("cuts", [[], [3], [1, 2, 5], [0, 8]])
+def test_sort_by_key_equals_a_plain_take(cuts: list[int], tmp_path: Path) -> None:
+    # The sort gathers from each column joined into one array; a plain take of the whole table
+    # gives the same values and the same one chunk per column, so the same Parquet bytes.
+    keys = ["k9", "k1", "k5", "k3", None, "k7", "k2", "k8", "k0", "k4", "k6", "k10"]
+    n = len(keys)
+    words = pa.array(["b", "a", None, "c", "a", "b", "c", "a", "b", None, "a", "c"])
+    table = pa.table(
+        {
+            "id": _chunked(keys, pa.string(), cuts),
+            "n": _chunked([i * 7 % 5 or None for i in range(n)], pa.int64(), cuts),
+            "when": _chunked([dt.date(2000, 1, 1 + i) for i in range(n)], pa.date32(), cuts),
+            "word": pa.chunked_array(  # a dictionary per chunk, as the loader reads them
+                [words[a:b].dictionary_encode() for a, b in itertools.pairwise([0, *cuts, n])]
+            ),
+        }
+    )
+    schema = TableSchema.from_descriptor({"fields": [{"name": "id"}], "primaryKey": ["id"]})
+    got = canonical.sort_by_key(table, schema)
+    plain = table.take(pc.sort_indices(table.select(["id"]), sort_keys=[("id", "ascending")]))
+    assert got.equals(plain) and got.schema == plain.schema
+    assert [c.num_chunks for c in got.columns] == [c.num_chunks for c in plain.columns]
+    plain_only = plain.drop_columns(["word"])
+    pq.write_table(got.drop_columns(["word"]), tmp_path / "a.parquet", **release.PARQUET_OPTIONS)
+    pq.write_table(plain_only, tmp_path / "b.parquet", **release.PARQUET_OPTIONS)
+    assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
 
 
 def test_dates_cast_as_strftime_writes_them_on_every_day_of_years_1000_to_9999() -> None:
