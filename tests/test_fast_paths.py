@@ -100,6 +100,8 @@ TRICKY = pa.table(
         pa.table({"commas": ["a,b", None, "x", ",", "ü,ü", ",,"]}),  # commas are all it has
         pa.table({"quotes": ['q"x', None, "y", '""', '"']}),  # quotes are all it has
         pa.table({"breaks": ["a\nb", "c", None, "\r"], "none": ["p", "q", "r", "s"]}),
+        pa.table({"sep": ["a\x1fb", "\x00", None, "c"], "n": pa.array([1, None, 3, 4])}),
+        pa.table({"n": pa.array([None, 2], pa.int64()), "s": ["x", None]}),  # no quotes at all
     ],
 )
 @pytest.mark.parametrize("step", [3, 500_000])

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from belarus_timeline.package import TableSchema
 
@@ -126,6 +127,22 @@ def _joined_bytes(cols: list[pa.Array], sep: str) -> memoryview:
     return _string_bytes(lines)
 
 
+def _written(cols: list[pa.Array], sep: str, null: str) -> memoryview | None:
+    """What :func:`_joined_bytes` gives for ``cols`` with nulls written as ``null``, made by
+    Arrow's CSV writer (some twice as fast), which writes each cell as it is when told not to
+    quote; ``None`` when a cell holds ``sep``, a quote or a line break, which it then refuses."""
+    table = pa.Table.from_arrays(cols, names=[str(i) for i in range(len(cols))])
+    options = pacsv.WriteOptions(
+        include_header=False, delimiter=sep, quoting_style="none", null_string=null, eol="\n"
+    )
+    sink = pa.BufferOutputStream()
+    try:
+        pacsv.write_csv(table, sink, options)
+    except pa.ArrowInvalid:
+        return None
+    return memoryview(sink.getvalue())
+
+
 def _string_bytes(arr: pa.Array) -> memoryview:
     """The bytes of a string array's values, end to end (its data buffer between the first and
     the last offset)."""
@@ -138,7 +155,11 @@ def _string_bytes(arr: pa.Array) -> memoryview:
 
 def _hash_body(text: pa.Table) -> memoryview:
     """The rows of ``text`` as :func:`content_hash` hashes them."""
-    return _joined_bytes([pc.fill_null(c.combine_chunks(), "\x00") for c in text.columns], "\x1f")
+    cols = [c.combine_chunks() for c in text.columns]
+    written = _written(cols, "\x1f", "\x00")
+    if written is not None:
+        return written
+    return _joined_bytes([pc.fill_null(c, "\x00") for c in cols], "\x1f")
 
 
 def content_hash(table: pa.Table, text: pa.Table | None = None) -> str:
@@ -163,10 +184,11 @@ def _special_bytes(col: pa.Array) -> list[bytes]:
     return [b for b in _SPECIAL if b in data]
 
 
-def _csv_cells(col: pa.Array) -> pa.Array:
-    """RFC 4180 minimal quoting: only cells with a comma, quote or line break are quoted."""
+def _csv_cells(col: pa.Array, found: list[bytes] | None = None) -> pa.Array:
+    """RFC 4180 minimal quoting: only cells with a comma, quote or line break are quoted.
+    ``found``: ``_special_bytes(col)``, when the caller has it."""
     col = pc.fill_null(col, "")
-    found = _special_bytes(col)
+    found = _special_bytes(col) if found is None else found
     if not found:
         return col  # no cell needs quotes: the column as it is
     # Only the cells that need quotes are quoted, then put back in place; a substring search
@@ -186,7 +208,13 @@ def _csv_header(names: list[str]) -> bytes:
 
 
 def _csv_body(text: pa.Table) -> memoryview:
-    return _joined_bytes([_csv_cells(c.combine_chunks()) for c in text.columns], ",")
+    cols = [c.combine_chunks() for c in text.columns]
+    found = [_special_bytes(c) for c in cols]  # (a null's bytes, if any, only add a search)
+    if not any(found):  # no cell needs quotes: the cells as they are, by Arrow's CSV writer
+        written = _written(cols, ",", "")
+        if written is not None:
+            return written
+    return _joined_bytes([_csv_cells(c, f) for c, f in zip(cols, found, strict=True)], ",")
 
 
 def write_canonical(table: pa.Table, path: Path) -> tuple[str, str]:
