@@ -78,17 +78,20 @@ def write_tables(
     largest = sorted(names.items(), key=lambda item: -_size(pkg, item[1]))
     pool = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1))
     try:
-        ordered = {n: pool.submit(_ordered, job, n, r, kept) for n, r in largest}
         files: dict[str, tuple[Future[str], Future[None]]] = {}
         rows: dict[str, int] = {}
-        for name, _ in largest:
-            table = ordered.pop(name).result()
+        ordered = [pool.submit(_ordered, job, *largest[0], kept)] if largest else []
+        for i, (name, _) in enumerate(largest):
+            table = ordered.pop().result()
             rows[name] = table.num_rows
             files[name] = (
                 pool.submit(_csv, job, name, table),
                 pool.submit(_parquet, job, name, table),
             )
             del table  # freed once both files are written
+            # The next table is sorted once a thread is free: sorted tables do not pile up
+            # beside the validator's (memory), and the threads always have work queued.
+            ordered += [pool.submit(_ordered, job, *nxt, kept) for nxt in largest[i + 1 : i + 2]]
         done = []
         for name, res in names.items():
             content, _ = files[name][0].result(), files[name][1].result()
