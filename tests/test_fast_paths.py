@@ -24,6 +24,7 @@ import pytest
 from belarus_timeline import canonical, release
 from belarus_timeline.diff import diff_packages
 from belarus_timeline.package import DataPackage, TableSchema
+from belarus_timeline.tablefiles import typed
 from belarus_timeline.tables import read_arrow, table_names, to_pandas, typed_table
 from belarus_timeline.validate import validate_package
 from belarus_timeline.validate.columns import Table
@@ -244,6 +245,20 @@ def test_the_validators_tables_type_as_a_fresh_read() -> None:
         assert report.rows[res] == fresh.num_rows
     with_rows = diff_packages(None, pkg, report.rows)
     assert with_rows.to_json() == diff_packages(None, pkg).to_json()
+    # Against an earlier version (its kept data), the diff from the validator's tables is the
+    # diff from the files read again, row by row.
+    old = DataPackage(ROOT / "releases" / "1.0.0")
+    used: list[str] = []
+
+    def read_new(res: str) -> pa.Table:
+        used.append(res)
+        return typed(pkg, res, kept, pop=False)
+
+    from_kept = diff_packages(old, pkg, report.rows, read_new)
+    assert used, "the diff read the validator's tables"
+    assert from_kept.to_json() == diff_packages(old, pkg).to_json()
+    assert any(t.added or t.changed for t in from_kept.tables.values())
+    assert set(kept) == set(names.values())  # nothing let go
 
 
 def test_a_member_over_the_zip64_limit_gets_zip64_headers(

@@ -52,7 +52,7 @@ from belarus_timeline.package import DataPackage, Resource, bundled_version
 from belarus_timeline.progress import bar
 from belarus_timeline.semver import bump_between, bump_rank, parse
 from belarus_timeline.snapshot import read_snapshot, snapshot_dir, write_snapshot
-from belarus_timeline.tablefiles import Deflate, write_tables
+from belarus_timeline.tablefiles import Deflate, typed, write_tables
 from belarus_timeline.tables import table_names
 from belarus_timeline.validate import validate_package
 from belarus_timeline.validate.columns import Table
@@ -220,7 +220,8 @@ def build_release(
             [v for v in registered_versions(registry) if parse(v) < parse(version)], dist
         )
     prev_pkg = _previous_package(version, registry, dist, previous)
-    diff = diff_packages(prev_pkg, pkg, report.rows)
+    # The new tables are the validator's, not read again.
+    diff = diff_packages(prev_pkg, pkg, report.rows, lambda res: typed(pkg, res, kept, pop=False))
     if prev_pkg is not None:
         _check_bump(prev_pkg.version, version, diff)
     changelog = _changelog_section(root, version)

@@ -27,7 +27,7 @@ from belarus_timeline.package import DataPackage
 from belarus_timeline.tables import read_arrow, table_names, typed_table
 from belarus_timeline.validate.columns import Table
 
-__all__ = ["Deflate", "Written", "write_tables"]
+__all__ = ["Deflate", "Written", "typed", "write_tables"]
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def _ordered(job: _Job, name: str, res_name: str, kept: dict[str, Table]) -> pa.
     """The typed table in primary-key order, its schema written beside it."""
     schema = job.pkg.schema(res_name)
     (job.out / "schema" / f"{name}.json").write_bytes(json_bytes(schema.descriptor))
-    return sort_by_key(_typed(job.pkg, res_name, kept), schema)
+    return sort_by_key(typed(job.pkg, res_name, kept), schema)
 
 
 def _csv(job: _Job, name: str, table: pa.Table) -> str:
@@ -132,10 +132,11 @@ def _parquet(job: _Job, name: str, table: pa.Table) -> None:
     job.known[path] = sha256_file(job.out / path)
 
 
-def _typed(pkg: DataPackage, res_name: str, kept: dict[str, Table]) -> pa.Table:
-    """The typed table: from the validator's cells and conversions when it read this CSV
-    file with this schema (the same :func:`typed_table` of the same file), else read."""
-    t = kept.pop(res_name, None)  # popped: freed once written
+def typed(pkg: DataPackage, res_name: str, kept: dict[str, Table], *, pop: bool = True) -> pa.Table:
+    """The typed table of resource ``res_name``: from the validator's cells and conversions
+    when it read this CSV file with this schema (the same :func:`typed_table` of the same
+    file), else read (:func:`read_arrow`). With ``pop``, the validator's table is let go."""
+    t = kept.pop(res_name, None) if pop else kept.get(res_name)
     schema = pkg.schema(res_name)
     if t is None or t.raw.bad_rows or t.file != pkg.resource(res_name).path or t.schema != schema:
         return read_arrow(pkg, res_name)  # (which refuses rows of the wrong width)
