@@ -20,7 +20,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from belarus_timeline import release
+from belarus_timeline import tablefiles
 from belarus_timeline.cli import main as cli
 from belarus_timeline.load import load
 from belarus_timeline.validate import runner
@@ -51,7 +51,7 @@ class InThread:
     def map(self, fn: Callable[..., Any], *iterables: Iterable[Any]) -> Iterator[Any]:
         return map(fn, *iterables)
 
-    def shutdown(self, wait: bool = True) -> None:
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         return None
 
 
@@ -117,11 +117,11 @@ def profile_build(root: Path, dist: Path, exports: bool) -> tuple[pstats.Stats, 
     argv = ["build", "--root", str(root), "--dist", str(dist)]
     argv += [] if exports else ["--no-exports"]
     workers, runner._WORKERS = runner._WORKERS, 1
-    pool, release.ThreadPoolExecutor = release.ThreadPoolExecutor, InThread  # type: ignore[misc]
+    pool, tablefiles.ThreadPoolExecutor = tablefiles.ThreadPoolExecutor, InThread  # type: ignore[misc]
     try:
         return _profiled(lambda: cli(argv))
     finally:
-        runner._WORKERS, release.ThreadPoolExecutor = workers, pool  # type: ignore[misc]
+        runner._WORKERS, tablefiles.ThreadPoolExecutor = workers, pool  # type: ignore[misc]
         shutil.rmtree(dist, ignore_errors=True)
         shutil.rmtree(root / "releases", ignore_errors=True)
 

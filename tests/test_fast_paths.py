@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import os
 import shutil
 import zipfile
@@ -17,11 +18,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 
 from belarus_timeline import canonical, release
 from belarus_timeline.diff import diff_packages
 from belarus_timeline.package import DataPackage, TableSchema
+from belarus_timeline.tablefiles import typed
 from belarus_timeline.tables import read_arrow, table_names, to_pandas, typed_table
 from belarus_timeline.validate import validate_package
 from belarus_timeline.validate.columns import Table
@@ -95,6 +98,11 @@ TRICKY = pa.table(
         TRICKY.select(["plain"]),
         pa.concat_tables([TRICKY, TRICKY.slice(2)]),  # chunked columns
         TRICKY.filter(pa.array([False] * 4 + [True] * 6)),  # dates all in 1000-9999
+        pa.table({"commas": ["a,b", None, "x", ",", "ü,ü", ",,"]}),  # commas are all it has
+        pa.table({"quotes": ['q"x', None, "y", '""', '"']}),  # quotes are all it has
+        pa.table({"breaks": ["a\nb", "c", None, "\r"], "none": ["p", "q", "r", "s"]}),
+        pa.table({"sep": ["a\x1fb", "\x00", None, "c"], "n": pa.array([1, None, 3, 4])}),
+        pa.table({"n": pa.array([None, 2], pa.int64()), "s": ["x", None]}),  # no quotes at all
     ],
 )
 @pytest.mark.parametrize("step", [3, 500_000])
@@ -107,6 +115,41 @@ def test_canonical_csv_and_hash_equal_the_plain_computation(
     assert data == _plain_csv(table)
     assert file_hash == hashlib.sha256(data).hexdigest()
     assert content == _plain_hash(table) == canonical.content_hash(table)
+
+
+def _chunked(values: list[object], type_: pa.DataType, cuts: list[int]) -> pa.ChunkedArray:
+    bounds = [0, *cuts, len(values)]
+    return pa.chunked_array(
+        [pa.array(values[a:b], type_) for a, b in itertools.pairwise(bounds)], type_
+    )
+
+
+@pytest.mark.parametrize("cuts", [[], [3], [1, 2, 5], [0, 8]])
+def test_sort_by_key_equals_a_plain_take(cuts: list[int], tmp_path: Path) -> None:
+    # The sort gathers from each column joined into one array; a plain take of the whole table
+    # gives the same values and the same one chunk per column, so the same Parquet bytes.
+    keys = ["k9", "k1", "k5", "k3", None, "k7", "k2", "k8", "k0", "k4", "k6", "k10"]
+    n = len(keys)
+    words = pa.array(["b", "a", None, "c", "a", "b", "c", "a", "b", None, "a", "c"])
+    table = pa.table(
+        {
+            "id": _chunked(keys, pa.string(), cuts),
+            "n": _chunked([i * 7 % 5 or None for i in range(n)], pa.int64(), cuts),
+            "when": _chunked([dt.date(2000, 1, 1 + i) for i in range(n)], pa.date32(), cuts),
+            "word": pa.chunked_array(  # a dictionary per chunk, as the loader reads them
+                [words[a:b].dictionary_encode() for a, b in itertools.pairwise([0, *cuts, n])]
+            ),
+        }
+    )
+    schema = TableSchema.from_descriptor({"fields": [{"name": "id"}], "primaryKey": ["id"]})
+    got = canonical.sort_by_key(table, schema)
+    plain = table.take(pc.sort_indices(table.select(["id"]), sort_keys=[("id", "ascending")]))
+    assert got.equals(plain) and got.schema == plain.schema
+    assert [c.num_chunks for c in got.columns] == [c.num_chunks for c in plain.columns]
+    plain_only = plain.drop_columns(["word"])
+    pq.write_table(got.drop_columns(["word"]), tmp_path / "a.parquet", **release.PARQUET_OPTIONS)
+    pq.write_table(plain_only, tmp_path / "b.parquet", **release.PARQUET_OPTIONS)
+    assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
 
 
 def test_dates_cast_as_strftime_writes_them_on_every_day_of_years_1000_to_9999() -> None:
@@ -202,6 +245,20 @@ def test_the_validators_tables_type_as_a_fresh_read() -> None:
         assert report.rows[res] == fresh.num_rows
     with_rows = diff_packages(None, pkg, report.rows)
     assert with_rows.to_json() == diff_packages(None, pkg).to_json()
+    # Against an earlier version (its kept data), the diff from the validator's tables is the
+    # diff from the files read again, row by row.
+    old = DataPackage(ROOT / "releases" / "1.0.0")
+    used: list[str] = []
+
+    def read_new(res: str) -> pa.Table:
+        used.append(res)
+        return typed(pkg, res, kept, pop=False)
+
+    from_kept = diff_packages(old, pkg, report.rows, read_new)
+    assert used, "the diff read the validator's tables"
+    assert from_kept.to_json() == diff_packages(old, pkg).to_json()
+    assert any(t.added or t.changed for t in from_kept.tables.values())
+    assert set(kept) == set(names.values())  # nothing let go
 
 
 def test_a_member_over_the_zip64_limit_gets_zip64_headers(

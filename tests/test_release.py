@@ -228,7 +228,7 @@ def test_a_failed_build_leaves_no_partial_release(
         return real(*args, **kw)
 
     real = pq.write_table
-    monkeypatch.setattr(rel.pq, "write_table", explode)
+    monkeypatch.setattr(pq, "write_table", explode)
     dist = tmp_path / "dist"
     with pytest.raises(OSError, match="disk full"):
         build(pkg, dist)
@@ -467,3 +467,15 @@ def test_a_zip_leaves_hidden_entries_out(released: Path, tmp_path: Path) -> None
     assert (tmp_path / "with-lock.zip").read_bytes() == (tmp_path / "clean.zip").read_bytes()
     with zipfile.ZipFile(tmp_path / "with-lock.zip") as zf:
         assert not any(n.startswith(".") or "/." in n for n in zf.namelist())
+
+
+def test_some_columns_read_as_the_whole_table_selected(released: Path) -> None:
+    # The catalogue reads only the columns it uses; from Parquet and from CSV they are the
+    # whole table's columns, in the order asked for.
+    for root in (released, ROOT):
+        pkg = DataPackage(root)
+        for name in ("events", "events-parquet"):
+            if name in pkg.table_names:
+                cols = ["end_date", "place_id", "start_date"]
+                whole = read_arrow(pkg, name).select(cols)
+                assert read_arrow(pkg, name, columns=cols).equals(whole), (root, name)

@@ -12,7 +12,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -128,10 +128,10 @@ class _Deflated:
         return self._stream.read()
 
 
-def _deflate(path: Path, into: Path, level: int) -> Path:
-    """The raw deflate stream :mod:`zipfile` writes for ``path`` at ``level`` (its compressor:
-    ``zlib.compressobj(level, DEFLATED, -15)``, whose output does not depend on how the input
-    is cut into blocks)."""
+def deflate_file(path: Path, into: Path, level: int) -> Path:
+    """Write to ``into`` the raw deflate stream :mod:`zipfile` writes for ``path`` at ``level``
+    (its compressor: ``zlib.compressobj(level, DEFLATED, -15)``, whose output does not depend
+    on how the input is cut into blocks); returns ``into``."""
     comp = zlib.compressobj(level, zlib.DEFLATED, -15)
     with path.open("rb") as src, into.open("wb") as dst:
         for block in iter(lambda: src.read(1 << 20), b""):
@@ -147,10 +147,13 @@ def zip_tree(
     level: int,
     stored: tuple[str, ...],
     tmp_prefix: str,
+    ready: dict[str, Path] | None = None,
 ) -> None:
     """Zip the files of ``folder`` (hidden entries, such as a downloader's ``.locks/``, left
     out) in sorted order into ``target``, atomically: files whose suffix is in ``stored`` as they
-    are, the others deflated at ``level``. Temporary files start with ``tmp_prefix``."""
+    are, the others deflated at ``level``. Temporary files start with ``tmp_prefix``.
+    ``ready`` maps members (POSIX paths in ``folder``) to their deflate streams at ``level``,
+    made beforehand by :func:`deflate_file` from the same bytes."""
     members = []
     for p in sorted(folder.rglob("*")):
         rel = p.relative_to(folder)
@@ -159,7 +162,7 @@ def zip_tree(
     tmp = target.with_name(f"{tmp_prefix}zip")
     work = Path(tempfile.mkdtemp(prefix=tmp_prefix, dir=target.parent))
     try:
-        write_zip_members(tmp, members, stamp, level, work)
+        write_zip_members(tmp, members, stamp, level, work, ready)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     os.replace(tmp, target)
@@ -171,16 +174,21 @@ def write_zip_members(
     stamp: tuple[int, int, int, int, int, int],
     level: int,
     work: Path,
+    ready: dict[str, Path] | None = None,
 ) -> None:
     """Write ``target`` as zipfile writes (name, path, deflated) members one after another
     (fixed time ``stamp``, mode 0644, Unix), byte for byte; the deflating, which bounds the
-    time, is done beforehand by a thread per core (zlib releases the GIL), into ``work``."""
+    time, is done beforehand by a thread per core (zlib releases the GIL), into ``work``, for
+    the members whose stream is not ``ready`` (see :func:`zip_tree`)."""
+    ready = ready or {}
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        streams = {
-            name: pool.submit(_deflate, path, work / f"{i}.deflate", level)
-            for i, (name, path, deflated) in enumerate(members)
-            if deflated
-        }
+        streams: dict[str, Future[Path]] = {}
+        for i, (name, path, deflated) in enumerate(members):
+            if deflated and name in ready:
+                streams[name] = Future()
+                streams[name].set_result(ready[name])
+            elif deflated:
+                streams[name] = pool.submit(deflate_file, path, work / f"{i}.deflate", level)
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as zf:
             for name, path, deflated in members:
                 info = zipfile.ZipInfo(name, stamp)

@@ -15,17 +15,12 @@ import platform
 import re
 import shutil
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as dist_version
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
-from belarus_timeline.canonical import sort_by_key, write_canonical
 from belarus_timeline.diff import PackageDiff, diff_packages
 from belarus_timeline.downloader import download
 from belarus_timeline.errors import ReleaseError, ValidationFailed, VersionError
@@ -57,7 +52,8 @@ from belarus_timeline.package import DataPackage, Resource, bundled_version
 from belarus_timeline.progress import bar
 from belarus_timeline.semver import bump_between, bump_rank, parse
 from belarus_timeline.snapshot import read_snapshot, snapshot_dir, write_snapshot
-from belarus_timeline.tables import read_arrow, table_names, typed_table
+from belarus_timeline.tablefiles import Deflate, typed, write_tables
+from belarus_timeline.tables import table_names
 from belarus_timeline.validate import validate_package
 from belarus_timeline.validate.columns import Table
 
@@ -224,7 +220,8 @@ def build_release(
             [v for v in registered_versions(registry) if parse(v) < parse(version)], dist
         )
     prev_pkg = _previous_package(version, registry, dist, previous)
-    diff = diff_packages(prev_pkg, pkg, report.rows)
+    # The new tables are the validator's, not read again.
+    diff = diff_packages(prev_pkg, pkg, report.rows, lambda res: typed(pkg, res, kept, pop=False))
     if prev_pkg is not None:
         _check_bump(prev_pkg.version, version, diff)
     changelog = _changelog_section(root, version)
@@ -233,12 +230,8 @@ def build_release(
     recorded = registry / f"{version}.json"
     _check_targets(dist, final, zip_path)
     rows, manifest, status = _build_into(
-        pkg, dist, final, recorded, (created, diff, changelog), exports, kept
+        pkg, (dist, final, zip_path), recorded, (created, diff, changelog), exports, kept
     )
-    if status == "built" or not zip_path.is_file():
-        with bar("zip", 1) as b:
-            write_zip(final, zip_path, created)
-            b.update()
     if record and not recorded.is_file():
         recorded.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(recorded, manifest.to_bytes())
@@ -250,32 +243,49 @@ def build_release(
 
 def _build_into(
     pkg: DataPackage,
-    dist: Path,
-    final: Path,
+    targets: tuple[Path, Path, Path],
     recorded: Path,
     what: tuple[str, PackageDiff, str],
     exports: bool,
     kept: dict[str, Table],
 ) -> tuple[dict[str, int], Manifest, str]:
     """Write the release into a temporary folder in ``dist``, compare it with the recorded
-    manifest, then move it into place; (rows, manifest, built | unchanged)."""
+    manifest, move it into place and zip it (unless it was there already, with its zip);
+    (rows, manifest, built | unchanged)."""
+    dist, final, zip_path = targets
     created, diff, changelog = what
     made_dist = not dist.exists()
     try:
         dist.mkdir(parents=True, exist_ok=True)
         clean_build_leftovers(dist)
-        tmp = Path(tempfile.mkdtemp(prefix=build_tmp_prefix(final.name), dir=dist))
+        # One temporary folder holds the release being written and the zip's deflate streams
+        # made meanwhile: a killed build leaves one leftover, which the next build removes.
+        work = Path(tempfile.mkdtemp(prefix=build_tmp_prefix(final.name), dir=dist))
         try:
-            tmp.chmod(0o755)  # mkdtemp makes it private; a release is for everyone to read
-            rows = _write_release(pkg, tmp, created, diff, changelog, exports=exports, kept=kept)
+            tmp, streams = work / "release", work / "deflate"
+            tmp.mkdir(mode=0o755)
+            tmp.chmod(0o755)  # a release is for everyone to read, whatever the umask
+            streams.mkdir()
+            # Streams are made for the zip unless the release and its zip are there already
+            # (a rebuild that is then only compared).
+            deflate = (
+                None if final.exists() and zip_path.is_file() else Deflate(streams, ZIP_LEVEL, {})
+            )
+            rows = _write_release(
+                pkg, tmp, created, diff, changelog, exports=exports, kept=kept, deflate=deflate
+            )
             manifest = parse_manifest((tmp / MANIFEST).read_bytes(), str(final / MANIFEST))
             # Everything is compared before anything is moved into place: a refused build
             # leaves dist/ as it was.
             _compare_recorded(recorded, manifest)
             status = _place(tmp, final)
+            if status == "built" or not zip_path.is_file():
+                with bar("zip", 1) as b:
+                    write_zip(final, zip_path, created, deflate.made if deflate else None)
+                    b.update()
         finally:
-            if tmp.exists():
-                shutil.rmtree(tmp)
+            if work.exists():
+                shutil.rmtree(work)
     except BaseException:
         if made_dist and dist.is_dir() and not any(dist.iterdir()):
             dist.rmdir()
@@ -369,33 +379,25 @@ def _write_release(
     *,
     exports: bool,
     kept: dict[str, Table],
+    deflate: Deflate | None = None,
 ) -> dict[str, int]:
-    """Write every file of the release into ``out``; returns the rows per table."""
+    """Write every file of the release into ``out``; returns the rows per table. With
+    ``deflate``, the CSV files' deflate streams for the zip are made too."""
     for sub in ("data", "parquet", "schema"):
         (out / sub).mkdir()
-    # Tables are independent and most of the work is in pyarrow, which releases the GIL: two
-    # threads use both cores. Results are gathered in table order, so the output is the same.
-    names = table_names(pkg)
     known: dict[str, str] = {}  # sha256 of the tables' files, taken as they are written
-    with (
-        bar("tables", len(names)) as b,
-        ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool,
-    ):
-
-        def one(item: tuple[str, str]) -> tuple[str, str, int, str]:
-            result = _write_table(pkg, out, *item, kept=kept, known=known)
-            b.update()
-            return result
-
-        done = list(pool.map(one, names.items()))
+    with bar("tables", len(table_names(pkg))) as b:
+        done = write_tables(pkg, out, kept, PARQUET_OPTIONS, known, deflate, b.update)
     tables = {
-        name: TableEntry(
-            rows=n, primary_key=list(pkg.schema(res).primary_key), content_sha256=content
+        t.name: TableEntry(
+            rows=t.rows,
+            primary_key=list(pkg.schema(t.resource).primary_key),
+            content_sha256=t.content_sha256,
         )
-        for name, res, n, content in done
+        for t in done
     }
-    resources = [_csv_resource(pkg.resource(res), name, out, known) for name, res, *_ in done]
-    resources += [_parquet_resource(pkg.resource(res), name, out, known) for name, res, *_ in done]
+    resources = [_csv_resource(pkg.resource(t.resource), t.name, out, known) for t in done]
+    resources += [_parquet_resource(pkg.resource(t.resource), t.name, out, known) for t in done]
     descriptor = {k: v for k, v in pkg.descriptor.items() if k != "resources"}
     descriptor["created"] = created
     descriptor["resources"] = resources
@@ -498,35 +500,6 @@ def _write_manifest(
     (out / SUMS).write_text("".join(sums), encoding="utf-8")
 
 
-def _write_table(
-    pkg: DataPackage,
-    out: Path,
-    name: str,
-    res_name: str,
-    kept: dict[str, Table],
-    known: dict[str, str],
-) -> tuple[str, str, int, str]:
-    """Write one table as CSV, Parquet and schema; (name, resource, rows, content hash). The
-    sha256 of the two files go to ``known``."""
-    schema = pkg.schema(res_name)
-    table = sort_by_key(_typed(pkg, res_name, kept), schema)
-    content, known[f"data/{name}.csv"] = write_canonical(table, out / "data" / f"{name}.csv")
-    pq.write_table(table, out / "parquet" / f"{name}.parquet", **PARQUET_OPTIONS)
-    known[f"parquet/{name}.parquet"] = sha256_file(out / "parquet" / f"{name}.parquet")
-    _write_json(schema.descriptor, out / "schema" / f"{name}.json")
-    return name, res_name, table.num_rows, content
-
-
-def _typed(pkg: DataPackage, res_name: str, kept: dict[str, Table]) -> pa.Table:
-    """The typed table: from the validator's cells and conversions when it read this CSV
-    file with this schema (the same :func:`typed_table` of the same file), else read."""
-    t = kept.pop(res_name, None)  # popped: freed once written
-    schema = pkg.schema(res_name)
-    if t is None or t.raw.bad_rows or t.file != pkg.resource(res_name).path or t.schema != schema:
-        return read_arrow(pkg, res_name)  # (which refuses rows of the wrong width)
-    return typed_table(t.raw, schema, t.typed)
-
-
 def _write_exports(pkg: DataPackage, out: Path) -> None:
     """Exports, chart and page, built from the release's own tables."""
     write_all(out, out, sources_root=pkg.root)
@@ -568,10 +541,14 @@ def _compare_recorded(recorded: Path, manifest: Manifest) -> None:
             )
 
 
-def write_zip(folder: Path, target: Path, created: str) -> None:
+def write_zip(
+    folder: Path, target: Path, created: str, ready: dict[str, Path] | None = None
+) -> None:
     """Zip the files of ``folder`` with fixed timestamps, order and permissions. Its
     ``datapackage.json`` is at the zip's root, so that tools that open a data package from a
-    zip (``frictionless validate release.zip``) find it and every resource."""
+    zip (``frictionless validate release.zip``) find it and every resource. ``ready``: deflate
+    streams of members made beforehand (see :func:`belarus_timeline.files.zip_tree`)."""
     when = dt.datetime.strptime(created[:19], "%Y-%m-%dT%H:%M:%S")
     stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
-    zip_tree(folder, target, stamp, ZIP_LEVEL, ZIP_STORED_SUFFIXES, build_tmp_prefix(target.name))
+    prefix = build_tmp_prefix(target.name)
+    zip_tree(folder, target, stamp, ZIP_LEVEL, ZIP_STORED_SUFFIXES, prefix, ready)

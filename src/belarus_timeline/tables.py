@@ -513,14 +513,19 @@ def unknown_table(name: str, names: list[str]) -> UnknownTableError:
     return UnknownTableError(f"No table named {name!r}. The tables are: {', '.join(names)}.")
 
 
-def read_arrow(pkg: DataPackage, name: str, *, categorical: bool = False) -> pa.Table:
+def read_arrow(
+    pkg: DataPackage, name: str, *, categorical: bool = False, columns: list[str] | None = None
+) -> pa.Table:
     """One resource of a package (CSV or Parquet) as an Arrow table typed by its schema.
 
-    With ``categorical``, Parquet vocabulary columns come dictionary-encoded (for pandas)."""
+    With ``categorical``, Parquet vocabulary columns come dictionary-encoded (for pandas).
+    ``columns``: only these fields (a Parquet file reads nothing else)."""
     if name not in pkg.table_names:
         raise unknown_table(name, pkg.table_names)
     schema = pkg.schema(name)
     path = pkg.path_of(pkg.resource(name).path)
+    if path.suffix == ".parquet" and columns is not None:
+        return pq.read_table(path, columns=columns)
     if path.suffix == ".parquet":
         if not categorical:
             return pq.read_table(path, columns=schema.field_names)
@@ -531,7 +536,8 @@ def read_arrow(pkg: DataPackage, name: str, *, categorical: bool = False) -> pa.
     raw = read_raw(path)
     if raw.bad_rows:
         raise PackageError(f"{path}: rows of the wrong width; run `belarus-timeline validate`.")
-    return typed_table(raw, schema)
+    table = typed_table(raw, schema)
+    return table if columns is None else table.select(columns)
 
 
 def table_names(pkg: DataPackage) -> dict[str, str]:

@@ -52,14 +52,15 @@ def creators(pkg: DataPackage) -> list[str]:
     return out
 
 
-def _table(pkg: DataPackage, name: str) -> pa.Table | None:
+def _table(pkg: DataPackage, name: str, columns: list[str] | None = None) -> pa.Table | None:
+    # Only the columns used: a release's events are read from Parquet, a few columns of many.
     resource = table_names(pkg).get(name)
-    return read_arrow(pkg, resource) if resource is not None else None
+    return read_arrow(pkg, resource, columns=columns) if resource is not None else None
 
 
 def temporal_coverage(pkg: DataPackage) -> str | None:
     """``first start/last end`` of the events, as an ISO 8601 interval."""
-    events = _table(pkg, "events")
+    events = _table(pkg, "events", ["start_date", "end_date"])
     if events is None or events.num_rows == 0:
         return None
     start = pc.min(events.column("start_date")).as_py()
@@ -87,7 +88,7 @@ def _place(row: dict[str, Any]) -> dict[str, Any]:
 
 def spatial_coverage(pkg: DataPackage) -> list[dict[str, Any]]:
     """The places events happened at and the places those lie in, in place-id order."""
-    events, places = _table(pkg, "events"), _table(pkg, "places")
+    events, places = _table(pkg, "events", ["place_id"]), _table(pkg, "places")
     if events is None or places is None:
         return []
     rows = {str(r["place_id"]): r for r in places.to_pylist()}
