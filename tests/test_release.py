@@ -73,6 +73,28 @@ def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
     assert a.zip_path.read_bytes() == b.zip_path.read_bytes()
 
 
+def test_a_package_too_large_to_keep_builds_the_same_release(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above KEEP_TABLES_MAX_BYTES of CSV the validator slims its tables and each table is
+    read again to be written (bounded memory): the release is the same, byte for byte."""
+    pkg = copy_package(tmp_path / "pkg")
+    kept = build(pkg, tmp_path / "kept", record=False)
+    asked: list[object] = []
+    validate = rel.validate_package
+
+    def spy(*args: object, **kw: object) -> object:
+        asked.append(kw.get("tables_out"))
+        return validate(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rel, "validate_package", spy)
+    monkeypatch.setattr(rel, "KEEP_TABLES_MAX_BYTES", 0)
+    slim = build(pkg, tmp_path / "slim", record=False)
+    assert asked == [None]  # the validator kept nothing for the build
+    assert tree_digest(kept.path) == tree_digest(slim.path)
+    assert kept.zip_path.read_bytes() == slim.zip_path.read_bytes()
+
+
 def test_release_layout_and_checksums(released: Path) -> None:
     names = {p.relative_to(released).as_posix() for p in released.rglob("*") if p.is_file()}
     tables = DataPackage(ROOT).table_names

@@ -52,7 +52,7 @@ from belarus_timeline.package import DataPackage, Resource, bundled_version
 from belarus_timeline.progress import bar
 from belarus_timeline.semver import bump_between, bump_rank, parse
 from belarus_timeline.snapshot import read_snapshot, snapshot_dir, write_snapshot
-from belarus_timeline.tablefiles import Deflate, typed, write_tables
+from belarus_timeline.tablefiles import Deflate, csv_bytes, typed, write_tables
 from belarus_timeline.tables import table_names
 from belarus_timeline.validate import validate_package
 from belarus_timeline.validate.columns import Table
@@ -79,6 +79,11 @@ TOOLS = ("pyarrow", "pandas", "numpy", "pydantic", "belarus-timeline")
 #: Licence files every release carries, copied from the package's root: the data's (CC BY 4.0)
 #: and the code's (MIT, for the script inside timeline.html).
 LICENSE_FILES = ("LICENSE-DATA", "LICENSE")
+# Up to this much CSV, the build writes the tables the validator read (each file read once).
+# Above it, the validator keeps only the columns its checks across tables need and each table
+# is read again as it is written: one more read, but memory holds a table or two, not the
+# whole package (a build of 10M events would not fit in memory otherwise).
+KEEP_TABLES_MAX_BYTES = 2 * 1024**3
 
 
 def release_dir_name(version: str) -> str:
@@ -205,10 +210,12 @@ def build_release(
         parse(version)
     except ValueError as exc:
         raise VersionError(f"datapackage.json: version {version!r}: {exc}.") from exc
-    # The tables the validator read and typed are the ones written: each file is read once.
+    # The tables the validator read and typed are the ones written: each file is read once
+    # (below KEEP_TABLES_MAX_BYTES of CSV).
     kept: dict[str, Table] = {}
+    keep = csv_bytes(pkg) <= KEEP_TABLES_MAX_BYTES
     with bar("validate", 1) as b:
-        report = validate_package(root, tables_out=kept)
+        report = validate_package(root, tables_out=kept if keep else None)
         b.update()
     if not report.valid:
         raise ValidationFailed(report, "the data is invalid; no release was built.")

@@ -27,7 +27,7 @@ from belarus_timeline.package import DataPackage
 from belarus_timeline.tables import read_arrow, table_names, typed_table
 from belarus_timeline.validate.columns import Table
 
-__all__ = ["Deflate", "Written", "typed", "write_tables"]
+__all__ = ["Deflate", "Written", "csv_bytes", "typed", "write_tables"]
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,11 @@ def write_tables(
         raise
     pool.shutdown(wait=True)
     return done
+
+
+def csv_bytes(pkg: DataPackage) -> int:
+    """The size of the package's table files, in bytes."""
+    return sum(_size(pkg, res) for res in table_names(pkg).values())
 
 
 def _size(pkg: DataPackage, res_name: str) -> int:
