@@ -8,6 +8,7 @@ order rows happen to be in.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
@@ -72,12 +73,12 @@ class Statement:
     rank_reason: str | None
     evidence: tuple[Evidence, ...]
 
-    @property
+    @functools.cached_property
     def sources(self) -> tuple[str, ...]:
         """Sources with a span that supports (or qualifies) the value, in order of first use."""
         return first_use(e.span.source_id for e in self.evidence if e.stance in BACKING)
 
-    @property
+    @functools.cached_property
     def contradicted_by(self) -> tuple[str, ...]:
         """Sources with a span that contradicts the value."""
         return first_use(e.span.source_id for e in self.evidence if e.stance == "contradicts")
@@ -92,7 +93,7 @@ class Link:
     other_event_id: str
     evidence: tuple[Evidence, ...]
 
-    @property
+    @functools.cached_property
     def sources(self) -> tuple[str, ...]:
         """Sources with a span that supports (or qualifies) the link."""
         return first_use(e.span.source_id for e in self.evidence if e.stance in BACKING)

@@ -19,7 +19,14 @@ from belarus_timeline.errors import PackageError
 from belarus_timeline.files import atomic_write
 from belarus_timeline.load import package_for
 from belarus_timeline.outputs.catalog import dataset
-from belarus_timeline.outputs.jsontext import Stream, indented_json_chunks
+from belarus_timeline.outputs.featuretext import FEATURE_LEVEL, feature_text
+from belarus_timeline.outputs.jsontext import (
+    Stream,
+    TextStream,
+    Unknown,
+    indented_json_chunks,
+    item_text,
+)
 from belarus_timeline.outputs.page import page_chunks
 from belarus_timeline.outputs.views import (
     EventView,
@@ -198,6 +205,16 @@ def _feature(ev: EventView, view: TimelineView) -> dict[str, Any]:
         "statements": _statements(ev, view),
     }
     return {"type": "Feature", "id": ev.event_id, "geometry": geometry, "properties": props}
+
+
+def _feature_texts(view: TimelineView) -> Iterator[str]:
+    """Each feature's JSON text: straight from the event, else (a value of a type the fast
+    text does not know) through its dict, as before."""
+    for ev in view.events:
+        try:
+            yield feature_text(ev)
+        except (Unknown, TypeError):
+            yield item_text(_feature(ev, view), FEATURE_LEVEL)
 
 
 def geojson(view: TimelineView) -> dict[str, Any]:
@@ -480,7 +497,7 @@ def _encoded(texts: Iterable[str], size: int = 2000) -> Iterator[bytes]:
 _WRITERS: dict[str, Callable[[TimelineView], Iterator[bytes]]] = {
     "timelinejs": lambda v: indented_json_chunks(_timelinejs(v, Stream(_slides(v)))),
     "geojson": lambda v: indented_json_chunks(
-        {"type": "FeatureCollection", "features": Stream(_feature(ev, v) for ev in v.events)}
+        {"type": "FeatureCollection", "features": TextStream(_feature_texts(v))}
     ),
     "ics": lambda v: _encoded(_ics_chunks(v)),
     "jsonl": lambda v: _encoded(_jsonl_lines(v)),

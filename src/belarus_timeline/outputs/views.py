@@ -160,12 +160,12 @@ class Source:
     url: str | None
     archive_path: str
 
-    @property
+    @functools.cached_property
     def credit(self) -> str:
         """``The Washington Post, 17 February 2023: “Title”``."""
         return f"{self.publisher}, {format_day(self.published)}: “{self.title}”"
 
-    @property
+    @functools.cached_property
     def short(self) -> str:
         """``The Washington Post, 17 February 2023``: enough to tell sources apart in a line."""
         return f"{self.publisher}, {format_day(self.published)}"
@@ -204,25 +204,41 @@ class EventView:
 
     def values(self, prop: str) -> tuple[Statement, ...]:
         """The statements of ``date`` or ``place``, preferred first."""
+        if prop == "date" or prop == "place":
+            return self._values_of[prop]
         return tuple(s for s in self.statements if s.prop == prop)
+
+    # Every output asks for these several times per event: computed once, on first use (a
+    # frozen dataclass still has an instance __dict__ for cached_property to fill).
+    @functools.cached_property
+    def _values_of(self) -> dict[str, tuple[Statement, ...]]:
+        return {p: tuple(s for s in self.statements if s.prop == p) for p in ("date", "place")}
+
+    @functools.cached_property
+    def _disputed(self) -> dict[str, bool]:
+        return {
+            p: len(v) > 1 or any(s.contradicted_by for s in v) for p, v in self._values_of.items()
+        }
 
     def disputed(self, prop: str) -> bool:
         """Whether sources disagree on the value: alternatives, or a span contradicting one."""
+        if prop == "date" or prop == "place":
+            return self._disputed[prop]
         values = self.values(prop)
         return len(values) > 1 or any(s.contradicted_by for s in values)
 
-    @property
+    @functools.cached_property
     def date_derivations(self) -> tuple[Evidence, ...]:
         """How each source gives the preferred date: its date spans, in source order."""
         preferred = {s.statement_id for s in self.values("date") if s.rank == "preferred"}
         return tuple(e for e in self.evidence if e.statement_id in preferred)
 
-    @property
+    @functools.cached_property
     def backing_sources(self) -> tuple[str, ...]:
         """Sources with a span that supports (or qualifies) the event, in order of first use."""
         return first_use(e.span.source_id for e in self.evidence if e.stance in BACKING)
 
-    @property
+    @functools.cached_property
     def utterances(self) -> tuple[tuple[Quote, ...], ...]:
         """The quotes grouped by the utterance they render. The rendering whose id names the
         utterance (its first) leads its group, and the group sits where that rendering does."""
@@ -233,7 +249,7 @@ class EventView:
         led = [sorted(g, key=lambda q: q.quote_id != q.utterance_id) for g in groups.values()]
         return tuple(tuple(g) for g in sorted(led, key=lambda g: at[g[0].quote_id]))
 
-    @property
+    @functools.cached_property
     def key_quote(self) -> Quote | None:
         """The first whole quoted sentence, else the first fragment, among the utterances' first
         renderings (in source order)."""
@@ -242,13 +258,13 @@ class EventView:
         candidates = full or firsts
         return candidates[0] if candidates else None
 
-    @property
+    @functools.cached_property
     def display_date(self) -> str:
         """The date as a reader says it, at the event's precision: ``17 February 2023``,
         ``a day in February 2023``, ``from 17 February 2023 (end open)``."""
         return display_edtf(self.edtf)
 
-    @property
+    @functools.cached_property
     def source_ids(self) -> tuple[str, ...]:
         """Sources of the event's evidence, in order of first use."""
         return first_use(e.span.source_id for e in self.evidence)
@@ -302,6 +318,8 @@ def _req(value: Any, what: str) -> str:
 
 
 def _date(value: Any) -> dt.date:
+    if type(value) is dt.date:  # what the rows hold; pd.Timestamp(d).date() is d again
+        return value
     return pd.Timestamp(value).date()
 
 

@@ -1,0 +1,80 @@
+"""Exports written straight as text against the same exports built as dicts and serialised by
+the generic writers, on the bundled events and on events made tricky: quotes, backslashes,
+control characters, non-ASCII and emoji, empty values, missing places and points."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from belarus_timeline.files import json_bytes
+from belarus_timeline.outputs.featuretext import FEATURE_LEVEL, feature_text
+from belarus_timeline.outputs.formats import _feature, _feature_texts, geojson, render
+from belarus_timeline.outputs.jsontext import Unknown, item_text
+from belarus_timeline.outputs.views import EventView, TimelineView, build_view
+from helpers import ROOT
+
+_NASTY = ['say "hi"\\ there', "tab\tnew\nline\r\x00\x1f\x7f", "Лукашенко — «ок» 😀\u2028", ""]
+
+
+class _F(float):
+    """A float of another type: json.dumps writes it; the fast text does not know it."""
+
+
+@pytest.fixture(scope="module")
+def view() -> TimelineView:
+    return build_view(ROOT)
+
+
+def _statement(s: Any, i: int) -> Any:
+    text = _NASTY[i % len(_NASTY)]
+    return dataclasses.replace(s, label=text, value=text + s.value, rank_reason=text or None)
+
+
+def _variants(ev: EventView, i: int) -> list[EventView]:
+    text = _NASTY[i % len(_NASTY)]
+    place = ev.place
+    out = [
+        dataclasses.replace(ev, title=text + ev.title, end=None, timezone=None),
+        dataclasses.replace(ev, place=None, statements=()),
+        dataclasses.replace(
+            ev, edtf=text, statements=tuple(_statement(s, i) for s in ev.statements)
+        ),
+    ]
+    if place is not None:
+        out += [
+            dataclasses.replace(
+                ev, place=dataclasses.replace(place, name=text, latitude=None, geonames_id=None)
+            ),
+            dataclasses.replace(
+                ev,
+                place=dataclasses.replace(
+                    place, longitude=-0.0, latitude=1e-300, wikidata_qid=None, country=text
+                ),
+            ),
+        ]
+    return out
+
+
+def test_feature_text_equals_the_feature_dict_written(view: TimelineView) -> None:
+    events = [v for i, ev in enumerate(view.events) for v in (ev, *_variants(ev, i))]
+    assert len(events) > 5 * len(view.events)
+    for ev in events:
+        assert feature_text(ev) == item_text(_feature(ev, view), FEATURE_LEVEL), ev.event_id
+
+
+def test_a_value_of_another_type_is_written_the_generic_way(view: TimelineView) -> None:
+    ev = next(ev for ev in view.events if ev.place is not None and ev.place.has_point)
+    assert ev.place is not None and ev.place.latitude is not None
+    odd = dataclasses.replace(ev, place=dataclasses.replace(ev.place, latitude=_F(0.5)))
+    with pytest.raises(Unknown):
+        feature_text(odd)
+    strange = dataclasses.replace(view, events=(odd, *view.events))
+    expected = [item_text(_feature(e, strange), FEATURE_LEVEL) for e in strange.events]
+    assert list(_feature_texts(strange)) == expected
+
+
+def test_geojson_export_equals_the_dict_dumped(view: TimelineView) -> None:
+    assert render("geojson", view) == json_bytes(geojson(view))
