@@ -11,7 +11,15 @@ import pytest
 
 from belarus_timeline.files import json_bytes
 from belarus_timeline.outputs.featuretext import FEATURE_LEVEL, feature_text
-from belarus_timeline.outputs.formats import _feature, _feature_texts, geojson, render
+from belarus_timeline.outputs.formats import (
+    _feature,
+    _feature_texts,
+    _slide,
+    _slide_texts,
+    geojson,
+    render,
+    timelinejs,
+)
 from belarus_timeline.outputs.jsontext import Unknown, item_text
 from belarus_timeline.outputs.views import EventView, TimelineView, build_view
 from helpers import ROOT
@@ -38,6 +46,8 @@ def _variants(ev: EventView, i: int) -> list[EventView]:
     place = ev.place
     out = [
         dataclasses.replace(ev, title=text + ev.title, end=None, timezone=None),
+        dataclasses.replace(ev, summary=text, precision="month", event_type=text + "_a_b"),
+        dataclasses.replace(ev, precision="year", end=ev.start, links=(), quotes=()),
         dataclasses.replace(ev, place=None, statements=()),
         dataclasses.replace(
             ev, edtf=text, statements=tuple(_statement(s, i) for s in ev.statements)
@@ -78,3 +88,15 @@ def test_a_value_of_another_type_is_written_the_generic_way(view: TimelineView) 
 
 def test_geojson_export_equals_the_dict_dumped(view: TimelineView) -> None:
     assert render("geojson", view) == json_bytes(geojson(view))
+
+
+def test_slide_text_equals_the_slide_dict_written(view: TimelineView) -> None:
+    events = tuple(v for i, ev in enumerate(view.events) for v in (ev, *_variants(ev, i)))
+    tricky = dataclasses.replace(view, events=events)
+    titles = tricky.titles
+    expected = [item_text(_slide(ev, tricky, titles), FEATURE_LEVEL) for ev in events]
+    assert list(_slide_texts(tricky)) == expected
+
+
+def test_timelinejs_export_equals_the_dict_dumped(view: TimelineView) -> None:
+    assert render("timelinejs", view) == json_bytes(timelinejs(view))

@@ -1,8 +1,8 @@
-"""A GeoJSON feature written straight as indented JSON text, without its dict.
+"""GeoJSON features and TimelineJS slides written straight as indented JSON text, without dicts.
 
 Building a dict per event and walking it with the generic writer of
-:mod:`belarus_timeline.outputs.jsontext` was most of the time of the GeoJSON export. The shape
-of a feature is fixed, so its text is joined from the escaped values and constant pieces
+:mod:`belarus_timeline.outputs.jsontext` was most of the time of these exports. The shape
+of a feature or slide is fixed, so its text is joined from the escaped values and constant pieces
 (keys, commas, indentation) prepared once. The bytes are those of the generic writer for the
 same dict: ``tests/test_export_fast.py`` compares the two on tricky values, and a value of a type
 this does not know (:class:`~belarus_timeline.outputs.jsontext.Unknown`) makes the caller write
@@ -11,11 +11,12 @@ that event the generic way.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from json.encoder import encode_basestring as _enc
 
 from belarus_timeline.outputs.jsontext import json_scalar
-from belarus_timeline.outputs.views import EventView, Statement
+from belarus_timeline.outputs.views import EventView, Statement, type_label
 
 _IND = "  "
 #: The level of a feature inside ``{"features": [...]}``.
@@ -23,7 +24,8 @@ FEATURE_LEVEL = 2
 _NO_PLACE_NOTE = "No place: the source names none."
 
 
-def _prefixes(keys: Sequence[str], level: int) -> tuple[str, ...]:
+@functools.cache
+def _prefixes(keys: tuple[str, ...], level: int) -> tuple[str, ...]:
     """What goes before each value of a dict at ``level``: ``{``/``,``, newline, indent, key."""
     inner = "\n" + _IND * (level + 1)
     return tuple(("{" if i == 0 else ",") + inner + _enc(k) + ": " for i, k in enumerate(keys))
@@ -164,3 +166,39 @@ def feature_text(ev: EventView) -> str:
         ('"Feature"', _enc(ev.event_id), geometry, _obj(_PROPERTIES, props, _close(level))),
         _close(FEATURE_LEVEL),
     )
+
+
+_SLIDE_LEVEL = FEATURE_LEVEL  # a slide sits in ``{"events": [...]}`` as a feature does
+_TEXT = _prefixes(("headline", "text"), _SLIDE_LEVEL + 1)
+_MEDIA = _prefixes(("url", "caption", "credit"), _SLIDE_LEVEL + 1)
+_CAPTION = _enc("Source")
+
+
+def _ints(parts: dict[str, int], level: int) -> str:
+    return _obj(
+        _prefixes(tuple(parts), level), [json_scalar(v) for v in parts.values()], _close(level)
+    )
+
+
+def slide_text(
+    ev: EventView,
+    start: dict[str, int],
+    end: dict[str, int] | None,
+    body: tuple[str, str, str],
+) -> str:
+    """The slide of ``formats._slide`` (its dates' parts, ``end`` None when the same as
+    ``start``, and its HTML text, media URL and credit) as the generic writer writes it."""
+    level = _SLIDE_LEVEL + 1
+    text, url, credit = body
+    keys = ["unique_id", "start_date"] + (["end_date"] if end is not None else [])
+    values = [_enc(ev.event_id), _ints(start, level)]
+    if end is not None:
+        values.append(_ints(end, level))
+    keys += ["display_date", "text", "group", "media"]
+    values += [
+        _enc(ev.display_date),
+        _obj(_TEXT, (_enc(ev.title), _enc(text)), _close(level)),
+        _enc(type_label(ev.event_type)),
+        _obj(_MEDIA, (_enc(url), _CAPTION, _enc(credit)), _close(level)),
+    ]
+    return _obj(_prefixes(tuple(keys), _SLIDE_LEVEL), values, _close(_SLIDE_LEVEL))

@@ -19,9 +19,8 @@ from belarus_timeline.errors import PackageError
 from belarus_timeline.files import atomic_write
 from belarus_timeline.load import package_for
 from belarus_timeline.outputs.catalog import dataset
-from belarus_timeline.outputs.featuretext import FEATURE_LEVEL, feature_text
+from belarus_timeline.outputs.featuretext import FEATURE_LEVEL, feature_text, slide_text
 from belarus_timeline.outputs.jsontext import (
-    Stream,
     TextStream,
     Unknown,
     indented_json_chunks,
@@ -110,7 +109,8 @@ def _esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def _slide(ev: EventView, view: TimelineView, titles: dict[str, str]) -> dict[str, Any]:
+def _slide_body(ev: EventView, view: TimelineView, titles: dict[str, str]) -> tuple[str, str, str]:
+    """A slide's HTML text, media URL and credit."""
     paragraphs = [f"<p>{_esc(ev.summary)}</p>"]
     quote = ev.key_quote
     if quote is not None:
@@ -126,6 +126,14 @@ def _slide(ev: EventView, view: TimelineView, titles: dict[str, str]) -> dict[st
     credit = "; ".join(credits)
     urls = [view.sources[s].url for s in ev.source_ids if s in view.sources]
     url = next((u for u in urls if u), "")
+    text = "".join(paragraphs)
+    if credit:
+        text += f"<p class='credit'>Source: {_esc(credit)}</p>"
+    return text, url, credit
+
+
+def _slide(ev: EventView, view: TimelineView, titles: dict[str, str]) -> dict[str, Any]:
+    text, url, credit = _slide_body(ev, view, titles)
     slide: dict[str, Any] = {
         "unique_id": ev.event_id,
         "start_date": _tl_date(ev.start, ev.precision),
@@ -135,14 +143,25 @@ def _slide(ev: EventView, view: TimelineView, titles: dict[str, str]) -> dict[st
     if end != slide["start_date"]:
         slide["end_date"] = end
     slide["display_date"] = ev.display_date
-    slide["text"] = {"headline": ev.title, "text": "".join(paragraphs)}
+    slide["text"] = {"headline": ev.title, "text": text}
     slide["group"] = type_label(ev.event_type)
     # TimelineJS shows a credit only with media; the source has no URL, so the media has none
     # and the credit (also written into the text) is the source itself.
     slide["media"] = {"url": url, "caption": "Source", "credit": credit}
-    if credit:
-        slide["text"]["text"] += f"<p class='credit'>Source: {_esc(credit)}</p>"
     return slide
+
+
+def _slide_texts(view: TimelineView) -> Iterator[str]:
+    """Each slide's JSON text: straight from the event, else through its dict."""
+    titles = view.titles
+    for ev in view.events:
+        try:
+            text, url, credit = _slide_body(ev, view, titles)
+            start = _tl_date(ev.start, ev.precision)
+            end = _tl_date(ev.end, ev.precision) if ev.end is not None else start
+            yield slide_text(ev, start, None if end == start else end, (text, url, credit))
+        except (Unknown, TypeError):
+            yield item_text(_slide(ev, view, titles), FEATURE_LEVEL)
 
 
 def _timelinejs(view: TimelineView, events: Any) -> dict[str, Any]:
@@ -495,7 +514,7 @@ def _encoded(texts: Iterable[str], size: int = 2000) -> Iterator[bytes]:
 # Each format as chunks of bytes, never whole in memory (a million events make gigabytes).
 # indented_json_chunks: json_bytes' bytes, without json's slow pure-Python indenting.
 _WRITERS: dict[str, Callable[[TimelineView], Iterator[bytes]]] = {
-    "timelinejs": lambda v: indented_json_chunks(_timelinejs(v, Stream(_slides(v)))),
+    "timelinejs": lambda v: indented_json_chunks(_timelinejs(v, TextStream(_slide_texts(v)))),
     "geojson": lambda v: indented_json_chunks(
         {"type": "FeatureCollection", "features": TextStream(_feature_texts(v))}
     ),
