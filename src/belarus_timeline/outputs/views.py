@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from belarus_timeline.outputs.attribution import (
     evidence_of,
     first_use,
     links_of,
+    once,
     position,
     relation_label,
     span_of,
@@ -160,12 +160,12 @@ class Source:
     url: str | None
     archive_path: str
 
-    @functools.cached_property
+    @once
     def credit(self) -> str:
         """``The Washington Post, 17 February 2023: “Title”``."""
         return f"{self.publisher}, {format_day(self.published)}: “{self.title}”"
 
-    @functools.cached_property
+    @once
     def short(self) -> str:
         """``The Washington Post, 17 February 2023``: enough to tell sources apart in a line."""
         return f"{self.publisher}, {format_day(self.published)}"
@@ -210,15 +210,23 @@ class EventView:
 
     # Every output asks for these several times per event: computed once, on first use (a
     # frozen dataclass still has an instance __dict__ for cached_property to fill).
-    @functools.cached_property
+    @once
     def _values_of(self) -> dict[str, tuple[Statement, ...]]:
-        return {p: tuple(s for s in self.statements if s.prop == p) for p in ("date", "place")}
+        dates = []
+        places = []
+        for s in self.statements:
+            if s.prop == "date":
+                dates.append(s)
+            elif s.prop == "place":
+                places.append(s)
+        return {"date": tuple(dates), "place": tuple(places)}
 
-    @functools.cached_property
+    @once
     def _disputed(self) -> dict[str, bool]:
-        return {
-            p: len(v) > 1 or any(s.contradicted_by for s in v) for p, v in self._values_of.items()
-        }
+        out = {}
+        for p, v in self._values_of.items():
+            out[p] = len(v) > 1 or any(s.contradicted_by for s in v)
+        return out
 
     def disputed(self, prop: str) -> bool:
         """Whether sources disagree on the value: alternatives, or a span contradicting one."""
@@ -227,18 +235,18 @@ class EventView:
         values = self.values(prop)
         return len(values) > 1 or any(s.contradicted_by for s in values)
 
-    @functools.cached_property
+    @once
     def date_derivations(self) -> tuple[Evidence, ...]:
         """How each source gives the preferred date: its date spans, in source order."""
         preferred = {s.statement_id for s in self.values("date") if s.rank == "preferred"}
         return tuple(e for e in self.evidence if e.statement_id in preferred)
 
-    @functools.cached_property
+    @once
     def backing_sources(self) -> tuple[str, ...]:
         """Sources with a span that supports (or qualifies) the event, in order of first use."""
         return first_use(e.span.source_id for e in self.evidence if e.stance in BACKING)
 
-    @functools.cached_property
+    @once
     def utterances(self) -> tuple[tuple[Quote, ...], ...]:
         """The quotes grouped by the utterance they render. The rendering whose id names the
         utterance (its first) leads its group, and the group sits where that rendering does."""
@@ -249,7 +257,7 @@ class EventView:
         led = [sorted(g, key=lambda q: q.quote_id != q.utterance_id) for g in groups.values()]
         return tuple(tuple(g) for g in sorted(led, key=lambda g: at[g[0].quote_id]))
 
-    @functools.cached_property
+    @once
     def key_quote(self) -> Quote | None:
         """The first whole quoted sentence, else the first fragment, among the utterances' first
         renderings (in source order)."""
@@ -258,13 +266,13 @@ class EventView:
         candidates = full or firsts
         return candidates[0] if candidates else None
 
-    @functools.cached_property
+    @once
     def display_date(self) -> str:
         """The date as a reader says it, at the event's precision: ``17 February 2023``,
         ``a day in February 2023``, ``from 17 February 2023 (end open)``."""
         return display_edtf(self.edtf)
 
-    @functools.cached_property
+    @once
     def source_ids(self) -> tuple[str, ...]:
         """Sources of the event's evidence, in order of first use."""
         return first_use(e.span.source_id for e in self.evidence)
@@ -288,7 +296,7 @@ class TimelineView:
     #: A short name of every source (its publisher, with the date when a publisher repeats).
     source_labels: dict[str, str] = dataclasses.field(default_factory=dict)
 
-    @functools.cached_property
+    @once
     def titles(self) -> dict[str, str]:
         """Every event's title by id."""
         return {ev.event_id: ev.title for ev in self.events}
