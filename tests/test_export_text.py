@@ -5,11 +5,14 @@ control characters, non-ASCII and emoji, empty values, missing places and points
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import random
 from typing import Any
 
 import pytest
 
 from belarus_timeline.files import json_bytes
+from belarus_timeline.outputs.chart import _num, _nums
 from belarus_timeline.outputs.featuretext import FEATURE_LEVEL, feature_text
 from belarus_timeline.outputs.formats import (
     _feature,
@@ -100,3 +103,11 @@ def test_slide_text_equals_the_slide_dict_written(view: TimelineView) -> None:
 
 def test_timelinejs_export_equals_the_dict_dumped(view: TimelineView) -> None:
     assert render("timelinejs", view) == json_bytes(timelinejs(view))
+
+
+def test_chart_dates_at_once_equal_date2num_per_date() -> None:
+    rng = random.Random(3)
+    days = [dt.date(1, 1, 1), dt.date(9999, 12, 31), dt.date(1969, 12, 31), dt.date(1970, 1, 1)]
+    days += [dt.date.fromordinal(rng.randrange(1, 3_652_059)) for _ in range(5000)]
+    assert _nums(days).tolist() == [_num(d) for d in days]
+    assert _nums([]).tolist() == []
