@@ -64,7 +64,7 @@ def first_use(ids: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ids))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     """A span of an archived source text: Python ``str`` offsets, end exclusive."""
 
@@ -74,7 +74,7 @@ class Span:
     excerpt: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """A source span bearing on an event (its occurrence, date, place or participants) or on a
     link, with its stance toward it and, for a date, how this source gives the date."""

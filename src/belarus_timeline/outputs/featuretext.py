@@ -1,10 +1,11 @@
-"""GeoJSON features and TimelineJS slides written straight as indented JSON text, without dicts.
+"""Exports' text written straight: GeoJSON features and TimelineJS slides as indented JSON
+without dicts, and iCalendar's TEXT escaping and line folding.
 
 Building a dict per event and walking it with the generic writer of
 :mod:`belarus_timeline.outputs.jsontext` was most of the time of these exports. The shape
 of a feature or slide is fixed, so its text is joined from the escaped values and constant pieces
 (keys, commas, indentation) prepared once. The bytes are those of the generic writer for the
-same dict: ``tests/test_export_fast.py`` compares the two on tricky values, and a value of a type
+same dict: ``tests/test_export_text.py`` compares the two on tricky values, and a value of a type
 this does not know (:class:`~belarus_timeline.outputs.jsontext.Unknown`) makes the caller write
 that event the generic way.
 """
@@ -202,3 +203,37 @@ def slide_text(
         _obj(_MEDIA, (_enc(url), _CAPTION, _enc(credit)), _close(level)),
     ]
     return _obj(_prefixes(tuple(keys), _SLIDE_LEVEL), values, _close(_SLIDE_LEVEL))
+
+
+# --- iCalendar text -------------------------------------------------------------------------
+
+
+def _ics_text(text: str) -> str:
+    """RFC 5545 §3.3.11 TEXT escaping."""
+    return (
+        text.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\n")
+        .replace("\n", "\\n")
+    )
+
+
+def _fold(line: str) -> str:
+    """RFC 5545 §3.1: lines of at most 75 octets, continued with CRLF and a space, never
+    splitting a UTF-8 sequence."""
+    data = line.encode("utf-8")
+    if len(data) <= 75:
+        return line
+    # Each piece is the longest run of whole characters that fits: cut the bytes at the limit
+    # and step back over continuation bytes (0b10xxxxxx), never looping per character.
+    pieces: list[bytes] = []
+    start, limit = 0, 75
+    while len(data) - start > limit:
+        cut = start + limit
+        while data[cut] & 0xC0 == 0x80:
+            cut -= 1
+        pieces.append(data[start:cut])
+        start, limit = cut, 74  # a continuation line starts with a space
+    pieces.append(data[start:])
+    return b"\r\n ".join(pieces).decode("utf-8")

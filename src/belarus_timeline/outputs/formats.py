@@ -19,7 +19,13 @@ from belarus_timeline.errors import PackageError
 from belarus_timeline.files import atomic_write
 from belarus_timeline.load import package_for
 from belarus_timeline.outputs.catalog import dataset
-from belarus_timeline.outputs.featuretext import FEATURE_LEVEL, feature_text, slide_text
+from belarus_timeline.outputs.featuretext import (
+    FEATURE_LEVEL,
+    _fold,
+    _ics_text,
+    feature_text,
+    slide_text,
+)
 from belarus_timeline.outputs.jsontext import (
     TextStream,
     Unknown,
@@ -242,37 +248,6 @@ def geojson(view: TimelineView) -> dict[str, Any]:
 
 
 # --- iCalendar ------------------------------------------------------------------------------
-
-
-def _ics_text(text: str) -> str:
-    """RFC 5545 §3.3.11 TEXT escaping."""
-    return (
-        text.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\n")
-        .replace("\n", "\\n")
-    )
-
-
-def _fold(line: str) -> str:
-    """RFC 5545 §3.1: lines of at most 75 octets, continued with CRLF and a space, never
-    splitting a UTF-8 sequence."""
-    data = line.encode("utf-8")
-    if len(data) <= 75:
-        return line
-    # Each piece is the longest run of whole characters that fits: cut the bytes at the limit
-    # and step back over continuation bytes (0b10xxxxxx), never looping per character.
-    pieces: list[bytes] = []
-    start, limit = 0, 75
-    while len(data) - start > limit:
-        cut = start + limit
-        while data[cut] & 0xC0 == 0x80:
-            cut -= 1
-        pieces.append(data[start:cut])
-        start, limit = cut, 74  # a continuation line starts with a space
-    pieces.append(data[start:])
-    return b"\r\n ".join(pieces).decode("utf-8")
 
 
 def _dtstamp(view: TimelineView) -> str:

@@ -84,12 +84,12 @@ class Place:
         """Whether the place has a point (countries have none)."""
         return self.latitude is not None and self.longitude is not None
 
-    @property
+    @once
     def label(self) -> str:
         """``Moscow, Russia``: the name and the place it lies in."""
         return f"{self.name}, {self.within_name}" if self.within_name else self.name
 
-    @property
+    @once
     def coordinate_note(self) -> str:
         """What the coordinates stand for, in words: a city's point is not a venue's."""
         if not self.has_point:
@@ -100,7 +100,7 @@ class Place:
         return f"Coordinate precision: {self.coordinate_precision}{src}."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Participant:
     """An actor in an event, in one role."""
 
@@ -112,7 +112,7 @@ class Participant:
     role: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Quote:
     """Quoted words said at an event."""
 
@@ -132,7 +132,7 @@ class Quote:
         return self.span.excerpt
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Claim:
     """A statement of fact or figure made at an event."""
 
@@ -212,21 +212,15 @@ class EventView:
     # frozen dataclass still has an instance __dict__ for cached_property to fill).
     @once
     def _values_of(self) -> dict[str, tuple[Statement, ...]]:
-        dates = []
-        places = []
+        values: dict[str, list[Statement]] = {"date": [], "place": []}
         for s in self.statements:
-            if s.prop == "date":
-                dates.append(s)
-            elif s.prop == "place":
-                places.append(s)
-        return {"date": tuple(dates), "place": tuple(places)}
+            values.get(s.prop, []).append(s)
+        return {p: tuple(v) for p, v in values.items()}
 
     @once
     def _disputed(self) -> dict[str, bool]:
-        out = {}
-        for p, v in self._values_of.items():
-            out[p] = len(v) > 1 or any(s.contradicted_by for s in v)
-        return out
+        v = self._values_of
+        return {p: len(v[p]) > 1 or any(s.contradicted_by for s in v[p]) for p in v}
 
     def disputed(self, prop: str) -> bool:
         """Whether sources disagree on the value: alternatives, or a span contradicting one."""
