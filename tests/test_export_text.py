@@ -17,8 +17,10 @@ from belarus_timeline.outputs.featuretext import FEATURE_LEVEL, feature_text
 from belarus_timeline.outputs.formats import (
     _feature,
     _feature_texts,
+    _fold,
     _slide,
     _slide_texts,
+    _ymd,
     geojson,
     render,
     timelinejs,
@@ -26,6 +28,7 @@ from belarus_timeline.outputs.formats import (
 from belarus_timeline.outputs.jsontext import Unknown, item_text
 from belarus_timeline.outputs.views import EventView, TimelineView, build_view
 from helpers import ROOT
+from test_export_fast import _fold_per_char
 
 _NASTY = ['say "hi"\\ there', "tab\tnew\nline\r\x00\x1f\x7f", "Лукашенко — «ок» 😀\u2028", ""]
 
@@ -111,3 +114,18 @@ def test_chart_dates_at_once_equal_date2num_per_date() -> None:
     days += [dt.date.fromordinal(rng.randrange(1, 3_652_059)) for _ in range(5000)]
     assert _nums(days).tolist() == [_num(d) for d in days]
     assert _nums([]).tolist() == []
+
+
+def test_ics_dates_equal_strftime() -> None:
+    days = [dt.date(1, 1, 1), dt.date(999, 12, 31), dt.date(1000, 1, 1), dt.date(9999, 12, 31)]
+    days += [dt.date(2023, 2, 17), dt.date(1970, 10, 5)]
+    assert [_ymd(d) for d in days] == [d.strftime("%Y%m%d") for d in days]
+
+
+def test_fold_of_ascii_lines_equals_folding_per_character() -> None:
+    rng = random.Random(5)
+    lines = ["a" * n for n in (0, 18, 19, 74, 75, 76, 148, 149, 150, 223, 224, 1000)]
+    lines += ["".join(rng.choice("ab ,;\\") for _ in range(rng.randrange(400))) for _ in range(300)]
+    lines += [line + "é" for line in lines[:40]]  # the same lengths, not ASCII
+    for line in lines:
+        assert _fold(line) == _fold_per_char(line), line

@@ -222,6 +222,12 @@ def _ics_text(text: str) -> str:
 def _fold(line: str) -> str:
     """RFC 5545 §3.1: lines of at most 75 octets, continued with CRLF and a space, never
     splitting a UTF-8 sequence."""
+    if len(line) <= 18:  # at most 4 octets a character: fits, no need to encode
+        return line
+    if line.isascii():  # one octet a character: the same cuts, made on the text
+        if len(line) <= 75:
+            return line
+        return "\r\n ".join([line[:75], *(line[i : i + 74] for i in range(75, len(line), 74))])
     data = line.encode("utf-8")
     if len(data) <= 75:
         return line

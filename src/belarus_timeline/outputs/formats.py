@@ -288,14 +288,21 @@ def _ics_description(ev: EventView, view: TimelineView) -> str:
     return "\n".join(lines)
 
 
+def _ymd(day: dt.date) -> str:
+    """``day.strftime('%Y%m%d')``; formatted directly where that is the same (4-digit years)."""
+    if day.year >= 1000:
+        return f"{day.year}{day.month:02d}{day.day:02d}"
+    return day.strftime("%Y%m%d")
+
+
 def _ics_lines(view: TimelineView, ev: EventView, stamp: str) -> list[str]:
     lines = [
         "BEGIN:VEVENT",
         f"UID:{ev.event_id}@belarus-timeline",
         f"DTSTAMP:{stamp}",
-        f"DTSTART;VALUE=DATE:{ev.start.strftime('%Y%m%d')}",
+        f"DTSTART;VALUE=DATE:{_ymd(ev.start)}",
         # An open end gets the first day only; the description says the end is open.
-        f"DTEND;VALUE=DATE:{(ev.through + dt.timedelta(days=1)).strftime('%Y%m%d')}",
+        f"DTEND;VALUE=DATE:{_ymd(ev.through + dt.timedelta(days=1))}",
         f"SUMMARY:{_ics_text(ev.title)}",
         f"DESCRIPTION:{_ics_text(_ics_description(ev, view))}",
     ]
