@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from belarus_timeline.files import json_bytes
+from belarus_timeline.outputs.attribution import evidence_by_event, evidence_of, in_source_order
 from belarus_timeline.outputs.chart import _num, _nums
 from belarus_timeline.outputs.featuretext import FEATURE_LEVEL, feature_text
 from belarus_timeline.outputs.formats import (
@@ -26,7 +27,9 @@ from belarus_timeline.outputs.formats import (
     timelinejs,
 )
 from belarus_timeline.outputs.jsontext import Unknown, item_text
+from belarus_timeline.outputs.rows import columns, grouped_pairs, grouped_rows, records
 from belarus_timeline.outputs.views import EventView, TimelineView, build_view
+from belarus_timeline.package import DataPackage
 from helpers import ROOT
 from test_export_fast import _fold_per_char
 
@@ -129,3 +132,38 @@ def test_fold_of_ascii_lines_equals_folding_per_character() -> None:
     lines += [line + "é" for line in lines[:40]]  # the same lengths, not ASCII
     for line in lines:
         assert _fold(line) == _fold_per_char(line), line
+
+
+def _evidence_cases() -> list[dict[str, list[Any]]]:
+    """The bundled evidence as columns, and made tricky: empty and NaN cells, unsorted spans,
+    a table without its optional columns."""
+    cols = columns(DataPackage(ROOT), "evidence")
+    n = len(cols["event_id"])
+    tricky = dict(cols)
+    tricky["statement_id"] = ["", float("nan"), None, *cols["statement_id"][3:]]
+    tricky["date_basis"] = [float("nan")] * n
+    tricky["char_start"] = list(reversed(cols["char_start"]))
+    tricky["event_id"] = [cols["event_id"][i % 3] for i in range(n)]
+    bare = {k: v for k, v in cols.items() if k not in ("aspect", "date_anchor", "statement_id")}
+    return [cols, tricky, bare]
+
+
+@pytest.mark.parametrize("cols", _evidence_cases())
+def test_evidence_from_columns_equals_evidence_from_rows(cols: dict[str, list[Any]]) -> None:
+    rows = [dict(zip(cols, row, strict=True)) for row in zip(*cols.values(), strict=True)]
+    by_rows = {k: evidence_of(v) for k, v in grouped_rows(rows, "event_id").items()}
+    by_cols = {k: in_source_order(v) for k, v in evidence_by_event(cols).items()}
+    assert by_cols == by_rows
+    assert [type(e.statement_id) for v in by_cols.values() for e in v] == [
+        type(e.statement_id) for v in by_rows.values() for e in v
+    ]
+
+
+def test_participants_from_columns_equal_those_from_rows() -> None:
+    cols = columns(DataPackage(ROOT), "participants")
+    rows = records(DataPackage(ROOT), "participants")
+    expected = {
+        k: [(str(r["actor_id"]), str(r["role"])) for r in v]
+        for k, v in grouped_rows(rows, "event_id").items()
+    }
+    assert grouped_pairs(cols, "actor_id", "role") == expected

@@ -181,6 +181,56 @@ def evidence_of(rows: Iterable[_Row], aspect: str | None = None) -> tuple[Eviden
     return tuple(sorted(evs, key=lambda e: position(e.span, e.evidence_id)))
 
 
+def evidence_by_event(cols: dict[str, list[Any]]) -> dict[str, list[Evidence]]:
+    """The ``evidence`` table's columns as :class:`Evidence` (built as :func:`evidence_of`
+    builds them from rows, a missing column read as empty), grouped by event id in row order."""
+    n = len(cols["event_id"])
+
+    def col(name: str, default: Any = None) -> list[Any]:
+        return cols[name] if name in cols else [default] * n
+
+    out: dict[str, list[Evidence]] = defaultdict(list)
+    parts = zip(
+        *(cols["event_id"], cols["evidence_id"], col("aspect", "link"), cols["source_id"]),
+        *(cols["char_start"], cols["char_end"], cols["excerpt"], cols["stance"]),
+        *(col("statement_id"), col("date_basis"), col("date_expression"), col("date_anchor")),
+        strict=True,
+    )
+    for (
+        event,
+        ident,
+        aspect,
+        source,
+        start,
+        end,
+        excerpt,
+        stance,
+        sid,
+        basis,
+        expr,
+        anchor,
+    ) in parts:
+        span = Span(str(source), int(start), int(end), str(excerpt))
+        out[str(event)].append(
+            Evidence(
+                str(ident),
+                str(aspect),
+                span,
+                str(stance),
+                text_or_none(sid),
+                text_or_none(basis),
+                text_or_none(expr),
+                text_or_none(anchor),
+            )
+        )
+    return out
+
+
+def in_source_order(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
+    """Evidence in source order, as :func:`evidence_of` sorts it."""
+    return tuple(sorted(evidence, key=lambda e: position(e.span, e.evidence_id)))
+
+
 def statements_of(
     rows: Iterable[_Row], evidence: tuple[Evidence, ...], label: Callable[[str, str], str]
 ) -> tuple[Statement, ...]:

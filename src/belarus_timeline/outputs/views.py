@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable
+from collections import Counter
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,8 +25,9 @@ from belarus_timeline.outputs.attribution import (
     Link,
     Span,
     Statement,
-    evidence_of,
+    evidence_by_event,
     first_use,
+    in_source_order,
     links_of,
     once,
     position,
@@ -38,7 +39,8 @@ from belarus_timeline.outputs.attribution import (
 from belarus_timeline.outputs.attribution import describe_values as _describe_values
 from belarus_timeline.outputs.attribution import text_or_none as _str
 from belarus_timeline.outputs.dates import display_edtf, display_range, format_at, format_day
-from belarus_timeline.outputs.rows import records
+from belarus_timeline.outputs.rows import columns, grouped_pairs, records
+from belarus_timeline.outputs.rows import grouped_rows as _grouped
 from belarus_timeline.package import DataPackage
 
 __all__ = [
@@ -333,13 +335,6 @@ def _int(value: Any) -> int | None:
     return None if value is None or pd.isna(value) else int(value)
 
 
-def _grouped(rows: Iterable[dict[Hashable, Any]], key: str) -> dict[str, list[dict[Hashable, Any]]]:
-    out: dict[str, list[dict[Hashable, Any]]] = defaultdict(list)
-    for r in rows:
-        out[str(r[key])].append(r)
-    return out
-
-
 def _vocabulary(pkg: DataPackage, table: str, field: str) -> tuple[str, ...]:
     """A field's controlled vocabulary in schema order; empty when the schema has none."""
     try:
@@ -403,10 +398,10 @@ class _Joined:
     places: dict[str, Place]
     #: Participant roles in schema order (initiator, ..., host, visitor, speaker, ...).
     role_order: dict[str, int]
-    participants: dict[str, list[_Row]]
+    participants: dict[str, list[tuple[str, str]]]  # (actor id, role)
     quotes: dict[str, list[_Row]]
     claims: dict[str, list[_Row]]
-    evidence: dict[str, list[_Row]]
+    evidence: dict[str, list[Evidence]]
     statements: dict[str, list[_Row]]
     links: dict[str, list[Link]]
 
@@ -417,22 +412,22 @@ def _join(pkg: DataPackage) -> tuple[list[_Row], _Joined, list[_Row]]:
         actors={str(r["actor_id"]): r for r in records(pkg, "actors")},
         places=_places(records(pkg, "places")),
         role_order={r: i for i, r in enumerate(_vocabulary(pkg, "participants", "role"))},
-        participants=_grouped(records(pkg, "participants"), "event_id"),
+        participants=grouped_pairs(columns(pkg, "participants"), "actor_id", "role"),
         quotes=_grouped(records(pkg, "quotes"), "event_id"),
         claims=_grouped(records(pkg, "claims"), "event_id"),
-        evidence=_grouped(records(pkg, "evidence"), "event_id"),
+        evidence=evidence_by_event(columns(pkg, "evidence")),
         statements=_grouped(records(pkg, "statements"), "event_id"),
         links=links_of(records(pkg, "event_links"), records(pkg, "link_evidence")),
     )
     return records(pkg, "events"), joined, records(pkg, "sources")
 
 
-def _event_participants(rows: list[_Row], j: _Joined) -> tuple[Participant, ...]:
+def _event_participants(pairs: list[tuple[str, str]], j: _Joined) -> tuple[Participant, ...]:
     # Roles in schema order, then actor id: a key from the data, so a release with rows
     # sorted otherwise gives the same output.
     return tuple(
         sorted(
-            (_participant(j.actors, str(p["actor_id"]), str(p["role"])) for p in rows),
+            (_participant(j.actors, actor, role) for actor, role in pairs),
             key=lambda p: (j.role_order.get(p.role, len(j.role_order)), p.role, p.actor_id),
         )
     )
@@ -502,7 +497,7 @@ def _event(r: _Row, j: _Joined) -> EventView:
     participants = _event_participants(j.participants.get(eid, []), j)
     quotes = _event_quotes(j.quotes.get(eid, []), j.actors)
     claims = _event_claims(j.claims.get(eid, []), j.actors)
-    evidence = evidence_of(j.evidence.get(eid, []))
+    evidence = in_source_order(j.evidence.get(eid, ()))
     return EventView(
         event_id=eid,
         title=_req(r["title"], f"events.title of {eid}"),
