@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import random
 from typing import Any
 
@@ -23,6 +24,7 @@ from belarus_timeline.outputs.formats import (
     _slide_texts,
     _ymd,
     geojson,
+    plover_record,
     render,
     timelinejs,
 )
@@ -167,3 +169,13 @@ def test_participants_from_columns_equal_those_from_rows() -> None:
         for k, v in grouped_rows(rows, "event_id").items()
     }
     assert grouped_pairs(cols, "actor_id", "role") == expected
+
+
+def test_jsonl_with_shared_source_records_equals_records_made_one_by_one(
+    view: TimelineView,
+) -> None:
+    lines = [
+        json.dumps(plover_record(ev, view), ensure_ascii=False, separators=(",", ":")) + "\n"
+        for ev in view.events
+    ]
+    assert render("jsonl", view) == "".join(lines).encode("utf-8")

@@ -12,6 +12,7 @@ that event the generic way.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Sequence
 from json.encoder import encode_basestring as _enc
@@ -205,6 +206,17 @@ def slide_text(
     return _obj(_prefixes(tuple(keys), _SLIDE_LEVEL), values, _close(_SLIDE_LEVEL))
 
 
+def _tl_date(day: dt.date, precision: str) -> dict[str, int]:
+    """TimelineJS date parts down to the event's precision only: a month-precise date has no
+    day, so TimelineJS shows no invented day."""
+    parts = {"year": day.year}
+    if precision in ("month", "day"):
+        parts["month"] = day.month
+    if precision == "day":
+        parts["day"] = day.day
+    return parts
+
+
 # --- iCalendar text -------------------------------------------------------------------------
 
 
@@ -243,3 +255,10 @@ def _fold(line: str) -> str:
         start, limit = cut, 74  # a continuation line starts with a space
     pieces.append(data[start:])
     return b"\r\n ".join(pieces).decode("utf-8")
+
+
+def _ymd(day: dt.date) -> str:
+    """``day.strftime('%Y%m%d')``; formatted directly where that is the same (4-digit years)."""
+    if day.year >= 1000:
+        return f"{day.year}{day.month:02d}{day.day:02d}"
+    return day.strftime("%Y%m%d")

@@ -23,6 +23,8 @@ from belarus_timeline.outputs.featuretext import (
     FEATURE_LEVEL,
     _fold,
     _ics_text,
+    _tl_date,
+    _ymd,
     feature_text,
     slide_text,
 )
@@ -98,17 +100,6 @@ def _statements(ev: EventView, view: TimelineView) -> list[dict[str, Any]]:
 
 
 # --- TimelineJS 3 ---------------------------------------------------------------------------
-
-
-def _tl_date(day: dt.date, precision: str) -> dict[str, int]:
-    """TimelineJS date parts down to the event's precision only: a month-precise date has no
-    day, so TimelineJS shows no invented day."""
-    parts = {"year": day.year}
-    if precision in ("month", "day"):
-        parts["month"] = day.month
-    if precision == "day":
-        parts["day"] = day.day
-    return parts
 
 
 def _esc(text: str) -> str:
@@ -288,13 +279,6 @@ def _ics_description(ev: EventView, view: TimelineView) -> str:
     return "\n".join(lines)
 
 
-def _ymd(day: dt.date) -> str:
-    """``day.strftime('%Y%m%d')``; formatted directly where that is the same (4-digit years)."""
-    if day.year >= 1000:
-        return f"{day.year}{day.month:02d}{day.day:02d}"
-    return day.strftime("%Y%m%d")
-
-
 def _ics_lines(view: TimelineView, ev: EventView, stamp: str) -> list[str]:
     lines = [
         "BEGIN:VEVENT",
@@ -352,6 +336,8 @@ def ics(view: TimelineView) -> str:
 # is the source and whoever is targeted or addressed the recipient.
 _SOURCE_ROLES = (("visitor",), ("initiator", "armed_force"), ("speaker",))
 _RECIPIENT_ROLES = (("host",), ("target",), ("addressee",))
+_SOURCE_TIERS = tuple(frozenset(t) for t in _SOURCE_ROLES)
+_RECIPIENT_TIERS = tuple(frozenset(t) for t in _RECIPIENT_ROLES)
 #: An event this long before its source's publication is background (PLOVER context
 #: "historical"), not the news the source reports.
 HISTORICAL_AFTER = dt.timedelta(days=30)
@@ -377,15 +363,15 @@ def _slots(
         roles.setdefault(p.actor_id, []).append(p.role)
         first.setdefault(p.actor_id, p)
 
-    def pick(tiers: tuple[tuple[str, ...], ...], exclude: set[str]) -> list[str]:
+    def pick(tiers: tuple[frozenset[str], ...], exclude: set[str]) -> list[str]:
         for tier in tiers:
-            ids = [a for a, rs in roles.items() if a not in exclude and set(rs) & set(tier)]
+            ids = [a for a, rs in roles.items() if a not in exclude and not tier.isdisjoint(rs)]
             if ids:
                 return ids
         return []
 
-    source = pick(_SOURCE_ROLES, set())
-    recipient = pick(_RECIPIENT_ROLES, set(source))
+    source = pick(_SOURCE_TIERS, set())
+    recipient = pick(_RECIPIENT_TIERS, set(source))
     other = [a for a in roles if a not in source and a not in recipient]
     return (
         [_actor(first[a], roles[a]) for a in source],
@@ -404,9 +390,27 @@ def _context(ev: EventView, view: TimelineView) -> list[str]:
     return context
 
 
-def plover_record(ev: EventView, view: TimelineView) -> dict[str, Any]:
+def _source_records(view: TimelineView) -> dict[str, dict[str, Any]]:
+    return {
+        i: {
+            "source_id": s.source_id,
+            "title": s.title,
+            "publisher": s.publisher,
+            "published": s.published.isoformat(),
+            "url": s.url,
+        }
+        for i, s in view.sources.items()
+    }
+
+
+def plover_record(
+    ev: EventView, view: TimelineView, sources: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """One event in a PLOVER-like shape: category, mode, context, source/recipient actors,
-    location and the text spans that support it."""
+    location and the text spans that support it. ``sources``: each source's record, made
+    once for many events (else made here)."""
+    if sources is None:
+        sources = _source_records(view)
     source, recipient, other = _slots(ev)
     place = ev.place
     return {
@@ -453,16 +457,7 @@ def plover_record(ev: EventView, view: TimelineView) -> dict[str, Any]:
             }
             for e in ev.evidence
         ],
-        "sources": [
-            {
-                "source_id": s.source_id,
-                "title": s.title,
-                "publisher": s.publisher,
-                "published": s.published.isoformat(),
-                "url": s.url,
-            }
-            for s in (view.sources[i] for i in ev.source_ids if i in view.sources)
-        ],
+        "sources": [sources[i] for i in ev.source_ids if i in sources],
         "source_count": len(ev.backing_sources),
         "statements": _statements(ev, view),
         "utterances": [[q.quote_id for q in group] for group in ev.utterances],
@@ -470,8 +465,10 @@ def plover_record(ev: EventView, view: TimelineView) -> dict[str, Any]:
 
 
 def _jsonl_lines(view: TimelineView) -> Iterator[str]:
+    sources = _source_records(view)  # shared by the records: json writes a dict each time
     for ev in view.events:
-        yield json.dumps(plover_record(ev, view), ensure_ascii=False, separators=(",", ":")) + "\n"
+        record = plover_record(ev, view, sources)
+        yield json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def jsonl(view: TimelineView) -> str:
