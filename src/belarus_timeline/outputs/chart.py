@@ -69,6 +69,19 @@ _RC: dict[Any, Any] = {
 _NO_PLACE = "No place named"
 
 
+def _nums(days: list[dt.date]) -> Any:
+    """:func:`_num` of many dates at once: with matplotlib's default epoch (midnight) a date's
+    number is a whole count of days, so it is the ordinal minus a constant (date2num per date
+    took most of the chart's time)."""
+    if not days:
+        return np.array([_num(d) for d in days])
+    first = _num(days[0])
+    if not first.is_integer():  # another epoch: each date the slow way
+        return np.array([_num(d) for d in days])
+    base = days[0].toordinal() - int(first)
+    return np.array([d.toordinal() - base for d in days], dtype=np.int64).astype(float)
+
+
 @dataclass(frozen=True)
 class _Row:
     label: str
@@ -242,7 +255,7 @@ def _density(
     """Events starting in [a, b) counted per row and time bin, drawn as one image per axis."""
     lo, hi = _num(a), _num(b)
     edges = np.linspace(lo, hi, _BINS_PER_SEGMENT + 1)
-    starts = np.array([_num(e.start) for e in view.events if a <= e.start < b])
+    starts = _nums([e.start for e in view.events if a <= e.start < b])
     rows = np.array([where[e.event_id] for e in view.events if a <= e.start < b])
     counts, _, _ = np.histogram2d(rows, starts, bins=[np.arange(n_rows + 1) - 0.5, edges])
     masked = np.ma.masked_equal(counts, 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from belarus_timeline.edtf import parse as parse_edtf
 
@@ -50,6 +51,8 @@ def display_range(start: dt.date, end: dt.date | None, precision: str) -> str:
     return f"{a} \N{EN DASH} {b}"
 
 
+# Pure, and asked for the same values many times (every output words each event's date).
+@functools.lru_cache(maxsize=1 << 17)
 def display_edtf(text: str) -> str:
     """An EDTF value of the data's subset in words: ``17 February 2023``, ``a day in February
     2023`` (``2023-02-XX``), ``a month in 2023`` (``2023-XX``), ``from 17 February 2023 (end

@@ -19,7 +19,21 @@ from belarus_timeline.errors import PackageError
 from belarus_timeline.files import atomic_write
 from belarus_timeline.load import package_for
 from belarus_timeline.outputs.catalog import dataset
-from belarus_timeline.outputs.jsontext import Stream, indented_json_chunks
+from belarus_timeline.outputs.featuretext import (
+    FEATURE_LEVEL,
+    _fold,
+    _ics_text,
+    _tl_date,
+    _ymd,
+    feature_text,
+    slide_text,
+)
+from belarus_timeline.outputs.jsontext import (
+    TextStream,
+    Unknown,
+    indented_json_chunks,
+    item_text,
+)
 from belarus_timeline.outputs.page import page_chunks
 from belarus_timeline.outputs.views import (
     EventView,
@@ -88,22 +102,12 @@ def _statements(ev: EventView, view: TimelineView) -> list[dict[str, Any]]:
 # --- TimelineJS 3 ---------------------------------------------------------------------------
 
 
-def _tl_date(day: dt.date, precision: str) -> dict[str, int]:
-    """TimelineJS date parts down to the event's precision only: a month-precise date has no
-    day, so TimelineJS shows no invented day."""
-    parts = {"year": day.year}
-    if precision in ("month", "day"):
-        parts["month"] = day.month
-    if precision == "day":
-        parts["day"] = day.day
-    return parts
-
-
 def _esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def _slide(ev: EventView, view: TimelineView, titles: dict[str, str]) -> dict[str, Any]:
+def _slide_body(ev: EventView, view: TimelineView, titles: dict[str, str]) -> tuple[str, str, str]:
+    """A slide's HTML text, media URL and credit."""
     paragraphs = [f"<p>{_esc(ev.summary)}</p>"]
     quote = ev.key_quote
     if quote is not None:
@@ -119,6 +123,14 @@ def _slide(ev: EventView, view: TimelineView, titles: dict[str, str]) -> dict[st
     credit = "; ".join(credits)
     urls = [view.sources[s].url for s in ev.source_ids if s in view.sources]
     url = next((u for u in urls if u), "")
+    text = "".join(paragraphs)
+    if credit:
+        text += f"<p class='credit'>Source: {_esc(credit)}</p>"
+    return text, url, credit
+
+
+def _slide(ev: EventView, view: TimelineView, titles: dict[str, str]) -> dict[str, Any]:
+    text, url, credit = _slide_body(ev, view, titles)
     slide: dict[str, Any] = {
         "unique_id": ev.event_id,
         "start_date": _tl_date(ev.start, ev.precision),
@@ -128,14 +140,25 @@ def _slide(ev: EventView, view: TimelineView, titles: dict[str, str]) -> dict[st
     if end != slide["start_date"]:
         slide["end_date"] = end
     slide["display_date"] = ev.display_date
-    slide["text"] = {"headline": ev.title, "text": "".join(paragraphs)}
+    slide["text"] = {"headline": ev.title, "text": text}
     slide["group"] = type_label(ev.event_type)
     # TimelineJS shows a credit only with media; the source has no URL, so the media has none
     # and the credit (also written into the text) is the source itself.
     slide["media"] = {"url": url, "caption": "Source", "credit": credit}
-    if credit:
-        slide["text"]["text"] += f"<p class='credit'>Source: {_esc(credit)}</p>"
     return slide
+
+
+def _slide_texts(view: TimelineView) -> Iterator[str]:
+    """Each slide's JSON text: straight from the event, else through its dict."""
+    titles = view.titles
+    for ev in view.events:
+        try:
+            text, url, credit = _slide_body(ev, view, titles)
+            start = _tl_date(ev.start, ev.precision)
+            end = _tl_date(ev.end, ev.precision) if ev.end is not None else start
+            yield slide_text(ev, start, None if end == start else end, (text, url, credit))
+        except (Unknown, TypeError):
+            yield item_text(_slide(ev, view, titles), FEATURE_LEVEL)
 
 
 def _timelinejs(view: TimelineView, events: Any) -> dict[str, Any]:
@@ -200,43 +223,22 @@ def _feature(ev: EventView, view: TimelineView) -> dict[str, Any]:
     return {"type": "Feature", "id": ev.event_id, "geometry": geometry, "properties": props}
 
 
+def _feature_texts(view: TimelineView) -> Iterator[str]:
+    """Each feature's JSON text: straight from the event, else (a value of a type the fast
+    text does not know) through its dict, as before."""
+    for ev in view.events:
+        try:
+            yield feature_text(ev)
+        except (Unknown, TypeError):
+            yield item_text(_feature(ev, view), FEATURE_LEVEL)
+
+
 def geojson(view: TimelineView) -> dict[str, Any]:
     """The events as an RFC 7946 FeatureCollection; events without a point have null geometry."""
     return {"type": "FeatureCollection", "features": [_feature(ev, view) for ev in view.events]}
 
 
 # --- iCalendar ------------------------------------------------------------------------------
-
-
-def _ics_text(text: str) -> str:
-    """RFC 5545 §3.3.11 TEXT escaping."""
-    return (
-        text.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\n")
-        .replace("\n", "\\n")
-    )
-
-
-def _fold(line: str) -> str:
-    """RFC 5545 §3.1: lines of at most 75 octets, continued with CRLF and a space, never
-    splitting a UTF-8 sequence."""
-    data = line.encode("utf-8")
-    if len(data) <= 75:
-        return line
-    # Each piece is the longest run of whole characters that fits: cut the bytes at the limit
-    # and step back over continuation bytes (0b10xxxxxx), never looping per character.
-    pieces: list[bytes] = []
-    start, limit = 0, 75
-    while len(data) - start > limit:
-        cut = start + limit
-        while data[cut] & 0xC0 == 0x80:
-            cut -= 1
-        pieces.append(data[start:cut])
-        start, limit = cut, 74  # a continuation line starts with a space
-    pieces.append(data[start:])
-    return b"\r\n ".join(pieces).decode("utf-8")
 
 
 def _dtstamp(view: TimelineView) -> str:
@@ -282,9 +284,9 @@ def _ics_lines(view: TimelineView, ev: EventView, stamp: str) -> list[str]:
         "BEGIN:VEVENT",
         f"UID:{ev.event_id}@belarus-timeline",
         f"DTSTAMP:{stamp}",
-        f"DTSTART;VALUE=DATE:{ev.start.strftime('%Y%m%d')}",
+        f"DTSTART;VALUE=DATE:{_ymd(ev.start)}",
         # An open end gets the first day only; the description says the end is open.
-        f"DTEND;VALUE=DATE:{(ev.through + dt.timedelta(days=1)).strftime('%Y%m%d')}",
+        f"DTEND;VALUE=DATE:{_ymd(ev.through + dt.timedelta(days=1))}",
         f"SUMMARY:{_ics_text(ev.title)}",
         f"DESCRIPTION:{_ics_text(_ics_description(ev, view))}",
     ]
@@ -334,6 +336,8 @@ def ics(view: TimelineView) -> str:
 # is the source and whoever is targeted or addressed the recipient.
 _SOURCE_ROLES = (("visitor",), ("initiator", "armed_force"), ("speaker",))
 _RECIPIENT_ROLES = (("host",), ("target",), ("addressee",))
+_SOURCE_TIERS = tuple(frozenset(t) for t in _SOURCE_ROLES)
+_RECIPIENT_TIERS = tuple(frozenset(t) for t in _RECIPIENT_ROLES)
 #: An event this long before its source's publication is background (PLOVER context
 #: "historical"), not the news the source reports.
 HISTORICAL_AFTER = dt.timedelta(days=30)
@@ -359,15 +363,15 @@ def _slots(
         roles.setdefault(p.actor_id, []).append(p.role)
         first.setdefault(p.actor_id, p)
 
-    def pick(tiers: tuple[tuple[str, ...], ...], exclude: set[str]) -> list[str]:
+    def pick(tiers: tuple[frozenset[str], ...], exclude: set[str]) -> list[str]:
         for tier in tiers:
-            ids = [a for a, rs in roles.items() if a not in exclude and set(rs) & set(tier)]
+            ids = [a for a, rs in roles.items() if a not in exclude and not tier.isdisjoint(rs)]
             if ids:
                 return ids
         return []
 
-    source = pick(_SOURCE_ROLES, set())
-    recipient = pick(_RECIPIENT_ROLES, set(source))
+    source = pick(_SOURCE_TIERS, set())
+    recipient = pick(_RECIPIENT_TIERS, set(source))
     other = [a for a in roles if a not in source and a not in recipient]
     return (
         [_actor(first[a], roles[a]) for a in source],
@@ -386,9 +390,27 @@ def _context(ev: EventView, view: TimelineView) -> list[str]:
     return context
 
 
-def plover_record(ev: EventView, view: TimelineView) -> dict[str, Any]:
+def _source_records(view: TimelineView) -> dict[str, dict[str, Any]]:
+    return {
+        i: {
+            "source_id": s.source_id,
+            "title": s.title,
+            "publisher": s.publisher,
+            "published": s.published.isoformat(),
+            "url": s.url,
+        }
+        for i, s in view.sources.items()
+    }
+
+
+def plover_record(
+    ev: EventView, view: TimelineView, sources: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """One event in a PLOVER-like shape: category, mode, context, source/recipient actors,
-    location and the text spans that support it."""
+    location and the text spans that support it. ``sources``: each source's record, made
+    once for many events (else made here)."""
+    if sources is None:
+        sources = _source_records(view)
     source, recipient, other = _slots(ev)
     place = ev.place
     return {
@@ -435,16 +457,7 @@ def plover_record(ev: EventView, view: TimelineView) -> dict[str, Any]:
             }
             for e in ev.evidence
         ],
-        "sources": [
-            {
-                "source_id": s.source_id,
-                "title": s.title,
-                "publisher": s.publisher,
-                "published": s.published.isoformat(),
-                "url": s.url,
-            }
-            for s in (view.sources[i] for i in ev.source_ids if i in view.sources)
-        ],
+        "sources": [sources[i] for i in ev.source_ids if i in sources],
         "source_count": len(ev.backing_sources),
         "statements": _statements(ev, view),
         "utterances": [[q.quote_id for q in group] for group in ev.utterances],
@@ -452,8 +465,10 @@ def plover_record(ev: EventView, view: TimelineView) -> dict[str, Any]:
 
 
 def _jsonl_lines(view: TimelineView) -> Iterator[str]:
+    sources = _source_records(view)  # shared by the records: json writes a dict each time
     for ev in view.events:
-        yield json.dumps(plover_record(ev, view), ensure_ascii=False, separators=(",", ":")) + "\n"
+        record = plover_record(ev, view, sources)
+        yield json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def jsonl(view: TimelineView) -> str:
@@ -478,9 +493,9 @@ def _encoded(texts: Iterable[str], size: int = 2000) -> Iterator[bytes]:
 # Each format as chunks of bytes, never whole in memory (a million events make gigabytes).
 # indented_json_chunks: json_bytes' bytes, without json's slow pure-Python indenting.
 _WRITERS: dict[str, Callable[[TimelineView], Iterator[bytes]]] = {
-    "timelinejs": lambda v: indented_json_chunks(_timelinejs(v, Stream(_slides(v)))),
+    "timelinejs": lambda v: indented_json_chunks(_timelinejs(v, TextStream(_slide_texts(v)))),
     "geojson": lambda v: indented_json_chunks(
-        {"type": "FeatureCollection", "features": Stream(_feature(ev, v) for ev in v.events)}
+        {"type": "FeatureCollection", "features": TextStream(_feature_texts(v))}
     ),
     "ics": lambda v: _encoded(_ics_chunks(v)),
     "jsonl": lambda v: _encoded(_jsonl_lines(v)),

@@ -20,7 +20,7 @@ _FLUSH_PARTS = 20_000
 _CONSTANTS = {None: "null", True: "true", False: "false"}
 
 
-class _Unknown(Exception):
+class Unknown(Exception):
     """A value the fast path does not write; the caller falls back to :func:`json.dumps`."""
 
 
@@ -34,7 +34,7 @@ def _float(o: float) -> str:
     return float.__repr__(o)
 
 
-def _scalar(o: Any) -> str:
+def json_scalar(o: Any) -> str:
     """A string, constant or number as :mod:`json` writes it (bool before int, as it does)."""
     t = type(o)
     if t is str:
@@ -45,7 +45,7 @@ def _scalar(o: Any) -> str:
         return int.__repr__(o)
     if t is float:
         return _float(o)
-    raise _Unknown
+    raise Unknown
 
 
 def _write(o: Any, level: int, out: list[str]) -> None:
@@ -59,14 +59,14 @@ def _write(o: Any, level: int, out: list[str]) -> None:
         first = True
         for k, v in o.items():
             if type(k) is not str:
-                raise _Unknown  # json turns other keys into strings: leave those to it
+                raise Unknown  # json turns other keys into strings: leave those to it
             out.append(("{" if first else ",") + inner + encode_basestring(k) + ": ")
             first = False
             tv = type(v)
             if tv is dict or tv is list or tv is tuple:
                 _write(v, level + 1, out)
             else:
-                out.append(_scalar(v))
+                out.append(json_scalar(v))
         out.append("\n" + _INDENT * level + "}")
     elif t is list or t is tuple:
         if not o:
@@ -81,10 +81,10 @@ def _write(o: Any, level: int, out: list[str]) -> None:
             if tv is dict or tv is list or tv is tuple:
                 _write(v, level + 1, out)
             else:
-                out.append(_scalar(v))
+                out.append(json_scalar(v))
         out.append("\n" + _INDENT * level + "]")
     else:
-        out.append(_scalar(o))
+        out.append(json_scalar(o))
 
 
 class Stream:
@@ -101,10 +101,22 @@ def _item(v: Any, level: int, out: list[str]) -> None:
     mark = len(out)
     try:
         _write(v, level, out)
-    except _Unknown:
+    except Unknown:
         del out[mark:]
         text = json.dumps(v, indent=2, ensure_ascii=False)
         out.append(text.replace("\n", "\n" + _INDENT * level))
+
+
+class TextStream(Stream):
+    """A :class:`Stream` whose items are already JSON text, indented for their level (the
+    list's level + 1), e.g. by :func:`item_text`."""
+
+
+def item_text(v: Any, level: int) -> str:
+    """``v`` as JSON text written as a list item at ``level``."""
+    out: list[str] = []
+    _item(v, level, out)
+    return "".join(out)
 
 
 def _take(out: list[str]) -> bytes:
@@ -118,10 +130,14 @@ def _stream(s: Stream, level: int, out: list[str]) -> Iterator[bytes]:
     thousand pieces."""
     inner = "\n" + _INDENT * (level + 1)
     first = True
+    text = isinstance(s, TextStream)
     for v in s.items:
         out.append("[" + inner if first else "," + inner)
         first = False
-        _item(v, level + 1, out)
+        if text:
+            out.append(v)
+        else:
+            _item(v, level + 1, out)
         if len(out) > _FLUSH_PARTS:
             yield _take(out)
     out.append("[]" if first else "\n" + _INDENT * level + "]")

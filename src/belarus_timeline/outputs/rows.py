@@ -12,7 +12,8 @@ would give for the column's dtype (NaN for vocabularies and numbers, ``NaT`` for
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections import defaultdict
+from collections.abc import Hashable, Iterable
 from typing import Any
 
 import pandas as pd
@@ -46,12 +47,34 @@ def _values(col: pa.ChunkedArray, f: Field) -> list[Any]:
     return values
 
 
-def records(pkg: DataPackage, table: str) -> list[Row]:
-    """The rows of ``table`` (a table name, e.g. ``events``) in primary-key order, as dicts of
-    the schema's columns."""
+def columns(pkg: DataPackage, table: str) -> dict[str, list[Any]]:
+    """The columns of ``table`` by name, each a list of the values :func:`records` gives: the
+    view builds its largest tables' objects from these without a dict per row."""
     name = table_names(pkg)[table]
     schema = pkg.schema(name)
     data = sort_by_key(read_arrow(pkg, name), schema)
-    names = [f.name for f in schema.fields]
-    columns = [_values(data.column(f.name), f) for f in schema.fields]
-    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+    return {f.name: _values(data.column(f.name), f) for f in schema.fields}
+
+
+def records(pkg: DataPackage, table: str) -> list[Row]:
+    """The rows of ``table`` (a table name, e.g. ``events``) in primary-key order, as dicts of
+    the schema's columns."""
+    cols = columns(pkg, table)
+    names = list(cols)
+    return [dict(zip(names, row, strict=True)) for row in zip(*cols.values(), strict=True)]
+
+
+def grouped_rows(rows: Iterable[Row], key: str) -> dict[str, list[Row]]:
+    """Rows grouped by the text of their ``key`` cell, in row order."""
+    out: dict[str, list[Row]] = defaultdict(list)
+    for r in rows:
+        out[str(r[key])].append(r)
+    return out
+
+
+def grouped_pairs(cols: dict[str, list[Any]], a: str, b: str) -> dict[str, list[tuple[str, str]]]:
+    """The text of columns ``a`` and ``b`` of each row, grouped by event id in row order."""
+    out: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for event, x, y in zip(cols["event_id"], cols[a], cols[b], strict=True):
+        out[str(event)].append((str(x), str(y)))
+    return out

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
-from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable
+from collections import Counter
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,9 +25,11 @@ from belarus_timeline.outputs.attribution import (
     Link,
     Span,
     Statement,
-    evidence_of,
+    evidence_by_event,
     first_use,
+    in_source_order,
     links_of,
+    once,
     position,
     relation_label,
     span_of,
@@ -38,7 +39,8 @@ from belarus_timeline.outputs.attribution import (
 from belarus_timeline.outputs.attribution import describe_values as _describe_values
 from belarus_timeline.outputs.attribution import text_or_none as _str
 from belarus_timeline.outputs.dates import display_edtf, display_range, format_at, format_day
-from belarus_timeline.outputs.rows import records
+from belarus_timeline.outputs.rows import columns, grouped_pairs, records
+from belarus_timeline.outputs.rows import grouped_rows as _grouped
 from belarus_timeline.package import DataPackage
 
 __all__ = [
@@ -84,12 +86,12 @@ class Place:
         """Whether the place has a point (countries have none)."""
         return self.latitude is not None and self.longitude is not None
 
-    @property
+    @once
     def label(self) -> str:
         """``Moscow, Russia``: the name and the place it lies in."""
         return f"{self.name}, {self.within_name}" if self.within_name else self.name
 
-    @property
+    @once
     def coordinate_note(self) -> str:
         """What the coordinates stand for, in words: a city's point is not a venue's."""
         if not self.has_point:
@@ -100,7 +102,7 @@ class Place:
         return f"Coordinate precision: {self.coordinate_precision}{src}."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Participant:
     """An actor in an event, in one role."""
 
@@ -112,7 +114,7 @@ class Participant:
     role: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Quote:
     """Quoted words said at an event."""
 
@@ -132,7 +134,7 @@ class Quote:
         return self.span.excerpt
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Claim:
     """A statement of fact or figure made at an event."""
 
@@ -160,12 +162,12 @@ class Source:
     url: str | None
     archive_path: str
 
-    @property
+    @once
     def credit(self) -> str:
         """``The Washington Post, 17 February 2023: “Title”``."""
         return f"{self.publisher}, {format_day(self.published)}: “{self.title}”"
 
-    @property
+    @once
     def short(self) -> str:
         """``The Washington Post, 17 February 2023``: enough to tell sources apart in a line."""
         return f"{self.publisher}, {format_day(self.published)}"
@@ -204,25 +206,43 @@ class EventView:
 
     def values(self, prop: str) -> tuple[Statement, ...]:
         """The statements of ``date`` or ``place``, preferred first."""
+        if prop == "date" or prop == "place":
+            return self._values_of[prop]
         return tuple(s for s in self.statements if s.prop == prop)
+
+    # Every output asks for these several times per event: computed once, on first use (a
+    # frozen dataclass still has an instance __dict__ for cached_property to fill).
+    @once
+    def _values_of(self) -> dict[str, tuple[Statement, ...]]:
+        values: dict[str, list[Statement]] = {"date": [], "place": []}
+        for s in self.statements:
+            values.get(s.prop, []).append(s)
+        return {p: tuple(v) for p, v in values.items()}
+
+    @once
+    def _disputed(self) -> dict[str, bool]:
+        v = self._values_of
+        return {p: len(v[p]) > 1 or any(s.contradicted_by for s in v[p]) for p in v}
 
     def disputed(self, prop: str) -> bool:
         """Whether sources disagree on the value: alternatives, or a span contradicting one."""
+        if prop == "date" or prop == "place":
+            return self._disputed[prop]
         values = self.values(prop)
         return len(values) > 1 or any(s.contradicted_by for s in values)
 
-    @property
+    @once
     def date_derivations(self) -> tuple[Evidence, ...]:
         """How each source gives the preferred date: its date spans, in source order."""
         preferred = {s.statement_id for s in self.values("date") if s.rank == "preferred"}
         return tuple(e for e in self.evidence if e.statement_id in preferred)
 
-    @property
+    @once
     def backing_sources(self) -> tuple[str, ...]:
         """Sources with a span that supports (or qualifies) the event, in order of first use."""
         return first_use(e.span.source_id for e in self.evidence if e.stance in BACKING)
 
-    @property
+    @once
     def utterances(self) -> tuple[tuple[Quote, ...], ...]:
         """The quotes grouped by the utterance they render. The rendering whose id names the
         utterance (its first) leads its group, and the group sits where that rendering does."""
@@ -233,7 +253,7 @@ class EventView:
         led = [sorted(g, key=lambda q: q.quote_id != q.utterance_id) for g in groups.values()]
         return tuple(tuple(g) for g in sorted(led, key=lambda g: at[g[0].quote_id]))
 
-    @property
+    @once
     def key_quote(self) -> Quote | None:
         """The first whole quoted sentence, else the first fragment, among the utterances' first
         renderings (in source order)."""
@@ -242,13 +262,13 @@ class EventView:
         candidates = full or firsts
         return candidates[0] if candidates else None
 
-    @property
+    @once
     def display_date(self) -> str:
         """The date as a reader says it, at the event's precision: ``17 February 2023``,
         ``a day in February 2023``, ``from 17 February 2023 (end open)``."""
         return display_edtf(self.edtf)
 
-    @property
+    @once
     def source_ids(self) -> tuple[str, ...]:
         """Sources of the event's evidence, in order of first use."""
         return first_use(e.span.source_id for e in self.evidence)
@@ -272,7 +292,7 @@ class TimelineView:
     #: A short name of every source (its publisher, with the date when a publisher repeats).
     source_labels: dict[str, str] = dataclasses.field(default_factory=dict)
 
-    @functools.cached_property
+    @once
     def titles(self) -> dict[str, str]:
         """Every event's title by id."""
         return {ev.event_id: ev.title for ev in self.events}
@@ -302,6 +322,8 @@ def _req(value: Any, what: str) -> str:
 
 
 def _date(value: Any) -> dt.date:
+    if type(value) is dt.date:  # what the rows hold; pd.Timestamp(d).date() is d again
+        return value
     return pd.Timestamp(value).date()
 
 
@@ -311,13 +333,6 @@ def _float(value: Any) -> float | None:
 
 def _int(value: Any) -> int | None:
     return None if value is None or pd.isna(value) else int(value)
-
-
-def _grouped(rows: Iterable[dict[Hashable, Any]], key: str) -> dict[str, list[dict[Hashable, Any]]]:
-    out: dict[str, list[dict[Hashable, Any]]] = defaultdict(list)
-    for r in rows:
-        out[str(r[key])].append(r)
-    return out
 
 
 def _vocabulary(pkg: DataPackage, table: str, field: str) -> tuple[str, ...]:
@@ -383,10 +398,10 @@ class _Joined:
     places: dict[str, Place]
     #: Participant roles in schema order (initiator, ..., host, visitor, speaker, ...).
     role_order: dict[str, int]
-    participants: dict[str, list[_Row]]
+    participants: dict[str, list[tuple[str, str]]]  # (actor id, role)
     quotes: dict[str, list[_Row]]
     claims: dict[str, list[_Row]]
-    evidence: dict[str, list[_Row]]
+    evidence: dict[str, list[Evidence]]
     statements: dict[str, list[_Row]]
     links: dict[str, list[Link]]
 
@@ -397,22 +412,22 @@ def _join(pkg: DataPackage) -> tuple[list[_Row], _Joined, list[_Row]]:
         actors={str(r["actor_id"]): r for r in records(pkg, "actors")},
         places=_places(records(pkg, "places")),
         role_order={r: i for i, r in enumerate(_vocabulary(pkg, "participants", "role"))},
-        participants=_grouped(records(pkg, "participants"), "event_id"),
+        participants=grouped_pairs(columns(pkg, "participants"), "actor_id", "role"),
         quotes=_grouped(records(pkg, "quotes"), "event_id"),
         claims=_grouped(records(pkg, "claims"), "event_id"),
-        evidence=_grouped(records(pkg, "evidence"), "event_id"),
+        evidence=evidence_by_event(columns(pkg, "evidence")),
         statements=_grouped(records(pkg, "statements"), "event_id"),
         links=links_of(records(pkg, "event_links"), records(pkg, "link_evidence")),
     )
     return records(pkg, "events"), joined, records(pkg, "sources")
 
 
-def _event_participants(rows: list[_Row], j: _Joined) -> tuple[Participant, ...]:
+def _event_participants(pairs: list[tuple[str, str]], j: _Joined) -> tuple[Participant, ...]:
     # Roles in schema order, then actor id: a key from the data, so a release with rows
     # sorted otherwise gives the same output.
     return tuple(
         sorted(
-            (_participant(j.actors, str(p["actor_id"]), str(p["role"])) for p in rows),
+            (_participant(j.actors, actor, role) for actor, role in pairs),
             key=lambda p: (j.role_order.get(p.role, len(j.role_order)), p.role, p.actor_id),
         )
     )
@@ -482,7 +497,7 @@ def _event(r: _Row, j: _Joined) -> EventView:
     participants = _event_participants(j.participants.get(eid, []), j)
     quotes = _event_quotes(j.quotes.get(eid, []), j.actors)
     claims = _event_claims(j.claims.get(eid, []), j.actors)
-    evidence = evidence_of(j.evidence.get(eid, []))
+    evidence = in_source_order(j.evidence.get(eid, ()))
     return EventView(
         event_id=eid,
         title=_req(r["title"], f"events.title of {eid}"),
