@@ -50,15 +50,24 @@ EDITS = [
 ]
 
 
-@pytest.mark.parametrize(("workers", "reverse"), [(1, False), (2, False), (2, True)])
+@pytest.mark.parametrize(
+    ("workers", "reverse", "unreadable"),
+    [(1, False, False), (2, False, False), (2, True, False), (2, False, True)],
+)
 def test_streamed_reports_equal_whole_reports(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int, reverse: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int, reverse: bool, unreadable: bool
 ) -> None:
     """Reversed, the resources list the span tables before sources: the spans are checked
-    once every table is read, not as each is."""
+    once every table is read, not as each is. Tables are read largest first, not in the
+    resource order: the findings (those of files that cannot be read too) are not."""
     pkg = copy_package(tmp_path / "pkg")
     for table, change in EDITS:
         edit_table(pkg, table, change)
+    if unreadable:
+        # evidence, the largest, is read first; actors, listed before it, last.
+        (pkg / "data" / "actors.csv").unlink()
+        with (pkg / "data" / "evidence.csv").open("ab") as fh:
+            fh.write(b"\xff\n")
     if reverse:
         d = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
         d["resources"].reverse()

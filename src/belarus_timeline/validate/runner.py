@@ -187,12 +187,14 @@ def _read_in_turn(
     formula cells, date derivations, spans when the texts are known), then slimmed to the
     columns the checks across tables read: memory holds one or two whole tables, not every
     one. ``base``: where the archived texts are (None: no provenance layer)."""
-    names = list(usable)
+    names = _reading_order(pkg, usable)
     prov = _Provenance(base, out) if base is not None and _spans_in_turn(names) else None
     keep = kept_columns(usable, spans_checked=prov is not None)
     tables: dict[str, Table] = {}
-    local = _Local()
     reads: dict[str, Future[RawTable]] = {}
+    # By table, the collectors of its read and of its own checks: merged in the resource
+    # order at the end, so the report does not depend on the reading order.
+    found: dict[str, list[Collector]] = {}
 
     def start(k: int) -> None:
         if pool is not None and k < len(names):
@@ -203,34 +205,56 @@ def _read_in_turn(
     start(0)
     for k, name in enumerate(names):
         start(k + 1)
-        t = read_table(pkg, name, usable[name], reads, out)
+        read = out.sub()
+        t = read_table(pkg, name, usable[name], reads, read)
+        found[name] = [read]
         reads.pop(usable[name].resource.path, None)
         if t is None:
             continue
         tables[name] = t
-        _count(t, out)
+        _count(t, out)  # (its row numbers are needed by its checks)
         jobs: list[Callable[[Collector], None]] = [
             partial(check_table, t, tables=tables),
             partial(check_text_table, t),
             partial(check_formulas, t),
+            partial(check_derivations, tables) if name == "evidence" else _nothing,
         ]
-        if name == "evidence":
-            jobs.append(partial(check_derivations, tables))
         if prov is not None:
             jobs.append(partial(prov.run, name, tables))
         # In turn, on this thread (the pool reads the next table meanwhile): side by side,
         # their temporaries would add up on top of the whole table.
         subs = _run(None, out, jobs)
-        local.table.append(subs[0])
-        local.text.append(subs[1])
-        local.formulas.append(subs[2])
-        local.derivations += subs[3:4] if name == "evidence" else []
+        found[name] += subs[:4]
         if prov is not None:
             prov.done(name, subs[-1])
         t.slim(keep.get(name, set()))
         pa.default_memory_pool().release_unused()
-    local.provenance = prov.collectors() if prov is not None else None
-    return tables, local
+    local = _Local(provenance=prov.collectors() if prov is not None else None)
+    ordered = [n for n in usable if n in found]
+    for name in ordered:
+        out.merge(found[name][0])
+    for name in [n for n in ordered if n in tables]:
+        out.report.rows[name] = out.report.rows.pop(name)  # in the resource order
+        table, text, formulas, derivations = found[name][1:]
+        local.table.append(table)
+        local.text.append(text)
+        local.formulas.append(formulas)
+        local.derivations += [derivations] if name == "evidence" else []
+    return {n: tables[n] for n in ordered if n in tables}, local
+
+
+def _reading_order(pkg: DataPackage, usable: dict[str, Any]) -> list[str]:
+    """The tables in the order they are read: sources and source_furniture first (the spans
+    of the others are checked against them as each is read), then the largest files first, so
+    the largest table is whole while the fewest others are held (slimmed) beside it."""
+
+    def size(name: str) -> int:
+        path = pkg.root / usable[name].resource.path
+        return path.stat().st_size if path.is_file() else 0
+
+    first = [n for n in ("sources", "source_furniture") if n in usable]
+    rest = sorted((n for n in usable if n not in first), key=lambda n: -size(n))
+    return first + rest
 
 
 def _spans_in_turn(names: list[str]) -> bool:
