@@ -130,8 +130,10 @@ def _flat(by: Steps, sizes: list[int]) -> Judged:
         broken |= any(c is None for c in costs)
         parts.append(f"{name} " + " → ".join(fmt(c, ".2f") for c in costs))
         known = [c for c in costs if c is not None]
-        if len(known) > 1:
-            worst = max(worst, max(c / known[0] for c in known[1:]))
+        # A rise against the cheapest smaller size: fixed costs (start-up, imports) make the
+        # smallest size dear, and against it alone a rise further up would hide.
+        for j in range(1, len(known)):
+            worst = max(worst, known[j] / min(known[:j]))
     if len(big) < 2:
         return Judged(label, None, "-", None, "needs two sizes from 100k up")
     measured = "; ".join(parts) + f" s per M rows (N = {', '.join(f'{n:,}' for n in big)})"

@@ -204,6 +204,23 @@ def test_targets_are_judged_from_the_figures_including_killed_and_timed_out_step
     assert "exports, chart and page 260.0 s" in judged[8].bound
 
 
+def test_a_rise_in_cost_per_row_is_seen_against_the_cheapest_smaller_size() -> None:
+    """The figures of a real run: the build cost 5.86, 4.65, 6.15 s per M rows at 100k, 1M,
+    10M. Against 100k alone that is a x1.05 rise; against 1M it is x1.32: not flat."""
+    results = _module("results")
+    targets = _module("targets")
+    rows = {100_000: 1_080_176, 1_000_000: 10_800_154, 10_000_000: 108_000_956}
+    per_m = {results.VALIDATE: (3.94, 2.67, 2.65), results.BUILD: (5.86, 4.65, 6.15)}
+    per_m[results.LOAD] = (0.25, 0.14, 0.18)
+    by = {}
+    for name, costs in per_m.items():
+        for n, cost in zip(sorted(rows), costs, strict=True):
+            seconds = cost * rows[n] / 1e6  # (load is timed inside its process)
+            by[(n, name)] = results.Step(n, name, seconds, 1000, rows[n], inner=seconds)
+    flat = targets._flat(by, sorted(rows))
+    assert flat.met is False and "worst rise x1.32" in flat.bound, flat
+
+
 def test_a_generated_package_is_reused_until_its_data_changes(tmp_path: Path) -> None:
     events = tmp_path / "work" / "n100" / "data" / "events.csv"
     first = _run(tmp_path, "--sizes", "100", "--generate-only")
