@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from belarus_timeline import downloader as dl
+from belarus_timeline import release
 from belarus_timeline.cli import main
 from belarus_timeline.publish import publish
 from belarus_timeline.release import build_release
@@ -109,6 +110,33 @@ def _check_unchanged(case: Case, before: dict[str, str], after: dict[str, str]) 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_hostile_case(
+    case: Case,
+    session: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _check_case(case, session, tmp_path, monkeypatch, capsys)
+
+
+BUILDS = [c for c in CASES if c.id.startswith("build-")]
+
+
+@pytest.mark.parametrize("case", BUILDS, ids=[c.id for c in BUILDS])
+def test_hostile_build_case_of_a_package_too_large_to_keep(
+    case: Case,
+    session: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The same answers when the build lets the validator slim its tables and reads each
+    table again to write it (above release.KEEP_TABLES_MAX_BYTES of CSV)."""
+    monkeypatch.setattr(release, "KEEP_TABLES_MAX_BYTES", 0)
+    _check_case(case, session, tmp_path, monkeypatch, capsys)
+
+
+def _check_case(
     case: Case,
     session: dict[str, Any],
     tmp_path: Path,
