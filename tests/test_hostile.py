@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from belarus_timeline import downloader as dl
-from belarus_timeline import release
+from belarus_timeline import release, tablefiles
 from belarus_timeline.cli import main
 from belarus_timeline.publish import publish
 from belarus_timeline.release import build_release
@@ -122,17 +122,22 @@ def test_hostile_case(
 BUILDS = [c for c in CASES if c.id.startswith("build-")]
 
 
+@pytest.mark.parametrize("spill", [False, True], ids=["read-whole", "from-disk"])
 @pytest.mark.parametrize("case", BUILDS, ids=[c.id for c in BUILDS])
 def test_hostile_build_case_of_a_package_too_large_to_keep(
     case: Case,
+    spill: bool,
     session: dict[str, Any],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """The same answers when the build lets the validator slim its tables and reads each
-    table again to write it (above release.KEEP_TABLES_MAX_BYTES of CSV)."""
+    table again to write it (above release.KEEP_TABLES_MAX_BYTES of CSV), whole or, with
+    ``spill``, in batches with its rows put in order on disk (above SPILL_MIN_BYTES)."""
     monkeypatch.setattr(release, "KEEP_TABLES_MAX_BYTES", 0)
+    if spill:
+        monkeypatch.setattr(tablefiles, "SPILL_MIN_BYTES", 0)
     _check_case(case, session, tmp_path, monkeypatch, capsys)
 
 

@@ -249,8 +249,8 @@ def test_a_failed_build_leaves_no_partial_release(
             raise OSError("disk full")
         return real(*args, **kw)
 
-    real = pq.write_table
-    monkeypatch.setattr(pq, "write_table", explode)
+    real = pq.ParquetWriter.write_table  # (every Parquet file is written a row group at a time)
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", explode)
     dist = tmp_path / "dist"
     with pytest.raises(OSError, match="disk full"):
         build(pkg, dist)

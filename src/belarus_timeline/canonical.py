@@ -28,7 +28,7 @@ def sort_by_key(table: pa.Table, schema: TableSchema) -> pa.Table:
     keys = list(schema.primary_key) or [f.name for f in schema.fields]
     # Dictionary-encoded columns (vocabularies read for pandas) sort by their values.
     columns = {k: _decoded(table.column(k)) for k in keys}
-    if _ascending(list(columns.values())):
+    if ascending(list(columns.values())):
         return table  # a release is written in this order: no sort, no copy
     order = pc.sort_indices(pa.table(columns), sort_keys=[(k, "ascending") for k in keys])
     return pa.Table.from_arrays([_take(c, order) for c in table.columns], schema=table.schema)
@@ -44,7 +44,7 @@ def _take(column: pa.ChunkedArray, order: pa.Array) -> pa.ChunkedArray:
     return pa.chunked_array([column.combine_chunks().take(order)], type=column.type)
 
 
-def _ascending(columns: list[pa.ChunkedArray]) -> bool:
+def ascending(columns: list[pa.ChunkedArray]) -> bool:
     """Whether the rows are already in lexicographic ascending order of ``columns`` (ties
     allowed, as a stable sort keeps them): one pass comparing each row with the next, instead
     of a sort. A null in the keys answers False (the sort decides)."""
@@ -222,16 +222,39 @@ def write_canonical(table: pa.Table, path: Path) -> tuple[str, str]:
     quoting, an empty cell for a missing value; the cells as :func:`canonical_text` gives them),
     a slice of rows at a time, so the text of the whole table never sits in memory; returns
     (:func:`content_hash`, the file's sha256), both taken in the same pass."""
-    content, file_hash = hashlib.sha256(), hashlib.sha256()
-    content.update("\x1f".join(table.column_names).encode() + b"\n")
-    with path.open("wb") as fh:
-        head = _csv_header(table.column_names)
-        fh.write(head)
-        file_hash.update(head)
+    with CanonicalWriter(path, table.column_names) as writer:
+        writer.write(table)
+    return writer.hashes()
+
+
+class CanonicalWriter:
+    """:func:`write_canonical` for a table given in parts, in order (a table too large to hold
+    whole): the same bytes and hashes whatever the parts, as each row's text depends on that row
+    alone."""
+
+    def __init__(self, path: Path, names: list[str]) -> None:
+        self._content, self._file = hashlib.sha256(), hashlib.sha256()
+        self._content.update("\x1f".join(names).encode() + b"\n")
+        self._fh = path.open("wb")
+        head = _csv_header(names)
+        self._fh.write(head)
+        self._file.update(head)
+
+    def write(self, table: pa.Table) -> None:
+        """Append the rows of ``table``."""
         for offset in range(0, table.num_rows, _STEP):
             text = canonical_text(table.slice(offset, _STEP))
-            content.update(_hash_body(text))
+            self._content.update(_hash_body(text))
             body = _csv_body(text)
-            fh.write(body)
-            file_hash.update(body)
-    return content.hexdigest(), file_hash.hexdigest()
+            self._fh.write(body)
+            self._file.update(body)
+
+    def hashes(self) -> tuple[str, str]:
+        """(:func:`content_hash`, the file's sha256) of the rows written so far."""
+        return self._content.hexdigest(), self._file.hexdigest()
+
+    def __enter__(self) -> CanonicalWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._fh.close()

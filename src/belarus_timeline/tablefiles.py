@@ -19,15 +19,20 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from belarus_timeline.canonical import sort_by_key, write_canonical
 from belarus_timeline.files import deflate_file, json_bytes, sha256_file
 from belarus_timeline.package import DataPackage
 from belarus_timeline.tables import read_arrow, table_names, typed_table
+from belarus_timeline.tablespill import ParquetGroups, write_spilled
 from belarus_timeline.validate.columns import Table
 
-__all__ = ["Deflate", "Written", "csv_bytes", "typed", "write_tables"]
+__all__ = ["SPILL_MIN_BYTES", "Deflate", "Written", "csv_bytes", "typed", "write_tables"]
+
+# A table's CSV above this size, when the validator did not keep the table, is written from its
+# file in batches, its rows put in order on disk (:mod:`tablespill`): memory for a batch and a
+# row group instead of the whole table (evidence at 10M events is 5 GB of CSV).
+SPILL_MIN_BYTES = 256 * 1024**2
 
 
 @dataclass(frozen=True)
@@ -77,25 +82,36 @@ def write_tables(
     names = table_names(pkg)
     largest = sorted(names.items(), key=lambda item: -_size(pkg, item[1]))
     pool = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1))
+
+    def start(i: int) -> Future[pa.Table] | None:
+        """The job that puts table ``i`` in order (None: it is written from disk)."""
+        if i >= len(largest) or _spilled(job, largest[i][1], kept):
+            return None
+        return pool.submit(_ordered, job, *largest[i], kept)
+
     try:
-        files: dict[str, tuple[Future[str], Future[None]]] = {}
-        rows: dict[str, int] = {}
-        ordered = [pool.submit(_ordered, job, *largest[0], kept)] if largest else []
-        for i, (name, _) in enumerate(largest):
-            table = ordered.pop().result()
-            rows[name] = table.num_rows
-            files[name] = (
-                pool.submit(_csv, job, name, table),
-                pool.submit(_parquet, job, name, table),
-            )
-            del table  # freed once both files are written
-            # The next table is sorted once a thread is free: sorted tables do not pile up
-            # beside the validator's (memory), and the threads always have work queued.
-            ordered += [pool.submit(_ordered, job, *nxt, kept) for nxt in largest[i + 1 : i + 2]]
+        files: dict[str, tuple[Future[tuple[int, str]], Future[None] | None]] = {}
+        ordered = start(0)
+        for i, (name, res) in enumerate(largest):
+            if ordered is None:
+                files[name] = (pool.submit(_spill, job, name, res), None)
+            else:
+                table = ordered.result()
+                files[name] = (
+                    pool.submit(_csv, job, name, table),
+                    pool.submit(_parquet, job, name, table),
+                )
+                del table  # freed once both files are written
+            # The next table is put in order once a thread is free: ordered tables do not pile
+            # up beside the validator's (memory), and the threads always have work queued.
+            ordered = start(i + 1)
         done = []
         for name, res in names.items():
-            content, _ = files[name][0].result(), files[name][1].result()
-            done.append(Written(name, res, rows[name], content))
+            written, parquet = files[name]
+            rows, content = written.result()
+            if parquet is not None:
+                parquet.result()
+            done.append(Written(name, res, rows, content))
             progress()
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -121,19 +137,57 @@ def _ordered(job: _Job, name: str, res_name: str, kept: dict[str, Table]) -> pa.
     return sort_by_key(typed(job.pkg, res_name, kept), schema)
 
 
-def _csv(job: _Job, name: str, table: pa.Table) -> str:
-    """Write the canonical CSV, then its deflate stream; returns the table's content hash."""
+def _spilled(job: _Job, res_name: str, kept: dict[str, Table]) -> bool:
+    """Whether the table is written from its file in batches (:mod:`tablespill`): a CSV file
+    above ``SPILL_MIN_BYTES`` that the validator did not keep."""
+    path = job.pkg.resource(res_name).path
+    return (
+        res_name not in kept
+        and not path.endswith(".parquet")
+        and _size(job.pkg, res_name) > SPILL_MIN_BYTES
+    )
+
+
+def _spill(job: _Job, name: str, res_name: str) -> tuple[int, str]:
+    """Write the table from its file in batches (memory for a batch and a row group); returns
+    (rows, content hash)."""
+    schema = job.pkg.schema(res_name)
+    (job.out / "schema" / f"{name}.json").write_bytes(json_bytes(schema.descriptor))
+    csv_path, parquet_path = f"data/{name}.csv", f"parquet/{name}.parquet"
+    rows, content, job.known[csv_path] = write_spilled(
+        job.pkg.path_of(job.pkg.resource(res_name).path),
+        schema,
+        job.out / csv_path,
+        job.out / parquet_path,
+        job.parquet_options,
+    )
+    job.known[parquet_path] = sha256_file(job.out / parquet_path)
+    _deflate(job, name)
+    return rows, content
+
+
+def _csv(job: _Job, name: str, table: pa.Table) -> tuple[int, str]:
+    """Write the canonical CSV, then its deflate stream; returns (rows, content hash)."""
     path = f"data/{name}.csv"
     content, job.known[path] = write_canonical(table, job.out / path)
+    _deflate(job, name)
+    return table.num_rows, content
+
+
+def _deflate(job: _Job, name: str) -> None:
+    """The CSV file's deflate stream for the zip, made as soon as the file is written."""
     if job.deflate is not None:
+        path = f"data/{name}.csv"
         into = job.deflate.folder / f"{name}.csv.deflate"
         job.deflate.made[path] = deflate_file(job.out / path, into, job.deflate.level)
-    return content
 
 
 def _parquet(job: _Job, name: str, table: pa.Table) -> None:
     path = f"parquet/{name}.parquet"
-    pq.write_table(table, job.out / path, **job.parquet_options)
+    # Row group by row group, as a table written from disk is: the same bytes either way.
+    groups = ParquetGroups(job.out / path, table.schema, job.parquet_options)
+    groups.write(table)
+    groups.close()
     job.known[path] = sha256_file(job.out / path)
 
 
