@@ -49,6 +49,7 @@ def test_tables_written_from_disk_make_the_same_release(
     monkeypatch.setattr(rel, "KEEP_TABLES_MAX_BYTES", 0)
     monkeypatch.setattr(tablefiles, "SPILL_MIN_BYTES", 0)
     monkeypatch.setattr(tablespill, "_BLOCK", 1 << 14)
+    monkeypatch.setattr(tablespill, "_BATCH", 1 << 15)
     disk = rel.build_release(pkg, tmp_path / "disk", registry=tmp_path / "r2", record=False)
     assert sorted(spilled) == sorted(f"{t}.csv" for t in DataPackage(pkg).table_names)
     assert tree_digest(whole.path) == tree_digest(disk.path)
