@@ -19,6 +19,7 @@ from belarus_timeline.errors import PackageError
 from belarus_timeline.files import atomic_write
 from belarus_timeline.load import package_for
 from belarus_timeline.outputs.catalog import dataset
+from belarus_timeline.outputs.columnar import geojson_chunks
 from belarus_timeline.outputs.featuretext import (
     FEATURE_LEVEL,
     _fold,
@@ -514,8 +515,10 @@ def render(fmt: str, view: TimelineView) -> bytes:
 
 
 def _chunks(fmt: str, view: TimelineView) -> Iterator[bytes]:
+    """A format's bytes: from the package's columns where that writer gives the same."""
     _check_format(fmt)
-    return _WRITERS[fmt](view)
+    fast = geojson_chunks(DataPackage(view.root)) if fmt == "geojson" else None
+    return fast if fast is not None else _WRITERS[fmt](view)
 
 
 def export(fmt: str, root: Path, out: Path) -> Path:

@@ -1,0 +1,200 @@
+"""The GeoJSON export written from Arrow columns against the view's writer, byte for byte, on
+a generated package made tricky: quotes, backslashes, control characters, non-ASCII in every
+text; empty and unknown places; open ends; disputed and contradicted dates and places; actors
+in several roles; rows in any order. Data the columns do not write as the view does is left to
+the view."""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+import shutil
+import sys
+from collections.abc import Callable
+from json.encoder import encode_basestring
+from pathlib import Path
+from types import ModuleType
+
+import pyarrow as pa
+import pytest
+
+from belarus_timeline.outputs.columnar import geojson_chunks, json_strings
+from belarus_timeline.outputs.formats import render
+from belarus_timeline.outputs.views import build_view
+from belarus_timeline.package import DataPackage
+from helpers import ROOT, edit_table
+
+_NASTY = ['say "hi"\\ there', "tab\tnew\nline\r\x00\x1f\x7f", "Лукашенко — «ок» 😀\u2028", "</a>&"]
+
+Rows = list[list[str]]
+
+
+def _generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("generate", ROOT / "benchmarks" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["generate"] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("gen") / "pkg"
+    gen = _generator()
+    gen.write(gen.generate(300, 5), out)
+    return out
+
+
+def _column(rows: Rows, name: str) -> int:
+    return rows[0].index(name)
+
+
+def _each(rows: Rows, name: str, every: int, value: Callable[[int, str], str]) -> None:
+    c = _column(rows, name)
+    for i, row in enumerate(rows[1:]):
+        if i % every == 0:
+            row[c] = value(i, row[c])
+
+
+def _nasty(i: int, text: str) -> str:
+    return _NASTY[i % len(_NASTY)] + text
+
+
+def _shuffle(rows: Rows) -> None:
+    body = rows[1:]
+    random.Random(len(body)).shuffle(body)
+    rows[1:] = body
+
+
+def _events(rows: Rows) -> None:
+    _each(rows, "title", 3, _nasty)
+    _each(rows, "timezone", 5, lambda i, v: "")
+    _each(rows, "end_date", 6, lambda i, v: "")
+    _each(rows, "place_id", 7, lambda i, v: "" if i % 2 else "nowhere")
+    start = _column(rows, "start_date")
+    for a, b in zip(rows[1:41:2], rows[2:42:2], strict=True):
+        b[start] = a[start]  # same day: ordered by last day, then id
+    _shuffle(rows)
+
+
+def _statements(rows: Rows) -> None:
+    h = rows[0]
+    extra = []
+    for i, row in enumerate(rows[1:80]):
+        alt = dict(zip(h, row, strict=True))
+        alt["statement_id"] = f"{alt['statement_id']}-alt{i}"
+        alt["rank"] = ("normal", "deprecated", "preferred")[i % 3]
+        alt["rank_reason"] = _NASTY[i % 4] if i % 5 else ""
+        if alt["property"] == "date":
+            alt["edtf"] = ("2020-XX", "2019-05/..", _NASTY[i % 4], "")[i % 4]
+        else:
+            alt["place_id"] = ("nowhere", "", alt["place_id"])[i % 3]
+        extra.append([alt[k] for k in h])
+    rows.extend(extra)
+    _shuffle(rows)
+
+
+def _evidence(rows: Rows) -> None:
+    stance, statement = _column(rows, "stance"), _column(rows, "statement_id")
+    extra = []
+    for i, row in enumerate(rows[1:200]):
+        if row[statement] and i % 3 == 0:
+            row[stance] = "contradicts"
+        elif i % 4 == 1:
+            row[stance] = "qualifies"
+        if i % 6 == 2:
+            alt = list(row)
+            alt[_column(rows, "evidence_id")] += f"-x{i}"
+            alt[statement] = (f"{row[statement]}-alt{i % 80}", "", row[statement])[i % 3]
+            alt[stance] = ("supports", "contradicts")[i % 2]
+            alt[_column(rows, "char_start")] = str(i % 7)
+            extra.append(alt)
+    rows.extend(extra)
+    _each(rows, "event_id", 97, lambda i, v: "no-such-event")
+    _shuffle(rows)
+
+
+def _participants(rows: Rows) -> None:
+    role = _column(rows, "role")
+    roles = ("host", "speaker", "target", "subject", "visitor")
+    rows.extend([[*r[:role], roles[i % 5], *r[role + 1 :]] for i, r in enumerate(rows[1:90])])
+    _shuffle(rows)
+
+
+def _places(rows: Rows) -> None:
+    _each(rows, "name", 4, _nasty)
+    _each(rows, "latitude", 5, lambda i, v: "")
+    _each(rows, "geonames_id", 3, lambda i, v: "")
+    _each(rows, "wikidata_qid", 2, lambda i, v: "")
+
+
+def _spans(rows: Rows) -> None:
+    _each(rows, "char_start", 4, lambda i, v: "3")
+    _shuffle(rows)
+
+
+def _tricky(generated: Path, dest: Path) -> Path:
+    shutil.copytree(generated, dest)
+    for table, change in [
+        ("events", _events),
+        ("statements", _statements),
+        ("evidence", _evidence),
+        ("participants", _participants),
+        ("places", _places),
+        ("quotes", _spans),
+        ("claims", _spans),
+    ]:
+        edit_table(dest, table, change)
+    return dest
+
+
+def _columnar(root: Path) -> bytes | None:
+    chunks = geojson_chunks(DataPackage(root))
+    return None if chunks is None else b"".join(chunks)
+
+
+@pytest.mark.parametrize("batch", [7, 20_000])
+def test_columnar_geojson_equals_the_views(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    monkeypatch.setattr("belarus_timeline.outputs.columnar.BATCH", batch)
+    for root in (ROOT, generated, _tricky(generated, tmp_path / "tricky")):
+        expected = render("geojson", build_view(root))
+        assert _columnar(root) == expected, root
+
+
+def test_columnar_geojson_of_no_events(generated: Path, tmp_path: Path) -> None:
+    root = shutil.copytree(generated, tmp_path / "empty")
+    edit_table(root, "events", lambda rows: rows.__delitem__(slice(1, None)))
+    assert _columnar(root) == render("geojson", build_view(root))
+
+
+def _dup(rows: Rows) -> None:
+    rows.append(list(rows[1]))
+
+
+@pytest.mark.parametrize(
+    ("table", "change"),
+    [
+        ("events", _dup),
+        ("events", lambda rows: rows[1].__setitem__(_column(rows, "title"), "")),
+        ("events", lambda rows: rows[2].__setitem__(_column(rows, "event_type"), "war")),
+        ("evidence", lambda rows: rows[3].__setitem__(_column(rows, "stance"), "maybe")),
+        ("participants", lambda rows: rows[1].__setitem__(_column(rows, "role"), "")),
+        ("statements", lambda rows: rows[1].__setitem__(_column(rows, "rank"), "top")),
+        ("quotes", lambda rows: rows[1].__setitem__(_column(rows, "source_id"), "")),
+    ],
+)
+def test_data_the_columns_do_not_write_is_left_to_the_view(
+    generated: Path, tmp_path: Path, table: str, change: Callable[[Rows], None]
+) -> None:
+    root = shutil.copytree(generated, tmp_path / "odd")
+    edit_table(root, table, change)
+    assert _columnar(root) is None
+
+
+def test_json_strings_equal_json_encoder() -> None:
+    values = [*_NASTY, "", "plain", "a\\b", '"', "\b\f\x0b", None]
+    got = json_strings(pa.array(values)).to_pylist()
+    assert got == [None if v is None else encode_basestring(v) for v in values]
