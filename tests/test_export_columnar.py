@@ -19,7 +19,8 @@ import pyarrow as pa
 import pytest
 
 from belarus_timeline.outputs.columnar import geojson_chunks, json_strings
-from belarus_timeline.outputs.formats import render
+from belarus_timeline.outputs.columnslides import slide_chunks
+from belarus_timeline.outputs.formats import _PENDING, _timelinejs, render
 from belarus_timeline.outputs.views import build_view
 from belarus_timeline.package import DataPackage
 from helpers import ROOT, edit_table
@@ -111,6 +112,7 @@ def _evidence(rows: Rows) -> None:
             alt[_column(rows, "char_start")] = str(i % 7)
             extra.append(alt)
     rows.extend(extra)
+    _each(rows, "source_id", 3, lambda i, v: f"source-{i % 4}")  # source-3: not a source
     _each(rows, "event_id", 97, lambda i, v: "no-such-event")
     _shuffle(rows)
 
@@ -134,6 +136,35 @@ def _spans(rows: Rows) -> None:
     _shuffle(rows)
 
 
+def _quotes(rows: Rows) -> None:
+    """Utterances of several renderings: led by the one they are named after, or not."""
+    h = rows[0]
+    extra = []
+    for i, row in enumerate(rows[1:60]):
+        q = dict(zip(h, row, strict=True))
+        q["quote_id"] = f"{q['quote_id']}-r{i}"
+        q["utterance_id"] = (q["utterance_id"], f"unnamed-{i}", q["quote_id"])[i % 3]
+        q["quote_kind"] = ("full", "fragment")[i % 2]
+        q["char_start"] = str(i % 5)
+        q["text"] = _NASTY[i % 4]
+        extra.append([q[k] for k in h])
+    rows.extend(extra)
+    _each(rows, "speaker_id", 9, lambda i, v: "no-such-actor")
+    _spans(rows)
+
+
+def _links(rows: Rows) -> None:
+    rows.extend([[r[0], r[1], "no-such-event"] for r in rows[1:10]])
+    rows.extend([[r[0], "part_of", r[0]] for r in rows[10:15]])
+    rows.extend([[r[0], r[1], r[2]] for r in rows[15:18]])
+    _shuffle(rows)
+
+
+def _sources(rows: Rows) -> None:
+    _each(rows, "url", 2, lambda i, v: "")
+    _each(rows, "title", 1, _nasty)
+
+
 def _tricky(generated: Path, dest: Path) -> Path:
     shutil.copytree(generated, dest)
     for table, change in [
@@ -142,32 +173,40 @@ def _tricky(generated: Path, dest: Path) -> Path:
         ("evidence", _evidence),
         ("participants", _participants),
         ("places", _places),
-        ("quotes", _spans),
+        ("quotes", _quotes),
+        ("event_links", _links),
+        ("sources", _sources),
         ("claims", _spans),
     ]:
         edit_table(dest, table, change)
     return dest
 
 
-def _columnar(root: Path) -> bytes | None:
-    chunks = geojson_chunks(DataPackage(root))
+def _columnar(root: Path, fmt: str = "geojson") -> bytes | None:
+    pkg = DataPackage(root)
+    if fmt == "geojson":
+        chunks = geojson_chunks(pkg)
+    else:
+        chunks = slide_chunks(pkg, lambda s: _timelinejs(build_view(root), s), _PENDING)
     return None if chunks is None else b"".join(chunks)
 
 
 @pytest.mark.parametrize("batch", [7, 20_000])
-def test_columnar_geojson_equals_the_views(
-    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
+@pytest.mark.parametrize("fmt", ["geojson", "timelinejs"])
+def test_columnar_export_equals_the_views(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int, fmt: str
 ) -> None:
     monkeypatch.setattr("belarus_timeline.outputs.columnar.BATCH", batch)
     for root in (ROOT, generated, _tricky(generated, tmp_path / "tricky")):
-        expected = render("geojson", build_view(root))
-        assert _columnar(root) == expected, root
+        expected = render(fmt, build_view(root))
+        assert _columnar(root, fmt) == expected, root
 
 
-def test_columnar_geojson_of_no_events(generated: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("fmt", ["geojson", "timelinejs"])
+def test_columnar_export_of_no_events(generated: Path, tmp_path: Path, fmt: str) -> None:
     root = shutil.copytree(generated, tmp_path / "empty")
     edit_table(root, "events", lambda rows: rows.__delitem__(slice(1, None)))
-    assert _columnar(root) == render("geojson", build_view(root))
+    assert _columnar(root, fmt) == render(fmt, build_view(root))
 
 
 def _dup(rows: Rows) -> None:
@@ -184,6 +223,8 @@ def _dup(rows: Rows) -> None:
         ("participants", lambda rows: rows[1].__setitem__(_column(rows, "role"), "")),
         ("statements", lambda rows: rows[1].__setitem__(_column(rows, "rank"), "top")),
         ("quotes", lambda rows: rows[1].__setitem__(_column(rows, "source_id"), "")),
+        ("quotes", lambda rows: rows[1].__setitem__(_column(rows, "quote_kind"), "half")),
+        ("event_links", lambda rows: rows[1].__setitem__(1, "")),
     ],
 )
 def test_data_the_columns_do_not_write_is_left_to_the_view(
@@ -191,7 +232,9 @@ def test_data_the_columns_do_not_write_is_left_to_the_view(
 ) -> None:
     root = shutil.copytree(generated, tmp_path / "odd")
     edit_table(root, table, change)
-    assert _columnar(root) is None
+    assert _columnar(root, "timelinejs") is None
+    if table not in ("event_links", "quotes") or "source_id" in str(change.__code__.co_consts):
+        assert _columnar(root) is None
 
 
 def test_json_strings_equal_json_encoder() -> None:

@@ -13,7 +13,7 @@ vocabulary), :func:`geojson_chunks` returns ``None`` and the caller writes the v
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from json.encoder import encode_basestring as _enc
 from typing import Any
@@ -48,7 +48,7 @@ BATCH = 20_000
 _ESCAPED = r'[\x00-\x1f"\\]'
 
 
-class _Fallback(Exception):
+class Fallback(Exception):
     """The data holds something the columns do not write as the view does."""
 
 
@@ -58,7 +58,7 @@ def _s(text: str) -> pa.Scalar:
 
 def cat(*parts: Any) -> pa.Array:
     """Element-wise concatenation of text columns and constant strings (a null stays null)."""
-    args = [_s(p) if isinstance(p, str) else p for p in parts]
+    args = [_s(p) if isinstance(p, str) else p if p.type == _L else pc.cast(p, _L) for p in parts]
     return pc.binary_join_element_wise(*args, _s(""))
 
 
@@ -95,7 +95,7 @@ def _col(table: pa.Table, name: str) -> pa.Array:
 
 def _check(ok: Any) -> None:
     if not ok:
-        raise _Fallback
+        raise Fallback
 
 
 def _full(col: pa.Array) -> pa.Array:
@@ -277,14 +277,8 @@ def _statements(pkg: DataPackage, ev: _Group, ids: pa.Array, n: int) -> _Stateme
     return _Statements(group, backing, contradicting, disputed)
 
 
-def _statement_texts(
-    st: _Statements, events: pa.Table, places: dict[str, str], a: int, b: int
-) -> pa.Array:
-    """The ``statements`` property of events ``a:b``."""
-    rows, offsets = _slice(st.group, a, b)
-    if rows.num_rows == 0:
-        return pa.array(["[]"] * (b - a), _L)
-    lo = int(st.group.offsets[a])
+def statement_values(rows: pa.Table, places: dict[str, str]) -> tuple[pa.Array, ...]:
+    """Statements' property, value (a date's EDTF, a place's id, else "") and its label."""
     prop = pc.cast(_col(rows, "property"), _L)
     date = pc.equal(prop, "date")
     value = pc.fill_null(
@@ -299,6 +293,18 @@ def _statement_texts(
     as_place = pa.array([places.get(v, v) for v in distinct], _L)
     at = pc.index_in(value, value_set=pa.array(distinct, _L))
     label = pc.if_else(date, pc.take(as_date, at), pc.take(as_place, at))
+    return prop, value, label
+
+
+def _statement_texts(
+    st: _Statements, events: pa.Table, places: dict[str, str], a: int, b: int
+) -> pa.Array:
+    """The ``statements`` property of events ``a:b``."""
+    rows, offsets = _slice(st.group, a, b)
+    if rows.num_rows == 0:
+        return pa.array(["[]"] * (b - a), _L)
+    lo = int(st.group.offsets[a])
+    prop, value, label = statement_values(rows, places)
     reason = pc.fill_null(json_strings(_empty_none(_col(rows, "rank_reason"))), _s("null"))
     keys = _prefixes(_STATEMENT_KEYS, 5)
     hi = lo + rows.num_rows
@@ -319,7 +325,7 @@ def _statement_texts(
 
 
 @dataclass
-class _Features:
+class Features:
     """Everything the features are written from, in feature order."""
 
     events: pa.Table
@@ -335,7 +341,7 @@ class _Features:
     labels: dict[str, str]
 
 
-def _features(pkg: DataPackage) -> _Features:
+def features(pkg: DataPackage) -> Features:
     events = _events(pkg)
     ids = _col(events, "event_id")
     n = len(ids)
@@ -349,7 +355,7 @@ def _features(pkg: DataPackage) -> _Features:
     backing = evidence.table.filter(
         pc.is_in(_col(evidence.table, "stance"), value_set=pa.array(list(BACKING)))
     )
-    return _Features(
+    return Features(
         events=events,
         place_at=pc.fill_null(at, none),
         place_texts=texts,
@@ -367,7 +373,7 @@ def _features(pkg: DataPackage) -> _Features:
 _DISPUTED = pa.array([_strings(d, 4) for d in ([], ["date"], ["place"], ["date", "place"])], _L)
 
 
-def _feature_batch(f: _Features, a: int, b: int) -> pa.Array:
+def _feature_batch(f: Features, a: int, b: int) -> pa.Array:
     """The features of events ``a:b`` as JSON text, as ``feature_text`` writes them."""
     ev = f.events.slice(a, b - a)
     place = [pc.take(t, f.place_at.slice(a, b - a)) for t in f.place_texts]
@@ -411,28 +417,34 @@ def _data(texts: pa.Array) -> bytes:
     return data
 
 
-def _written(f: _Features) -> Iterator[bytes]:
-    """The FeatureCollection, as ``indented_json_chunks`` writes it, a batch at a time."""
-    n = f.events.num_rows
-    doc = {"type": "FeatureCollection", "features": TextStream(["\0"] if n else [])}
-    head, _, tail = b"".join(indented_json_chunks(doc)).partition(b"\0")
+def written(
+    n: int, doc: Callable[[TextStream], dict[str, Any]], batch: Callable[[int, int], pa.Array]
+) -> Iterator[bytes]:
+    """``indented_json_chunks(doc(stream))`` where the stream is the ``n`` items that
+    ``batch(a, b)`` gives as JSON text (items ``a:b``), a batch at a time."""
+    head, _, tail = b"".join(indented_json_chunks(doc(TextStream(["\0"] if n else [])))).partition(
+        b"\0"
+    )
     if not n:
         yield head
         return
-    inner = "\n" + _IND * (FEATURE_LEVEL)
+    inner = "\n" + _IND * FEATURE_LEVEL
     for a in range(0, n, BATCH):
         b = min(n, a + BATCH)
-        texts = _feature_batch(f, a, b)
         lead = pa.array([""] + ["," + inner] * (b - a - 1), _L) if a == 0 else _s("," + inner)
-        yield (head if a == 0 else b"") + _data(cat(lead, texts))
+        yield (head if a == 0 else b"") + _data(cat(lead, batch(a, b)))
     yield tail
+
+
+def _collection(features: TextStream) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": features}
 
 
 def geojson_chunks(pkg: DataPackage) -> Iterator[bytes] | None:
     """The GeoJSON export of ``pkg`` in chunks of bytes, the same bytes as the view's writer;
     ``None`` when the data has what only the view writes its way."""
     try:
-        features = _features(pkg)
-    except _Fallback:
+        f = features(pkg)
+    except Fallback:
         return None
-    return _written(features)
+    return written(f.events.num_rows, _collection, lambda a, b: _feature_batch(f, a, b))

@@ -12,6 +12,7 @@ import gc
 import html
 import json
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from belarus_timeline.files import atomic_write
 from belarus_timeline.load import package_for
 from belarus_timeline.outputs.catalog import dataset
 from belarus_timeline.outputs.columnar import geojson_chunks
+from belarus_timeline.outputs.columnslides import slide_chunks
 from belarus_timeline.outputs.featuretext import (
     FEATURE_LEVEL,
     _fold,
@@ -175,14 +177,9 @@ def _timelinejs(view: TimelineView, events: Any) -> dict[str, Any]:
     }
 
 
-def _slides(view: TimelineView) -> Iterator[dict[str, Any]]:
-    titles = view.titles
-    return (_slide(ev, view, titles) for ev in view.events)
-
-
 def timelinejs(view: TimelineView) -> dict[str, Any]:
     """The timeline as a TimelineJS 3 JSON object (``title``, ``events``, ``scale``)."""
-    return _timelinejs(view, list(_slides(view)))
+    return _timelinejs(view, [_slide(ev, view, view.titles) for ev in view.events])
 
 
 # --- GeoJSON --------------------------------------------------------------------------------
@@ -517,7 +514,11 @@ def render(fmt: str, view: TimelineView) -> bytes:
 def _chunks(fmt: str, view: TimelineView) -> Iterator[bytes]:
     """A format's bytes: from the package's columns where that writer gives the same."""
     _check_format(fmt)
-    fast = geojson_chunks(DataPackage(view.root)) if fmt == "geojson" else None
+    fast = None
+    if fmt == "geojson":
+        fast = geojson_chunks(DataPackage(view.root))
+    elif fmt == "timelinejs":
+        fast = slide_chunks(DataPackage(view.root), partial(_timelinejs, view), _PENDING)
     return fast if fast is not None else _WRITERS[fmt](view)
 
 
