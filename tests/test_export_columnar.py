@@ -19,6 +19,7 @@ import pyarrow as pa
 import pytest
 
 from belarus_timeline.outputs.columnar import geojson_chunks, json_strings
+from belarus_timeline.outputs.columnjsonl import jsonl_chunks
 from belarus_timeline.outputs.columnslides import slide_chunks
 from belarus_timeline.outputs.formats import _PENDING, _timelinejs, render
 from belarus_timeline.outputs.views import build_view
@@ -186,13 +187,15 @@ def _columnar(root: Path, fmt: str = "geojson") -> bytes | None:
     pkg = DataPackage(root)
     if fmt == "geojson":
         chunks = geojson_chunks(pkg)
+    elif fmt == "jsonl":
+        chunks = jsonl_chunks(pkg, _PENDING, batch=7)
     else:
         chunks = slide_chunks(pkg, lambda s: _timelinejs(build_view(root), s), _PENDING)
     return None if chunks is None else b"".join(chunks)
 
 
 @pytest.mark.parametrize("batch", [7, 20_000])
-@pytest.mark.parametrize("fmt", ["geojson", "timelinejs"])
+@pytest.mark.parametrize("fmt", ["geojson", "timelinejs", "jsonl"])
 def test_columnar_export_equals_the_views(
     generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int, fmt: str
 ) -> None:
@@ -202,7 +205,7 @@ def test_columnar_export_equals_the_views(
         assert _columnar(root, fmt) == expected, root
 
 
-@pytest.mark.parametrize("fmt", ["geojson", "timelinejs"])
+@pytest.mark.parametrize("fmt", ["geojson", "timelinejs", "jsonl"])
 def test_columnar_export_of_no_events(generated: Path, tmp_path: Path, fmt: str) -> None:
     root = shutil.copytree(generated, tmp_path / "empty")
     edit_table(root, "events", lambda rows: rows.__delitem__(slice(1, None)))
@@ -213,28 +216,40 @@ def _dup(rows: Rows) -> None:
     rows.append(list(rows[1]))
 
 
+_ALL = ("geojson", "timelinejs", "jsonl")
+
+
 @pytest.mark.parametrize(
-    ("table", "change"),
+    ("table", "change", "fmts"),
     [
-        ("events", _dup),
-        ("events", lambda rows: rows[1].__setitem__(_column(rows, "title"), "")),
-        ("events", lambda rows: rows[2].__setitem__(_column(rows, "event_type"), "war")),
-        ("evidence", lambda rows: rows[3].__setitem__(_column(rows, "stance"), "maybe")),
-        ("participants", lambda rows: rows[1].__setitem__(_column(rows, "role"), "")),
-        ("statements", lambda rows: rows[1].__setitem__(_column(rows, "rank"), "top")),
-        ("quotes", lambda rows: rows[1].__setitem__(_column(rows, "source_id"), "")),
-        ("quotes", lambda rows: rows[1].__setitem__(_column(rows, "quote_kind"), "half")),
-        ("event_links", lambda rows: rows[1].__setitem__(1, "")),
+        ("events", _dup, _ALL),
+        ("events", lambda rows: rows[1].__setitem__(_column(rows, "title"), ""), _ALL),
+        ("events", lambda rows: rows[2].__setitem__(_column(rows, "event_type"), "war"), _ALL),
+        ("evidence", lambda rows: rows[3].__setitem__(_column(rows, "stance"), "maybe"), _ALL),
+        ("participants", lambda rows: rows[1].__setitem__(_column(rows, "role"), ""), _ALL),
+        ("statements", lambda rows: rows[1].__setitem__(_column(rows, "rank"), "top"), _ALL),
+        ("quotes", lambda rows: rows[1].__setitem__(_column(rows, "source_id"), ""), _ALL),
+        ("quotes", lambda rows: rows[1].__setitem__(_column(rows, "quote_kind"), "x"), _ALL[1:2]),
+        ("event_links", lambda rows: rows[1].__setitem__(1, ""), _ALL[1:2]),
+        ("evidence", lambda rows: rows[3].__setitem__(_column(rows, "aspect"), "x"), _ALL[2:]),
+        (
+            "events",
+            lambda rows: rows[2].__setitem__(_column(rows, "plover_category"), "x"),
+            _ALL[2:],
+        ),
     ],
 )
 def test_data_the_columns_do_not_write_is_left_to_the_view(
-    generated: Path, tmp_path: Path, table: str, change: Callable[[Rows], None]
+    generated: Path,
+    tmp_path: Path,
+    table: str,
+    change: Callable[[Rows], None],
+    fmts: tuple[str, ...],
 ) -> None:
     root = shutil.copytree(generated, tmp_path / "odd")
     edit_table(root, table, change)
-    assert _columnar(root, "timelinejs") is None
-    if table not in ("event_links", "quotes") or "source_id" in str(change.__code__.co_consts):
-        assert _columnar(root) is None
+    for fmt in fmts:
+        assert _columnar(root, fmt) is None, fmt
 
 
 def test_json_strings_equal_json_encoder() -> None:

@@ -21,6 +21,7 @@ from belarus_timeline.files import atomic_write
 from belarus_timeline.load import package_for
 from belarus_timeline.outputs.catalog import dataset
 from belarus_timeline.outputs.columnar import geojson_chunks
+from belarus_timeline.outputs.columnjsonl import jsonl_chunks
 from belarus_timeline.outputs.columnslides import slide_chunks
 from belarus_timeline.outputs.featuretext import (
     FEATURE_LEVEL,
@@ -514,11 +515,12 @@ def render(fmt: str, view: TimelineView) -> bytes:
 def _chunks(fmt: str, view: TimelineView) -> Iterator[bytes]:
     """A format's bytes: from the package's columns where that writer gives the same."""
     _check_format(fmt)
-    fast = None
-    if fmt == "geojson":
-        fast = geojson_chunks(DataPackage(view.root))
-    elif fmt == "timelinejs":
-        fast = slide_chunks(DataPackage(view.root), partial(_timelinejs, view), _PENDING)
+    columnar = {
+        "geojson": lambda p: geojson_chunks(p),
+        "timelinejs": lambda p: slide_chunks(p, partial(_timelinejs, view), _PENDING),
+        "jsonl": lambda p: jsonl_chunks(p, _PENDING),
+    }
+    fast = columnar[fmt](DataPackage(view.root)) if fmt in columnar else None
     return fast if fast is not None else _WRITERS[fmt](view)
 
 
