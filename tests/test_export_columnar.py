@@ -1,4 +1,5 @@
-"""The GeoJSON export written from Arrow columns against the view's writer, byte for byte, on
+"""The exports written from Arrow columns (GeoJSON, TimelineJS, JSON lines, iCalendar) against
+the view's writers, byte for byte, on
 a generated package made tricky: quotes, backslashes, control characters, non-ASCII in every
 text; empty and unknown places; open ends; disputed and contradicted dates and places; actors
 in several roles; rows in any order. Data the columns do not write as the view does is left to
@@ -18,13 +19,23 @@ from types import ModuleType
 import pyarrow as pa
 import pytest
 
+from belarus_timeline.errors import PackageError
 from belarus_timeline.outputs.columnar import geojson_chunks, json_strings
+from belarus_timeline.outputs.columnics import fold, ics_chunks, ics_text
 from belarus_timeline.outputs.columnjsonl import jsonl_chunks
 from belarus_timeline.outputs.columnslides import slide_chunks
-from belarus_timeline.outputs.formats import _PENDING, _timelinejs, render
+from belarus_timeline.outputs.featuretext import _fold, _ics_text
+from belarus_timeline.outputs.formats import (
+    _PENDING,
+    _dtstamp,
+    _ics_chunks,
+    _timelinejs,
+    render,
+)
 from belarus_timeline.outputs.views import build_view
 from belarus_timeline.package import DataPackage
 from helpers import ROOT, edit_table
+from test_export_fast import _lines
 
 _NASTY = ['say "hi"\\ there', "tab\tnew\nline\r\x00\x1f\x7f", "Лукашенко — «ок» 😀\u2028", "</a>&"]
 
@@ -189,13 +200,19 @@ def _columnar(root: Path, fmt: str = "geojson") -> bytes | None:
         chunks = geojson_chunks(pkg)
     elif fmt == "jsonl":
         chunks = jsonl_chunks(pkg, _PENDING, batch=7)
+    elif fmt == "ics":
+        try:
+            view = build_view(root)  # the calendar's head and stamp
+        except PackageError:
+            return None  # the build stops there, before any export
+        chunks = ics_chunks(pkg, _dtstamp(view), next(_ics_chunks(view)), _PENDING, batch=7)
     else:
         chunks = slide_chunks(pkg, lambda s: _timelinejs(build_view(root), s), _PENDING)
     return None if chunks is None else b"".join(chunks)
 
 
 @pytest.mark.parametrize("batch", [7, 20_000])
-@pytest.mark.parametrize("fmt", ["geojson", "timelinejs", "jsonl"])
+@pytest.mark.parametrize("fmt", ["geojson", "timelinejs", "jsonl", "ics"])
 def test_columnar_export_equals_the_views(
     generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int, fmt: str
 ) -> None:
@@ -205,7 +222,7 @@ def test_columnar_export_equals_the_views(
         assert _columnar(root, fmt) == expected, root
 
 
-@pytest.mark.parametrize("fmt", ["geojson", "timelinejs", "jsonl"])
+@pytest.mark.parametrize("fmt", ["geojson", "timelinejs", "jsonl", "ics"])
 def test_columnar_export_of_no_events(generated: Path, tmp_path: Path, fmt: str) -> None:
     root = shutil.copytree(generated, tmp_path / "empty")
     edit_table(root, "events", lambda rows: rows.__delitem__(slice(1, None)))
@@ -216,7 +233,7 @@ def _dup(rows: Rows) -> None:
     rows.append(list(rows[1]))
 
 
-_ALL = ("geojson", "timelinejs", "jsonl")
+_ALL = ("geojson", "timelinejs", "jsonl", "ics")
 
 
 @pytest.mark.parametrize(
@@ -229,13 +246,22 @@ _ALL = ("geojson", "timelinejs", "jsonl")
         ("participants", lambda rows: rows[1].__setitem__(_column(rows, "role"), ""), _ALL),
         ("statements", lambda rows: rows[1].__setitem__(_column(rows, "rank"), "top"), _ALL),
         ("quotes", lambda rows: rows[1].__setitem__(_column(rows, "source_id"), ""), _ALL),
-        ("quotes", lambda rows: rows[1].__setitem__(_column(rows, "quote_kind"), "x"), _ALL[1:2]),
-        ("event_links", lambda rows: rows[1].__setitem__(1, ""), _ALL[1:2]),
-        ("evidence", lambda rows: rows[3].__setitem__(_column(rows, "aspect"), "x"), _ALL[2:]),
+        (
+            "quotes",
+            lambda rows: rows[1].__setitem__(_column(rows, "quote_kind"), "x"),
+            ("timelinejs", "ics"),
+        ),
+        ("event_links", lambda rows: rows[1].__setitem__(1, ""), ("timelinejs", "ics")),
+        ("evidence", lambda rows: rows[3].__setitem__(_column(rows, "aspect"), "x"), ("jsonl",)),
         (
             "events",
             lambda rows: rows[2].__setitem__(_column(rows, "plover_category"), "x"),
-            _ALL[2:],
+            ("jsonl",),
+        ),
+        (
+            "events",
+            lambda rows: rows[2].__setitem__(_column(rows, "start_date"), "0999-01-01"),
+            ("ics",),
         ),
     ],
 )
@@ -256,3 +282,9 @@ def test_json_strings_equal_json_encoder() -> None:
     values = [*_NASTY, "", "plain", "a\\b", '"', "\b\f\x0b", None]
     got = json_strings(pa.array(values)).to_pylist()
     assert got == [None if v is None else encode_basestring(v) for v in values]
+
+
+def test_lines_folded_column_wise_equal_fold() -> None:
+    lines = [*_lines(), *_NASTY, "a" * 300, "é" * 100, "a" * 74 + "é" * 3]
+    assert fold(pa.array(lines)).to_pylist() == [_fold(x) for x in lines]
+    assert ics_text(pa.array(lines)).to_pylist() == [_ics_text(x) for x in lines]

@@ -21,6 +21,7 @@ from belarus_timeline.files import atomic_write
 from belarus_timeline.load import package_for
 from belarus_timeline.outputs.catalog import dataset
 from belarus_timeline.outputs.columnar import geojson_chunks
+from belarus_timeline.outputs.columnics import ics_chunks
 from belarus_timeline.outputs.columnjsonl import jsonl_chunks
 from belarus_timeline.outputs.columnslides import slide_chunks
 from belarus_timeline.outputs.featuretext import (
@@ -489,8 +490,7 @@ def _encoded(texts: Iterable[str], size: int = 2000) -> Iterator[bytes]:
     yield "".join(batch).encode("utf-8")
 
 
-# Each format as chunks of bytes, never whole in memory (a million events make gigabytes).
-# indented_json_chunks: json_bytes' bytes, without json's slow pure-Python indenting.
+# Each format as chunks of bytes (a million events make gigabytes); JSON without json's indent.
 _WRITERS: dict[str, Callable[[TimelineView], Iterator[bytes]]] = {
     "timelinejs": lambda v: indented_json_chunks(_timelinejs(v, TextStream(_slide_texts(v)))),
     "geojson": lambda v: indented_json_chunks(
@@ -515,13 +515,13 @@ def render(fmt: str, view: TimelineView) -> bytes:
 def _chunks(fmt: str, view: TimelineView) -> Iterator[bytes]:
     """A format's bytes: from the package's columns where that writer gives the same."""
     _check_format(fmt)
-    columnar = {
-        "geojson": lambda p: geojson_chunks(p),
+    columnar: dict[str, Callable[[DataPackage], Iterator[bytes] | None]] = {
+        "geojson": geojson_chunks,
         "timelinejs": lambda p: slide_chunks(p, partial(_timelinejs, view), _PENDING),
         "jsonl": lambda p: jsonl_chunks(p, _PENDING),
+        "ics": lambda p: ics_chunks(p, _dtstamp(view), next(_ics_chunks(view)), _PENDING),
     }
-    fast = columnar[fmt](DataPackage(view.root)) if fmt in columnar else None
-    return fast if fast is not None else _WRITERS[fmt](view)
+    return columnar[fmt](DataPackage(view.root)) or _WRITERS[fmt](view)  # None: the view's way
 
 
 def export(fmt: str, root: Path, out: Path) -> Path:
