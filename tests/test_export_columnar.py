@@ -1,9 +1,8 @@
 """The exports written from Arrow columns (GeoJSON, TimelineJS, JSON lines, iCalendar) against
-the view's writers, byte for byte, on
-a generated package made tricky: quotes, backslashes, control characters, non-ASCII in every
-text; empty and unknown places; open ends; disputed and contradicted dates and places; actors
-in several roles; rows in any order. Data the columns do not write as the view does is left to
-the view."""
+the view's writers, byte for byte, on a generated package made tricky: quotes, backslashes,
+control characters, non-ASCII in every text; empty and unknown places; open ends; disputed and
+contradicted dates and places; actors in several roles; utterances of several renderings; rows
+in any order. Data the columns do not write as the view does is left to the view."""
 
 from __future__ import annotations
 
