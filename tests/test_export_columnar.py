@@ -19,13 +19,14 @@ import pyarrow as pa
 import pytest
 
 from belarus_timeline.errors import PackageError
-from belarus_timeline.outputs.columnar import geojson_chunks, json_strings
+from belarus_timeline.outputs.columnar import geojson_chunks, json_strings, shared_package
 from belarus_timeline.outputs.columnics import fold, ics_chunks, ics_text
 from belarus_timeline.outputs.columnjsonl import jsonl_chunks
 from belarus_timeline.outputs.columnslides import slide_chunks
 from belarus_timeline.outputs.featuretext import _fold, _ics_text
 from belarus_timeline.outputs.formats import (
     _PENDING,
+    _chunks,
     _dtstamp,
     _ics_chunks,
     _timelinejs,
@@ -287,3 +288,13 @@ def test_lines_folded_column_wise_equal_fold() -> None:
     lines = [*_lines(), *_NASTY, "a" * 300, "é" * 100, "a" * 74 + "é" * 3]
     assert fold(pa.array(lines)).to_pylist() == [_fold(x) for x in lines]
     assert ics_text(pa.array(lines)).to_pylist() == [_ics_text(x) for x in lines]
+
+
+def test_exports_of_one_view_share_its_columns_and_equal_the_views(
+    generated: Path, tmp_path: Path
+) -> None:
+    root = _tricky(generated, tmp_path / "tricky")
+    view = build_view(root)
+    for fmt in ("timelinejs", "geojson", "ics", "jsonl"):  # write_all's order
+        assert b"".join(_chunks(fmt, view)) == render(fmt, view), fmt
+    assert "_features" in shared_package(view).__dict__

@@ -36,7 +36,7 @@ from belarus_timeline.outputs.featuretext import (
 )
 from belarus_timeline.outputs.jsontext import TextStream, indented_json_chunks
 from belarus_timeline.outputs.rows import records
-from belarus_timeline.outputs.views import _places, _vocabulary
+from belarus_timeline.outputs.views import TimelineView, _places, _vocabulary
 from belarus_timeline.package import DataPackage
 from belarus_timeline.tables import read_arrow, table_names
 
@@ -341,7 +341,24 @@ class Features:
     labels: dict[str, str]
 
 
+def shared_package(view: TimelineView) -> DataPackage:
+    """The package of ``view``, one object per view: the exports of a view then read and
+    join its columns once (:func:`features` keeps them on the package)."""
+    pkg = view.__dict__.get("_package")
+    if pkg is None:
+        pkg = view.__dict__["_package"] = DataPackage(view.root)
+    return pkg
+
+
 def features(pkg: DataPackage) -> Features:
+    """The columns the features are written from, made once per package object."""
+    made = pkg.__dict__.get("_features")
+    if made is None:
+        made = pkg.__dict__["_features"] = _features(pkg)
+    return made
+
+
+def _features(pkg: DataPackage) -> Features:
     events = _events(pkg)
     ids = _col(events, "event_id")
     n = len(ids)

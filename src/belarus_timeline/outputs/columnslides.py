@@ -170,6 +170,14 @@ def _links(pkg: DataPackage, f: Features) -> _Group:
 
 
 def slides(pkg: DataPackage) -> Slides:
+    """The columns the slides are written from, made once per package object."""
+    made = pkg.__dict__.get("_slides")
+    if made is None:
+        made = pkg.__dict__["_slides"] = _slides(pkg)
+    return made
+
+
+def _slides(pkg: DataPackage) -> Slides:
     f = features(pkg)
     sources = _sources(records(pkg, "sources"))
     names = {str(r["actor_id"]): str(r["name"]) for r in records(pkg, "actors")}

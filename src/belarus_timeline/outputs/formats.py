@@ -20,7 +20,7 @@ from belarus_timeline.errors import PackageError
 from belarus_timeline.files import atomic_write
 from belarus_timeline.load import package_for
 from belarus_timeline.outputs.catalog import dataset
-from belarus_timeline.outputs.columnar import geojson_chunks
+from belarus_timeline.outputs.columnar import geojson_chunks, shared_package
 from belarus_timeline.outputs.columnics import ics_chunks
 from belarus_timeline.outputs.columnjsonl import jsonl_chunks
 from belarus_timeline.outputs.columnslides import slide_chunks
@@ -521,7 +521,7 @@ def _chunks(fmt: str, view: TimelineView) -> Iterator[bytes]:
         "jsonl": lambda p: jsonl_chunks(p, _PENDING),
         "ics": lambda p: ics_chunks(p, _dtstamp(view), next(_ics_chunks(view)), _PENDING),
     }
-    return columnar[fmt](DataPackage(view.root)) or _WRITERS[fmt](view)  # None: the view's way
+    return columnar[fmt](shared_package(view)) or _WRITERS[fmt](view)  # None: the view's way
 
 
 def export(fmt: str, root: Path, out: Path) -> Path:
