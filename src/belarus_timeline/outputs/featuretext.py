@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from json.encoder import encode_basestring as _enc
 
 from belarus_timeline.outputs.jsontext import json_scalar
-from belarus_timeline.outputs.views import EventView, Statement, type_label
+from belarus_timeline.outputs.views import EventView, Place, Statement, type_label
 
 _IND = "  "
 #: The level of a feature inside ``{"features": [...]}``.
@@ -122,19 +122,39 @@ def statements_text(statements: Sequence[Statement], level: int) -> str:
     return "[" + inner + ("," + inner).join(parts) + _close(level) + "]"
 
 
-def feature_text(ev: EventView) -> str:
-    """The feature of ``formats._feature(ev, view)`` as the generic writer writes it at
-    :data:`FEATURE_LEVEL`; raises ``Unknown`` on a value of a type it does not know."""
-    place = ev.place
+def place_pieces(place: Place | None) -> tuple[str, ...]:
+    """A feature's geometry and its eight place properties (``place_id`` to
+    ``coordinate_note``), as JSON text."""
     level = FEATURE_LEVEL + 1
+    if place is None:
+        return ("null", *(["null"] * 7), _enc(_NO_PLACE_NOTE))
     geometry = "null"
-    if place is not None and place.latitude is not None and place.longitude is not None:
+    if place.latitude is not None and place.longitude is not None:
         inner = "\n" + _IND * (level + 2)
         coords = (
             "[" + inner + json_scalar(place.longitude) + "," + inner
             + json_scalar(place.latitude) + _close(level + 1) + "]"
         )  # fmt: skip
         geometry = _obj(_GEOMETRY, ('"Point"', coords), _close(level))
+    return (
+        geometry,
+        _enc(place.place_id),
+        _enc(place.name),
+        _enc(place.kind),
+        _enc(place.country),
+        json_scalar(place.geonames_id),
+        _opt(place.wikidata_qid),
+        _enc(place.coordinate_precision),
+        _enc(place.coordinate_note),
+    )
+
+
+def feature_text(ev: EventView) -> str:
+    """The feature of ``formats._feature(ev, view)`` as the generic writer writes it at
+    :data:`FEATURE_LEVEL`; raises ``Unknown`` on a value of a type it does not know."""
+    place = ev.place
+    level = FEATURE_LEVEL + 1
+    geometry, *place_texts = place_pieces(place)
     end = ev.end
     props = (
         _enc(ev.event_id),
@@ -146,14 +166,7 @@ def feature_text(ev: EventView) -> str:
         _enc(ev.precision),
         _enc(ev.edtf),
         _opt(ev.timezone),
-        "null" if place is None else _enc(place.place_id),
-        "null" if place is None else _enc(place.name),
-        "null" if place is None else _enc(place.kind),
-        "null" if place is None else _enc(place.country),
-        "null" if place is None else json_scalar(place.geonames_id),
-        "null" if place is None else _opt(place.wikidata_qid),
-        "null" if place is None else _enc(place.coordinate_precision),
-        _enc(place.coordinate_note if place else _NO_PLACE_NOTE),
+        *place_texts,
         _strings(list(dict.fromkeys(p.actor_id for p in ev.participants)), level + 1),
         _strings([q.quote_id for q in ev.quotes], level + 1),
         _strings([c.claim_id for c in ev.claims], level + 1),

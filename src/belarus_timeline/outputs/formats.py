@@ -12,6 +12,7 @@ import gc
 import html
 import json
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,10 @@ from belarus_timeline.errors import PackageError
 from belarus_timeline.files import atomic_write
 from belarus_timeline.load import package_for
 from belarus_timeline.outputs.catalog import dataset
+from belarus_timeline.outputs.columnar import geojson_chunks, shared_package
+from belarus_timeline.outputs.columnics import ics_chunks
+from belarus_timeline.outputs.columnjsonl import jsonl_chunks
+from belarus_timeline.outputs.columnslides import slide_chunks
 from belarus_timeline.outputs.featuretext import (
     FEATURE_LEVEL,
     _fold,
@@ -174,14 +179,9 @@ def _timelinejs(view: TimelineView, events: Any) -> dict[str, Any]:
     }
 
 
-def _slides(view: TimelineView) -> Iterator[dict[str, Any]]:
-    titles = view.titles
-    return (_slide(ev, view, titles) for ev in view.events)
-
-
 def timelinejs(view: TimelineView) -> dict[str, Any]:
     """The timeline as a TimelineJS 3 JSON object (``title``, ``events``, ``scale``)."""
-    return _timelinejs(view, list(_slides(view)))
+    return _timelinejs(view, [_slide(ev, view, view.titles) for ev in view.events])
 
 
 # --- GeoJSON --------------------------------------------------------------------------------
@@ -490,8 +490,7 @@ def _encoded(texts: Iterable[str], size: int = 2000) -> Iterator[bytes]:
     yield "".join(batch).encode("utf-8")
 
 
-# Each format as chunks of bytes, never whole in memory (a million events make gigabytes).
-# indented_json_chunks: json_bytes' bytes, without json's slow pure-Python indenting.
+# Each format as chunks of bytes (a million events make gigabytes); JSON without json's indent.
 _WRITERS: dict[str, Callable[[TimelineView], Iterator[bytes]]] = {
     "timelinejs": lambda v: indented_json_chunks(_timelinejs(v, TextStream(_slide_texts(v)))),
     "geojson": lambda v: indented_json_chunks(
@@ -514,8 +513,15 @@ def render(fmt: str, view: TimelineView) -> bytes:
 
 
 def _chunks(fmt: str, view: TimelineView) -> Iterator[bytes]:
+    """A format's bytes: from the package's columns where that writer gives the same."""
     _check_format(fmt)
-    return _WRITERS[fmt](view)
+    columnar: dict[str, Callable[[DataPackage], Iterator[bytes] | None]] = {
+        "geojson": geojson_chunks,
+        "timelinejs": lambda p: slide_chunks(p, partial(_timelinejs, view), _PENDING),
+        "jsonl": lambda p: jsonl_chunks(p, _PENDING),
+        "ics": lambda p: ics_chunks(p, _dtstamp(view), next(_ics_chunks(view)), _PENDING),
+    }
+    return columnar[fmt](shared_package(view)) or _WRITERS[fmt](view)  # None: the view's way
 
 
 def export(fmt: str, root: Path, out: Path) -> Path:

@@ -1,0 +1,300 @@
+"""The exports written from Arrow columns (GeoJSON, TimelineJS, JSON lines, iCalendar) against
+the view's writers, byte for byte, on a generated package made tricky: quotes, backslashes,
+control characters, non-ASCII in every text; empty and unknown places; open ends; disputed and
+contradicted dates and places; actors in several roles; utterances of several renderings; rows
+in any order. Data the columns do not write as the view does is left to the view."""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+import shutil
+import sys
+from collections.abc import Callable
+from json.encoder import encode_basestring
+from pathlib import Path
+from types import ModuleType
+
+import pyarrow as pa
+import pytest
+
+from belarus_timeline.errors import PackageError
+from belarus_timeline.outputs.columnar import geojson_chunks, json_strings, shared_package
+from belarus_timeline.outputs.columnics import fold, ics_chunks, ics_text
+from belarus_timeline.outputs.columnjsonl import jsonl_chunks
+from belarus_timeline.outputs.columnslides import slide_chunks
+from belarus_timeline.outputs.featuretext import _fold, _ics_text
+from belarus_timeline.outputs.formats import (
+    _PENDING,
+    _chunks,
+    _dtstamp,
+    _ics_chunks,
+    _timelinejs,
+    render,
+)
+from belarus_timeline.outputs.views import build_view
+from belarus_timeline.package import DataPackage
+from helpers import ROOT, edit_table
+from test_export_fast import _lines
+
+_NASTY = ['say "hi"\\ there', "tab\tnew\nline\r\x00\x1f\x7f", "Лукашенко — «ок» 😀\u2028", "</a>&"]
+
+Rows = list[list[str]]
+
+
+def _generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("generate", ROOT / "benchmarks" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["generate"] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("gen") / "pkg"
+    gen = _generator()
+    gen.write(gen.generate(300, 5), out)
+    return out
+
+
+def _column(rows: Rows, name: str) -> int:
+    return rows[0].index(name)
+
+
+def _each(rows: Rows, name: str, every: int, value: Callable[[int, str], str]) -> None:
+    c = _column(rows, name)
+    for i, row in enumerate(rows[1:]):
+        if i % every == 0:
+            row[c] = value(i, row[c])
+
+
+def _nasty(i: int, text: str) -> str:
+    return _NASTY[i % len(_NASTY)] + text
+
+
+def _shuffle(rows: Rows) -> None:
+    body = rows[1:]
+    random.Random(len(body)).shuffle(body)
+    rows[1:] = body
+
+
+def _events(rows: Rows) -> None:
+    _each(rows, "title", 3, _nasty)
+    _each(rows, "timezone", 5, lambda i, v: "")
+    _each(rows, "end_date", 6, lambda i, v: "")
+    _each(rows, "place_id", 7, lambda i, v: "" if i % 2 else "nowhere")
+    start = _column(rows, "start_date")
+    for a, b in zip(rows[1:41:2], rows[2:42:2], strict=True):
+        b[start] = a[start]  # same day: ordered by last day, then id
+    _shuffle(rows)
+
+
+def _statements(rows: Rows) -> None:
+    h = rows[0]
+    extra = []
+    for i, row in enumerate(rows[1:80]):
+        alt = dict(zip(h, row, strict=True))
+        alt["statement_id"] = f"{alt['statement_id']}-alt{i}"
+        alt["rank"] = ("normal", "deprecated", "preferred")[i % 3]
+        alt["rank_reason"] = _NASTY[i % 4] if i % 5 else ""
+        if alt["property"] == "date":
+            alt["edtf"] = ("2020-XX", "2019-05/..", _NASTY[i % 4], "")[i % 4]
+        else:
+            alt["place_id"] = ("nowhere", "", alt["place_id"])[i % 3]
+        extra.append([alt[k] for k in h])
+    rows.extend(extra)
+    _shuffle(rows)
+
+
+def _evidence(rows: Rows) -> None:
+    stance, statement = _column(rows, "stance"), _column(rows, "statement_id")
+    extra = []
+    for i, row in enumerate(rows[1:200]):
+        if row[statement] and i % 3 == 0:
+            row[stance] = "contradicts"
+        elif i % 4 == 1:
+            row[stance] = "qualifies"
+        if i % 6 == 2:
+            alt = list(row)
+            alt[_column(rows, "evidence_id")] += f"-x{i}"
+            alt[statement] = (f"{row[statement]}-alt{i % 80}", "", row[statement])[i % 3]
+            alt[stance] = ("supports", "contradicts")[i % 2]
+            alt[_column(rows, "char_start")] = str(i % 7)
+            extra.append(alt)
+    rows.extend(extra)
+    _each(rows, "source_id", 3, lambda i, v: f"source-{i % 4}")  # source-3: not a source
+    _each(rows, "event_id", 97, lambda i, v: "no-such-event")
+    _shuffle(rows)
+
+
+def _participants(rows: Rows) -> None:
+    role = _column(rows, "role")
+    roles = ("host", "speaker", "target", "subject", "visitor")
+    rows.extend([[*r[:role], roles[i % 5], *r[role + 1 :]] for i, r in enumerate(rows[1:90])])
+    _shuffle(rows)
+
+
+def _places(rows: Rows) -> None:
+    _each(rows, "name", 4, _nasty)
+    _each(rows, "latitude", 5, lambda i, v: "")
+    _each(rows, "geonames_id", 3, lambda i, v: "")
+    _each(rows, "wikidata_qid", 2, lambda i, v: "")
+
+
+def _spans(rows: Rows) -> None:
+    _each(rows, "char_start", 4, lambda i, v: "3")
+    _shuffle(rows)
+
+
+def _quotes(rows: Rows) -> None:
+    """Utterances of several renderings: led by the one they are named after, or not."""
+    h = rows[0]
+    extra = []
+    for i, row in enumerate(rows[1:60]):
+        q = dict(zip(h, row, strict=True))
+        q["quote_id"] = f"{q['quote_id']}-r{i}"
+        q["utterance_id"] = (q["utterance_id"], f"unnamed-{i}", q["quote_id"])[i % 3]
+        q["quote_kind"] = ("full", "fragment")[i % 2]
+        q["char_start"] = str(i % 5)
+        q["text"] = _NASTY[i % 4]
+        extra.append([q[k] for k in h])
+    rows.extend(extra)
+    _each(rows, "speaker_id", 9, lambda i, v: "no-such-actor")
+    _spans(rows)
+
+
+def _links(rows: Rows) -> None:
+    rows.extend([[r[0], r[1], "no-such-event"] for r in rows[1:10]])
+    rows.extend([[r[0], "part_of", r[0]] for r in rows[10:15]])
+    rows.extend([[r[0], r[1], r[2]] for r in rows[15:18]])
+    _shuffle(rows)
+
+
+def _sources(rows: Rows) -> None:
+    _each(rows, "url", 2, lambda i, v: "")
+    _each(rows, "title", 1, _nasty)
+
+
+def _tricky(generated: Path, dest: Path) -> Path:
+    shutil.copytree(generated, dest)
+    for table, change in [
+        ("events", _events),
+        ("statements", _statements),
+        ("evidence", _evidence),
+        ("participants", _participants),
+        ("places", _places),
+        ("quotes", _quotes),
+        ("event_links", _links),
+        ("sources", _sources),
+        ("claims", _spans),
+    ]:
+        edit_table(dest, table, change)
+    return dest
+
+
+def _columnar(root: Path, fmt: str = "geojson") -> bytes | None:
+    pkg = DataPackage(root)
+    if fmt == "geojson":
+        chunks = geojson_chunks(pkg)
+    elif fmt == "jsonl":
+        chunks = jsonl_chunks(pkg, _PENDING, batch=7)
+    elif fmt == "ics":
+        try:
+            view = build_view(root)  # the calendar's head and stamp
+        except PackageError:
+            return None  # the build stops there, before any export
+        chunks = ics_chunks(pkg, _dtstamp(view), next(_ics_chunks(view)), _PENDING, batch=7)
+    else:
+        chunks = slide_chunks(pkg, lambda s: _timelinejs(build_view(root), s), _PENDING)
+    return None if chunks is None else b"".join(chunks)
+
+
+@pytest.mark.parametrize("batch", [7, 20_000])
+@pytest.mark.parametrize("fmt", ["geojson", "timelinejs", "jsonl", "ics"])
+def test_columnar_export_equals_the_views(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int, fmt: str
+) -> None:
+    monkeypatch.setattr("belarus_timeline.outputs.columnar.BATCH", batch)
+    for root in (ROOT, generated, _tricky(generated, tmp_path / "tricky")):
+        expected = render(fmt, build_view(root))
+        assert _columnar(root, fmt) == expected, root
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "timelinejs", "jsonl", "ics"])
+def test_columnar_export_of_no_events(generated: Path, tmp_path: Path, fmt: str) -> None:
+    root = shutil.copytree(generated, tmp_path / "empty")
+    edit_table(root, "events", lambda rows: rows.__delitem__(slice(1, None)))
+    assert _columnar(root, fmt) == render(fmt, build_view(root))
+
+
+def _dup(rows: Rows) -> None:
+    rows.append(list(rows[1]))
+
+
+_ALL = ("geojson", "timelinejs", "jsonl", "ics")
+
+
+@pytest.mark.parametrize(
+    ("table", "change", "fmts"),
+    [
+        ("events", _dup, _ALL),
+        ("events", lambda rows: rows[1].__setitem__(_column(rows, "title"), ""), _ALL),
+        ("events", lambda rows: rows[2].__setitem__(_column(rows, "event_type"), "war"), _ALL),
+        ("evidence", lambda rows: rows[3].__setitem__(_column(rows, "stance"), "maybe"), _ALL),
+        ("participants", lambda rows: rows[1].__setitem__(_column(rows, "role"), ""), _ALL),
+        ("statements", lambda rows: rows[1].__setitem__(_column(rows, "rank"), "top"), _ALL),
+        ("quotes", lambda rows: rows[1].__setitem__(_column(rows, "source_id"), ""), _ALL),
+        (
+            "quotes",
+            lambda rows: rows[1].__setitem__(_column(rows, "quote_kind"), "x"),
+            ("timelinejs", "ics"),
+        ),
+        ("event_links", lambda rows: rows[1].__setitem__(1, ""), ("timelinejs", "ics")),
+        ("evidence", lambda rows: rows[3].__setitem__(_column(rows, "aspect"), "x"), ("jsonl",)),
+        (
+            "events",
+            lambda rows: rows[2].__setitem__(_column(rows, "plover_category"), "x"),
+            ("jsonl",),
+        ),
+        (
+            "events",
+            lambda rows: rows[2].__setitem__(_column(rows, "start_date"), "0999-01-01"),
+            ("ics",),
+        ),
+    ],
+)
+def test_data_the_columns_do_not_write_is_left_to_the_view(
+    generated: Path,
+    tmp_path: Path,
+    table: str,
+    change: Callable[[Rows], None],
+    fmts: tuple[str, ...],
+) -> None:
+    root = shutil.copytree(generated, tmp_path / "odd")
+    edit_table(root, table, change)
+    for fmt in fmts:
+        assert _columnar(root, fmt) is None, fmt
+
+
+def test_json_strings_equal_json_encoder() -> None:
+    values = [*_NASTY, "", "plain", "a\\b", '"', "\b\f\x0b", None]
+    got = json_strings(pa.array(values)).to_pylist()
+    assert got == [None if v is None else encode_basestring(v) for v in values]
+
+
+def test_lines_folded_column_wise_equal_fold() -> None:
+    lines = [*_lines(), *_NASTY, "a" * 300, "é" * 100, "a" * 74 + "é" * 3]
+    assert fold(pa.array(lines)).to_pylist() == [_fold(x) for x in lines]
+    assert ics_text(pa.array(lines)).to_pylist() == [_ics_text(x) for x in lines]
+
+
+def test_exports_of_one_view_share_its_columns_and_equal_the_views(
+    generated: Path, tmp_path: Path
+) -> None:
+    root = _tricky(generated, tmp_path / "tricky")
+    view = build_view(root)
+    for fmt in ("timelinejs", "geojson", "ics", "jsonl"):  # write_all's order
+        assert b"".join(_chunks(fmt, view)) == render(fmt, view), fmt
+    assert "_features" in shared_package(view).__dict__
