@@ -191,7 +191,8 @@ def _read_in_turn(
     """Each table read (the next one read meanwhile), checked on its own (schema, text cells,
     formula cells, date derivations, spans when the texts are known), then slimmed to the
     columns the checks across tables read: memory holds one or two whole tables, not every
-    one. ``base``: where the archived texts are (None: no provenance layer)."""
+    one, and a large table a batch of rows at a time (``_read_batched``). ``base``: where the
+    archived texts are (None: no provenance layer)."""
     names = _reading_order(pkg, usable)
     prov = _Provenance(base, out) if base is not None and _spans_in_turn(names) else None
     keep = kept_columns(usable, spans_checked=prov is not None)
