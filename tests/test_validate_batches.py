@@ -141,6 +141,8 @@ def test_batches_hold_the_rows_of_the_whole_read(tmp_path: Path) -> None:
         b"a,b\n1,2,3\n",  # a row too wide
         b'a,b\n"1\n2",3\n',  # a line break in a cell
         b"a,b\n\xff,1\n",  # not UTF-8
+        b'a,b\n1,2\n"3\xe2\x80",4\n',  # not UTF-8 in a quoted cell of a later row
+        b'a,b\n1,2\n3,"4\n',  # a quote never closed
         b"a,b",  # no line end
     ],
 )

@@ -2,6 +2,8 @@
 
 Only a clean file is read this way: valid UTF-8 without a byte order mark, a header of distinct
 non-empty names, every row as wide as the header, no blank row and no line break in a cell.
+(Every byte of such a file is in the header or in a cell, and the reader checks that each cell
+is UTF-8: the whole file need not be mapped at once, as ``read_raw``'s prescan does.)
 Anything else raises :class:`NotClean` (possibly after some batches were read): the caller
 then reads the table whole, with :func:`belarus_timeline.tables.read_raw`, whose row numbering
 and findings cover every such case. The batches hold exactly the rows ``read_raw`` would read
@@ -24,7 +26,6 @@ from belarus_timeline.tables import (
     EncodingProblem,
     _any_line_break,
     _blank_rows,
-    _prescan,
     column_names,
     read_header,
 )
@@ -40,10 +41,15 @@ def clean_batches(path: Path, batch_bytes: int) -> Iterator[tuple[list[str], pa.
     """The header and the rows of ``path``, about ``batch_bytes`` of cells at a time. Raises
     :class:`NotClean` as soon as the file shows anything the whole-table reader must see."""
     try:
-        _prescan(path)  # every byte UTF-8, quotes paired (the page cache, not memory)
         header = read_header(path)
+        quotes = 0
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 24), b""):
+                quotes += block.count(b'"')
     except (EncodingProblem, CsvProblem, OSError) as exc:
         raise NotClean(str(exc)) from None
+    if quotes % 2:
+        raise NotClean("a double quote never closed")
     with path.open("rb") as fh:
         head = fh.read(1 << 20)
     if head.startswith(b"\xef\xbb\xbf") or column_names(header) != header or not header:
