@@ -4,6 +4,7 @@ something (the table then read again whole) or the file is not clean (read whole
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -87,17 +88,26 @@ CASES: dict[str, tuple[list[Any], list[Any], set[str]]] = {
 }
 
 
-@pytest.mark.parametrize("case", list(CASES))
-@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize(
+    ("case", "workers", "reverse"),
+    [(c, w, False) for c in CASES for w in (1, 2)]
+    + [("valid", 2, True), ("bad cells and duplicates", 2, True)],
+)
 def test_batched_reports_equal_whole_reports(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, workers: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, workers: int, reverse: bool
 ) -> None:
+    """Reversed, the resources are listed in another order than the tables are read: the
+    findings still come in the resource order."""
     rows, raws, again = CASES[case]
     pkg = copy_package(tmp_path / "pkg")
     for table, change in rows:
         edit_table(pkg, table, change)
     for table, change in raws:
         change(pkg / "data" / f"{table}.csv")
+    if reverse:
+        d = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
+        d["resources"].reverse()
+        (pkg / "datapackage.json").write_text(json.dumps(d), encoding="utf-8")
     monkeypatch.setattr(runner, "_WORKERS", workers)
     outcomes: dict[str, bool] = {}
     real = runner._read_batched
