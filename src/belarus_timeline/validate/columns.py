@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from belarus_timeline.package import TableSchema
-from belarus_timeline.tables import RawTable, convert
+from belarus_timeline.tables import RawTable, TypedColumn, convert
 
 # Tables that hold source spans, and the column that must equal the span's text.
 SPAN_TABLES = {
@@ -94,6 +94,34 @@ class Table:
         self.dropped = names
         self.raw.table = self.raw.table.drop_columns(list(names))
 
+    @classmethod
+    def concat(cls, parts: list[Table]) -> Table:
+        """One table of the rows of ``parts`` (batches of one file, in order, each slimmed
+        alike): the raw cells' chunks and typed values joined without copying the cells, the
+        masks concatenated, and of the remembered results those every part holds that are a
+        value per row (a pattern's matches). The row numbers are the file's (``numbers`` None:
+        the parts had no row set aside)."""
+        first = parts[0]
+        raw = RawTable(first.raw.header, pa.concat_tables([p.raw.table for p in parts]))
+        typed = [p.typed for p in parts]
+        fields = {
+            k: TypedColumn(
+                pa.chunked_array(
+                    [c for t in typed for c in _chunks(t[k].values)], type=typed[0][k].values.type
+                ),
+                np.concatenate([t[k].missing for t in typed]),
+                np.concatenate([t[k].invalid for t in typed]),
+            )
+            for k in typed[0]
+        }
+        out = cls(first.name, first.file, first.schema, raw, dropped=first.dropped)
+        out._memo["typed"] = _Fields(fields, first.dropped)
+        for key in first._memo:
+            matches = isinstance(key, tuple) and key[0] == "matches"
+            if matches and all(key in p._memo for p in parts):
+                out._memo[key] = np.concatenate([p._memo[key] for p in parts])
+        return out
+
     def strings(self, name: str) -> np.ndarray:
         """The raw cells as a numpy object array (for small tables and per-source loops)."""
         return np.asarray(self.col(name).to_numpy(zero_copy_only=False), dtype=object)
@@ -134,6 +162,10 @@ class _Fields(dict[str, Any]):
     def get(self, key: str, default: Any = None) -> Any:
         self._check(key)
         return super().get(key, default)
+
+
+def _chunks(a: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
+    return list(a.chunks) if isinstance(a, pa.ChunkedArray) else [a]
 
 
 def mask(a: pa.Array | pa.ChunkedArray) -> np.ndarray:

@@ -16,6 +16,7 @@ import pyarrow as pa
 from belarus_timeline.errors import PackageError
 from belarus_timeline.package import DataPackage
 from belarus_timeline.tables import RawTable, read_raw
+from belarus_timeline.validate.batches import NotClean, clean_batches, prefetched
 from belarus_timeline.validate.codes import Code, emits
 from belarus_timeline.validate.columns import SPAN_TABLES, Table, is_parquet
 from belarus_timeline.validate.descriptor import (
@@ -45,7 +46,11 @@ from belarus_timeline.validate.statements import (
     check_statements,
 )
 from belarus_timeline.validate.statements import READS as STATEMENTS_READS
-from belarus_timeline.validate.structural import check_foreign_keys, check_table
+from belarus_timeline.validate.structural import (
+    check_foreign_keys,
+    check_table,
+    unique_fields,
+)
 from belarus_timeline.validate.text import check_text, check_text_table
 
 
@@ -186,7 +191,8 @@ def _read_in_turn(
     """Each table read (the next one read meanwhile), checked on its own (schema, text cells,
     formula cells, date derivations, spans when the texts are known), then slimmed to the
     columns the checks across tables read: memory holds one or two whole tables, not every
-    one. ``base``: where the archived texts are (None: no provenance layer)."""
+    one, and a large table a batch of rows at a time (``_read_batched``). ``base``: where the
+    archived texts are (None: no provenance layer)."""
     names = _reading_order(pkg, usable)
     prov = _Provenance(base, out) if base is not None and _spans_in_turn(names) else None
     keep = kept_columns(usable, spans_checked=prov is not None)
@@ -196,8 +202,10 @@ def _read_in_turn(
     # order at the end, so the report does not depend on the reading order.
     found: dict[str, list[Collector]] = {}
 
+    batched = {n for n in names if _in_batches(pkg, n, usable[n])}
+
     def start(k: int) -> None:
-        if pool is not None and k < len(names):
+        if pool is not None and k < len(names) and names[k] not in batched:
             path = pkg.root / usable[names[k]].resource.path
             if path.is_file():
                 reads[usable[names[k]].resource.path] = pool.submit(read_raw, path)
@@ -205,6 +213,11 @@ def _read_in_turn(
     start(0)
     for k, name in enumerate(names):
         start(k + 1)
+        if name in batched:
+            joined = _read_batched(pkg, name, usable[name], tables, keep, prov, pool, out)
+            if joined is not None:
+                tables[name], found[name] = joined
+                continue
         read = out.sub()
         t = read_table(pkg, name, usable[name], reads, read)
         found[name] = [read]
@@ -241,6 +254,94 @@ def _read_in_turn(
         local.formulas.append(formulas)
         local.derivations += [derivations] if name == "evidence" else []
     return {n: tables[n] for n in ordered if n in tables}, local
+
+
+# Rows of a large table checked at a time, in bytes of cells (about as many bytes of CSV):
+# a batch, its typed columns and its checks' temporaries take about 4x that, far below a
+# whole table of millions of events, and the few batches per table keep per-batch costs
+# (reading the cited texts again for each batch's spans) small.
+_BATCH_BYTES = 256 << 20
+
+
+def _in_batches(pkg: DataPackage, name: str, u: Any) -> bool:
+    """Whether a table is read in batches: a CSV file larger than a batch (sources and
+    source_furniture, read first for the spans of the others, are read whole)."""
+    path = pkg.root / u.resource.path
+    return (
+        name not in ("sources", "source_furniture")
+        and path.is_file()
+        and path.stat().st_size > _BATCH_BYTES
+    )
+
+
+def _read_batched(
+    pkg: DataPackage,
+    name: str,
+    u: Any,
+    tables: dict[str, Table],
+    keep: dict[str, set[str]],
+    prov: _Provenance | None,
+    pool: ThreadPoolExecutor | None,
+    out: Collector,
+) -> tuple[Table, list[Collector]] | None:
+    """A clean table read and checked a batch of rows at a time (the pool reading the next
+    batch meanwhile), each batch slimmed to the columns kept and its keys, the batches joined;
+    with the collectors of its read and its own checks (as ``_read_in_turn`` lists them).
+    None when the file is not clean or a batch's checks found anything: the caller reads the
+    table whole, so every finding comes from the whole-table checks (exactly as before)."""
+    keys = set(u.schema.primary_key) | unique_fields(u.schema)
+    parts: list[Table] = []
+    batches = prefetched(clean_batches(pkg.root / u.resource.path, _BATCH_BYTES), pool)
+    try:
+        for header, cells in batches:
+            t = tables[name] = Table(name, u.resource.path, u.schema, RawTable(header, cells))
+            jobs: list[Callable[[Collector], None]] = [
+                partial(check_table, t, tables=tables, part="cells"),
+                partial(check_text_table, t),
+                partial(check_formulas, t),
+                partial(check_derivations, tables) if name == "evidence" else _nothing,
+            ]
+            if prov is not None:
+                jobs.append(partial(prov.run, name, tables))
+            if any(s.report.findings or s.report.truncated for s in _run(None, out, jobs)):
+                raise NotClean("a finding")
+            t.forget("found")  # looked up in this batch alone when the key is the table's own
+            t.slim(keep.get(name, set()) | keys)
+            parts.append(t)
+            pa.default_memory_pool().release_unused()
+    except NotClean:
+        tables.pop(name, None)
+        return None
+    finally:
+        batches.close()
+    if not parts:
+        tables.pop(name, None)
+        return None
+    return _joined(name, parts, keep, tables, prov, out)
+
+
+def _joined(
+    name: str,
+    parts: list[Table],
+    keep: dict[str, set[str]],
+    tables: dict[str, Table],
+    prov: _Provenance | None,
+    out: Collector,
+) -> tuple[Table, list[Collector]]:
+    """The batches of a table joined, its unique and primary-key checks run over every row,
+    its key columns then dropped unless kept."""
+    t = Table.concat(parts)
+    parts.clear()
+    _count(t, out)
+    subs = [out.sub() for _ in range(5)]  # its read, check_table, text, formulas, derivations
+    check_table(t, subs[1], tables, part="keys")
+    dropped = t.dropped
+    t.slim(keep.get(name, set()))
+    t.dropped = t.dropped | dropped
+    if prov is not None:
+        prov.done(name, out.sub())
+    pa.default_memory_pool().release_unused()
+    return t, subs
 
 
 def _reading_order(pkg: DataPackage, usable: dict[str, Any]) -> list[str]:

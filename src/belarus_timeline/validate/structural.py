@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from belarus_timeline.package import Field, ForeignKey
+from belarus_timeline.package import Field, ForeignKey, TableSchema
 from belarus_timeline.validate.codes import Code, emits
 from belarus_timeline.validate.columns import (
     Table,
@@ -35,23 +35,29 @@ from belarus_timeline.validate.report import Collector, Finding
     Code.UNIQUE_ERROR,
     Code.PRIMARY_KEY,
 )
-def check_table(t: Table, out: Collector, tables: dict[str, Table] | None = None) -> None:
+def check_table(
+    t: Table, out: Collector, tables: dict[str, Table] | None = None, part: str = "all"
+) -> None:
     """Everything a Table Schema says about one table, as frictionless checks it (``tables``,
-    all the tables, lets a foreign key's look-up stand in for its pattern check)."""
-    _header(t, out)
-    _row_widths(t, out)
-    explicit_unique = {
-        d.get("name")
-        for d in t.schema.descriptor.get("fields", [])
-        if isinstance(d, dict) and isinstance(d.get("constraints"), dict)
-        if d["constraints"].get("unique") is True
-    }
+    all the tables, lets a foreign key's look-up stand in for its pattern check). ``part``:
+    "cells" leaves out the unique and primary-key checks, which need every row (a batch of
+    rows); "keys" runs those alone (the batches' rows joined, once their cells had nothing
+    to report)."""
+    if part != "keys":
+        _header(t, out)
+        _row_widths(t, out)
+    explicit_unique = unique_fields(t.schema)
     pk_codes = [Code.PRIMARY_KEY]
     for f in t.schema.fields:
+        if part == "keys" and f.name not in explicit_unique:
+            continue
         tc = t.typed.get(f.name)
         if tc is None:
             continue
-        _cells(t, f, out, tables or {})
+        if part != "keys":
+            _cells(t, f, out, tables or {})
+        if part == "cells":
+            continue
         present = ~tc.missing & ~tc.invalid
         # Like frictionless, a field whose constraints say ``unique`` gets unique-errors even
         # when it is also the primary key (which then reports primary-key too); a key field
@@ -61,11 +67,23 @@ def check_table(t: Table, out: Collector, tables: dict[str, Table] | None = None
                 pk_codes.insert(0, Code.UNIQUE_ERROR)  # same rows: one pass for both
             else:
                 _duplicates(t, [f.name], present, [Code.UNIQUE_ERROR], out)
+    if part == "cells":
+        return
     if t.schema.primary_key and all(k in t.typed for k in t.schema.primary_key):
         complete = np.ones(t.raw.num_rows, dtype=bool)
         for k in t.schema.primary_key:
             complete &= ~t.typed[k].missing
         _duplicates(t, list(t.schema.primary_key), complete, pk_codes, out)
+
+
+def unique_fields(schema: TableSchema) -> set[str]:
+    """The fields whose constraints say ``unique`` (as the descriptor writes it)."""
+    return {
+        d["name"]
+        for d in schema.descriptor.get("fields", [])
+        if isinstance(d, dict) and isinstance(d.get("constraints"), dict)
+        if d["constraints"].get("unique") is True and isinstance(d.get("name"), str)
+    }
 
 
 @emits(Code.EXTRA_LABEL, Code.MISSING_LABEL, Code.DUPLICATE_LABEL, Code.LABEL_ORDER)
