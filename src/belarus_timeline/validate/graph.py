@@ -21,7 +21,7 @@ from belarus_timeline.validate.report import Collector, cell
 # Relations that put the first event before the second.
 ORDERED = ("precedes", "prelude_to")
 # Ids and the references to them, each set coded once, together.
-_DOMAINS: list[list[Ref]] = [
+DOMAINS: list[list[Ref]] = [
     [("places", "place_id"), ("places", "within_place_id")],
     [("events", "event_id"), ("event_links", "from_event_id"), ("event_links", "to_event_id")],
 ]
@@ -37,7 +37,7 @@ READS: dict[str, set[str]] = {
 @emits(Code.CYCLE, Code.LINK_CONTRADICTS_DATES)
 def check_graph(tables: dict[str, Table], out: Collector) -> None:
     """Cycles of part_of links and of within_place_id; order links against the dates."""
-    codes = Coder(tables, _DOMAINS)
+    codes = Coder(tables, DOMAINS)
     places = need(tables, "places", ["place_id", "within_place_id"])
     if places is not None:
         parent = places.col("within_place_id")

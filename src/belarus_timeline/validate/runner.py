@@ -17,7 +17,7 @@ from belarus_timeline.errors import PackageError
 from belarus_timeline.package import DataPackage
 from belarus_timeline.tables import RawTable, read_raw
 from belarus_timeline.validate.codes import Code, emits
-from belarus_timeline.validate.columns import SPAN_TABLES, Table, is_parquet
+from belarus_timeline.validate.columns import SPAN_TABLES, Table, Vocabularies, is_parquet
 from belarus_timeline.validate.descriptor import (
     check_declared_files,
     check_metadata,
@@ -25,6 +25,7 @@ from belarus_timeline.validate.descriptor import (
     load_tables,
     read_table,
 )
+from belarus_timeline.validate.graph import DOMAINS as GRAPH_DOMAINS
 from belarus_timeline.validate.graph import READS as GRAPH_READS
 from belarus_timeline.validate.graph import check_graph
 from belarus_timeline.validate.provenance import READS as PROVENANCE_READS
@@ -37,6 +38,7 @@ from belarus_timeline.validate.provenance import (
 )
 from belarus_timeline.validate.release import check_parquet_twins
 from belarus_timeline.validate.report import Collector, Finding, Report
+from belarus_timeline.validate.semantic import DOMAINS as SEMANTIC_DOMAINS
 from belarus_timeline.validate.semantic import READS as SEMANTIC_READS
 from belarus_timeline.validate.semantic import check_formulas, check_semantic
 from belarus_timeline.validate.statements import (
@@ -44,6 +46,7 @@ from belarus_timeline.validate.statements import (
     check_derivations,
     check_statements,
 )
+from belarus_timeline.validate.statements import DOMAINS as STATEMENTS_DOMAINS
 from belarus_timeline.validate.statements import READS as STATEMENTS_READS
 from belarus_timeline.validate.structural import check_foreign_keys, check_table
 from belarus_timeline.validate.text import check_text, check_text_table
@@ -190,6 +193,7 @@ def _read_in_turn(
     names = _reading_order(pkg, usable)
     prov = _Provenance(base, out) if base is not None and _spans_in_turn(names) else None
     keep = kept_columns(usable, spans_checked=prov is not None)
+    vocab = shared_vocabularies(usable)
     tables: dict[str, Table] = {}
     reads: dict[str, Future[RawTable]] = {}
     # By table, the collectors of its read and of its own checks: merged in the resource
@@ -227,7 +231,7 @@ def _read_in_turn(
         found[name] += subs[:4]
         if prov is not None:
             prov.done(name, subs[-1])
-        t.slim(keep.get(name, set()))
+        t.slim(keep.get(name, set()), vocab)
         pa.default_memory_pool().release_unused()
     local = _Local(provenance=prov.collectors() if prov is not None else None)
     ordered = [n for n in usable if n in found]
@@ -318,6 +322,17 @@ def kept_columns(usable: dict[str, Any], *, spans_checked: bool = False) -> dict
             keep.setdefault(name, set()).update(fk.fields)
             keep.setdefault(fk.resource or name, set()).update(fk.reference_fields)
     return keep
+
+
+def shared_vocabularies(usable: dict[str, Any]) -> Vocabularies:
+    """The dictionaries the kept columns are coded in: one per set of columns compared with
+    one another (each layer's domains, each foreign key with the key it points to)."""
+    domains = [*SEMANTIC_DOMAINS, *STATEMENTS_DOMAINS, *GRAPH_DOMAINS]
+    for name, u in usable.items():
+        for fk in u.schema.foreign_keys:
+            for a, b in zip(fk.fields, fk.reference_fields, strict=False):
+                domains.append([(name, a), (fk.resource or name, b)])
+    return Vocabularies(domains)
 
 
 def _count(t: Table, out: Collector) -> None:

@@ -25,7 +25,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Rows that name an event and one of its actors.
 _PARTIES = [("quotes", "speaker_id"), ("claims", "claimant_id")]
 # Event ids and actor ids of the tables compared here, each set coded once, together.
-_DOMAINS: list[list[Ref]] = [
+DOMAINS: list[list[Ref]] = [
     [(n, "event_id") for n in ("events", "participants", "quotes", "claims")],
     [("participants", "actor_id"), *_PARTIES],
 ]
@@ -67,7 +67,7 @@ def check_semantic(tables: dict[str, Table], out: Collector, *, formulas: bool =
     if ev is not None:
         _event_dates(ev, out)
     _spans_ordered(tables, out)
-    codes = Coder(tables, _DOMAINS)
+    codes = Coder(tables, DOMAINS)
     _within_event(tables, "quotes", "said_on", codes, out)
     _within_event(tables, "claims", "stated_on", codes, out)
     claims = need(tables, "claims", ["period"])

@@ -28,7 +28,7 @@ FRAGMENTS = " … "
 _SUPPORTING = pa.array(["supports", "qualifies"])
 _LINK = ["from_event_id", "relation", "to_event_id"]
 # Columns whose values the checks compare with one another: each set coded once, together.
-_DOMAINS: list[list[Ref]] = [
+DOMAINS: list[list[Ref]] = [
     [("events", "event_id"), ("statements", "event_id"), ("evidence", "event_id")],
     [("statements", "property"), ("evidence", "aspect")],
     [("events", "edtf"), ("statements", "edtf")],
@@ -67,7 +67,7 @@ def check_statements(tables: dict[str, Table], out: Collector, *, part: str = "a
     """Statements, their ranks and references; link evidence; renderings of utterances.
     ``part``: "all"; "head", what comes before the date derivations of evidence spans (which
     :func:`check_derivations` then checks on their own), or "tail", what comes after them."""
-    codes = Coder(tables, _DOMAINS)
+    codes = Coder(tables, DOMAINS)
     if part != "tail":
         st = need(
             tables, "statements", ["statement_id", "event_id", "property", "edtf", "place_id"]
