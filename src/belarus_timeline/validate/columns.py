@@ -85,13 +85,58 @@ class Table:
         (None if it did not): equal codes of one key are equal cells."""
         if name in self.dropped:
             raise DroppedColumn(self.name, name)
-        if name not in self.coded:
-            return None
         col = self.raw.table.column(name)
+        if name not in self.coded or col.null_count:
+            return None
         if col.num_chunks == 1:
             return self.coded[name], col.chunk(0).to_numpy()
         whole: np.ndarray = self.memo(("codes", name), lambda: _int32(col))
         return self.coded[name], whole
+
+    def among(self, name: str, values: list[str]) -> np.ndarray:
+        """Whether each raw cell of ``name`` is one of ``values`` (compared as codes when the
+        column is coded: no string is decoded)."""
+        found = self.codes(name)
+        if found is None or self.vocab is None:
+            return mask(pc.is_in(self.col(name), value_set=pa.array(values, pa.string())))
+        return np.isin(found[1], self.vocab.code_of(found[0], values))
+
+    def equal(self, name: str, value: str) -> np.ndarray:
+        """Whether each raw cell of ``name`` is ``value``."""
+        found = self.codes(name)
+        if found is None or self.vocab is None:
+            return mask(pc.equal(self.col(name), value))
+        return np.isin(found[1], self.vocab.code_of(found[0], [value]))
+
+    def differs(self, name: str, value: str) -> np.ndarray:
+        """Whether each raw cell of ``name`` is not ``value`` (False where null)."""
+        found = self.codes(name)
+        if found is None or self.vocab is None:
+            return mask(pc.not_equal(self.col(name), value))
+        return ~np.isin(found[1], self.vocab.code_of(found[0], [value]))
+
+    def per_cell(
+        self, name: str, test: Callable[[pa.Array | pa.ChunkedArray], np.ndarray]
+    ) -> np.ndarray:
+        """``test(cells)``, a bool per cell that depends on the cell alone: run on the
+        dictionary's values and looked up by code when the column is coded."""
+        found = self.codes(name)
+        if found is None or self.vocab is None:
+            return test(self.col(name))
+        values = self.vocab.values[found[0]]
+        return np.asarray(test(values), dtype=bool)[found[1]] if len(values) else found[1] > 0
+
+    def take(self, name: str, rows: pa.Array) -> pa.Array | pa.ChunkedArray:
+        """The raw cells of ``rows`` (only those decoded, when the column is coded)."""
+        found = self.codes(name)
+        if found is None or self.vocab is None:
+            return pc.take(self.col(name), rows)
+        return pc.take(self.vocab.values[found[0]], pc.take(pa.array(found[1]), rows))
+
+    def shown(self, name: str) -> Any:
+        """The raw cells of ``name`` for the findings' values: a coded column is not decoded,
+        only the cells of the rows listed are looked up."""
+        return self.col(name) if self.codes(name) is None else _Cells(self, name)
 
     def cell(self, name: str, i: int) -> Any:
         """Row ``i``'s raw cell of a column (for messages: a coded column is not decoded)."""
@@ -148,6 +193,17 @@ class Table:
         if name in self.coded and self.vocab is not None:
             return self.vocab.typed(self.coded[name], self.schema.field(name), v)
         return v
+
+
+@dataclass
+class _Cells:
+    """A coded column's raw cells, looked up one by one (the findings' values)."""
+
+    table: Table
+    name: str
+
+    def __getitem__(self, i: int) -> Any:
+        return self.table.cell(self.name, i)
 
 
 class DroppedColumn(Exception):
@@ -261,6 +317,11 @@ class Vocabularies:
         out = pc.take(done, codes)
         return out if isinstance(out, pa.ChunkedArray) else pa.chunked_array([out])
 
+    def code_of(self, key: Hashable, values: list[str]) -> np.ndarray:
+        """The codes of those of ``values`` the dictionary holds."""
+        at = pc.index_in(pa.array(values, pa.string()), value_set=self.values[key])
+        return _int32(at.drop_null())
+
     def holds(self, key: Hashable, sep: str) -> bool:
         """Whether a value of the dictionary holds ``sep``."""
         with self._lock:
@@ -277,7 +338,9 @@ def _nulls_where(codes: pa.ChunkedArray, null: np.ndarray) -> pa.ChunkedArray:
         return codes
     bitmap = pa.array(~null, pa.bool_()).buffers()[1]
     chunk = codes.chunk(0)
-    return pa.chunked_array([pa.Array.from_buffers(pa.int32(), len(chunk), [bitmap, chunk.buffers()[1]])])
+    return pa.chunked_array(
+        [pa.Array.from_buffers(pa.int32(), len(chunk), [bitmap, chunk.buffers()[1]])]
+    )
 
 
 def _masks(tc: TypedColumn) -> tuple[np.ndarray, np.ndarray]:
