@@ -161,17 +161,8 @@ class Table:
         names = frozenset(n for n in self.raw.table.column_names if n not in keep)
         kept = {k: v for k, v in typed.items() if k not in names}
         table = self.raw.table.drop_columns(list(names))
-        for name in table.column_names if vocab is not None else ():
-            codes = vocab.encode(self.name, name, table.column(name))  # type: ignore[union-attr]
-            if codes is None:
-                continue
-            table = table.set_column(table.column_names.index(name), name, codes)
-            tc = kept.get(name)
-            if tc is not None:
-                # Typed values depend on the cell alone: the same codes, null where missing or
-                # invalid (``values`` takes them from the dictionary, converted).
-                kept[name] = TypedColumn(_nulls_where(codes, tc.missing | tc.invalid), *_masks(tc))
-            self.coded[name] = vocab.key(self.name, name)  # type: ignore[union-attr]
+        if vocab is not None:
+            table = self._code(table, kept, vocab)
         for name, tc in kept.items():
             kept[name] = TypedColumn(tc.values, *_masks(tc))
         with self._lock:
@@ -182,6 +173,21 @@ class Table:
         self.vocab = vocab if self.coded else None
         self.dropped = names
         self.raw.table = table
+
+    def _code(self, table: pa.Table, kept: dict[str, Any], vocab: Vocabularies) -> pa.Table:
+        """``table`` with the columns worth it as codes (their typed values in ``kept`` too)."""
+        for name in table.column_names:
+            codes = vocab.encode(self.name, name, table.column(name))
+            if codes is None:
+                continue
+            table = table.set_column(table.column_names.index(name), name, codes)
+            tc = kept.get(name)
+            if tc is not None:
+                # Typed values depend on the cell alone: the same codes, null where missing or
+                # invalid (``values`` takes them from the dictionary, converted).
+                kept[name] = TypedColumn(_nulls_where(codes, tc.missing | tc.invalid), *_masks(tc))
+            self.coded[name] = vocab.key(self.name, name)
+        return table
 
     def strings(self, name: str) -> np.ndarray:
         """The raw cells as a numpy object array (for small tables and per-source loops)."""
