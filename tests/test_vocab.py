@@ -18,7 +18,7 @@ import pytest
 
 from belarus_timeline.package import TableSchema
 from belarus_timeline.tables import RawTable
-from belarus_timeline.validate.columns import DroppedColumn, Table, Vocabularies, mask
+from belarus_timeline.validate.columns import DroppedColumn, Table, Vocabularies, _lookup, mask
 from belarus_timeline.validate.keys import SEP, Coder, first_rows, index_in, is_in
 
 IDS = ["", "a", "b", SEP, "a" + SEP, "ab", "é", "e1"]
@@ -126,3 +126,15 @@ def test_a_slimmed_coded_table_still_refuses_dropped_columns() -> None:
         with pytest.raises(DroppedColumn):
             read()
     assert np.asarray(t.typed["n"].missing).dtype == bool
+
+
+def test_values_are_looked_up_in_a_dictionary_either_way_round() -> None:
+    """The smaller of a part's values and the dictionary is hashed: both ways give positions."""
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        known = rng.choice(50, rng.integers(0, 30), replace=False).tolist()
+        local = rng.choice(50, rng.integers(0, 30), replace=False).tolist()
+        got = _lookup(
+            pa.array(map(str, local), pa.string()), pa.array(map(str, known), pa.string())
+        )
+        assert got.tolist() == [known.index(x) if x in known else -1 for x in local]

@@ -293,9 +293,8 @@ class Vocabularies:
                 return None
             known = self.values.get(key, pa.array([], pa.string()))
             # Per local value, its code in the dictionary; the unseen ones are appended.
-            where = pc.index_in(local, value_set=known)
-            unseen = mask(pc.is_null(where))
-            lookup = _int32(pc.fill_null(where, -1)).copy()  # (Arrow's buffer is read-only)
+            lookup = _lookup(local, known)
+            unseen = lookup < 0
             lookup[unseen] = len(known) + np.arange(int(unseen.sum()), dtype=np.int32)
             self.values[key] = (
                 pa.concat_arrays([known, local.filter(pa.array(unseen))]) if unseen.any() else known
@@ -336,6 +335,19 @@ class Vocabularies:
                 found = bool(len(values)) and bool(pc.any(pc.match_substring(values, sep)).as_py())
                 self._sep[key] = found
             return self._sep[key]
+
+
+def _lookup(local: pa.Array, known: pa.Array) -> np.ndarray:
+    """Per value of ``local``, its position in ``known`` (-1 if absent; both hold distinct
+    values). The smaller one is hashed: a part of a table (one batch) is looked up in a large
+    dictionary by probing the dictionary's values against the part's."""
+    if len(local) >= len(known):
+        return _int32(pc.fill_null(pc.index_in(local, value_set=known), -1)).copy()
+    at = pc.index_in(known, value_set=local)
+    hit = mask(pc.is_valid(at))
+    lookup = np.full(len(local), -1, dtype=np.int32)
+    lookup[_int32(at.filter(pa.array(hit)))] = np.flatnonzero(hit).astype(np.int32)
+    return lookup
 
 
 def _nulls_where(codes: pa.ChunkedArray, null: np.ndarray) -> pa.ChunkedArray:

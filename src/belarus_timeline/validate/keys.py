@@ -5,7 +5,10 @@ three ids), often across tables. Joining the cells into one string per row copie
 and hashes long strings again for every check; coding each column once (one hash pass in Arrow,
 together with the columns of other tables it is compared with) and combining the codes with
 integer arithmetic gives the same groups. A column's codes are numbered in the order the values
-first appear, so the first row of every group is found in one pass.
+first appear, so the first row of every group is found in one pass. Tables slimmed as they are
+read hold their kept columns as codes already (``columns.Vocabularies``: one dictionary per
+domain, numbered table by table): those are taken as they are, so nothing here may depend on
+the numbering (``first_rows`` finds the first rows of codes in any order).
 
 Equal codes mean equal joined strings (``"\\x1f"`` between the cells, as ``columns.key_column``
 joins them): cells are coded one by one only when none holds the separator, which would let two
@@ -56,8 +59,9 @@ def combine(*codes: np.ndarray) -> np.ndarray:
 
 
 def first_rows(codes: np.ndarray) -> np.ndarray:
-    """For every row, the position of the first row with the same code (codes numbered in
-    order of first appearance, as :func:`encode` gives them)."""
+    """For every row, the position of the first row with the same code (in one pass when the
+    codes are numbered in order of first appearance, as :func:`encode` gives them; any other
+    numbering, e.g. a shared dictionary's, is sorted)."""
     if not len(codes):
         return codes
     top = np.maximum.accumulate(codes)
