@@ -439,7 +439,7 @@ def _spans_ordered(tables: dict[str, Table], out: Collector) -> None:
             code=Code.EMPTY_SPAN,
             file=t.file,
             fld="char_end",
-            values=t.col("char_end"),
+            values=t.shown("char_end"),
             message="char_end must be greater than char_start.",
             fix="char_end is exclusive: char_start + the excerpt's length.",
         )
@@ -471,7 +471,7 @@ def _within_event(
         code=Code.OUTSIDE_EVENT,
         file=t.file,
         fld=date_field,
-        values=t.col(date_field),
+        values=t.shown(date_field),
         message=lambda i: (
             f"The date falls outside its event {_at(ids, i)!r} "
             f"({cell(start, int(at[i])):%Y-%m-%d}..{cell(end, int(at[i])):%Y-%m-%d})."
