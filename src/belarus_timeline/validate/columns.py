@@ -267,7 +267,7 @@ class Vocabularies:
         self._sep: dict[Hashable, bool] = {}
         self._decided: dict[tuple[str, str], bool] = {}
         # By key, the dictionary converted to the field's type (and the size it had then).
-        self._typed: dict[Hashable, tuple[int, pa.Array]] = {}
+        self._typed: dict[tuple[Hashable, str, str | None], tuple[int, pa.Array]] = {}
         self._lock = threading.Lock()
 
     def key(self, table: str, name: str) -> Hashable:
@@ -314,11 +314,13 @@ class Vocabularies:
         cell alone, so the dictionary is converted once and taken from."""
         if f.type == "string":
             return self.decode(key, codes)
+        # (By type and format too: a foreign key may share a dictionary across fields.)
+        at = (key, f.type, f.format)
         with self._lock:
-            size, done = self._typed.get(key, (-1, None))
+            size, done = self._typed.get(at, (-1, None))
             if done is None or size != len(self.values[key]):
                 done = convert(self.values[key], f).values
-                self._typed[key] = (len(self.values[key]), done)
+                self._typed[at] = (len(self.values[key]), done)
         out = pc.take(done, codes)
         return out if isinstance(out, pa.ChunkedArray) else pa.chunked_array([out])
 
