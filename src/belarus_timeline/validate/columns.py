@@ -280,6 +280,17 @@ class Vocabularies:
         is not worth it (most cells distinct, in a dictionary of the column's own) or not
         possible: decided on a column's first rows, so that its parts all have one type."""
         key = self.key(table, name)
+        with self._lock:
+            known = self.values.get(key)
+            if (
+                self._decided.get((table, name), key in self.shared)
+                and known is not None
+                and pa.types.is_string(col.type)
+                and not col.null_count
+                and len(known) <= 2 * len(col)
+            ):
+                self._decided[(table, name)] = True
+                return self._encode_known(key, col, known)
         enc = pc.dictionary_encode(col)
         local = enc.chunks[-1].dictionary if enc.num_chunks else pa.array([], pa.string())
         with self._lock:
@@ -303,6 +314,20 @@ class Vocabularies:
         codes = lookup[_int32(pc.fill_null(indices, 0))] if len(lookup) else _int32(indices)
         nulls = mask(pc.is_null(indices)) if indices.null_count else None
         return pa.chunked_array([pa.array(codes, pa.int32(), mask=nulls)])
+
+    def _encode_known(
+        self, key: Hashable, col: pa.ChunkedArray, known: pa.Array
+    ) -> pa.ChunkedArray:
+        """``col`` coded by looking its cells up in a dictionary not much larger than it (no
+        dictionary of the column's own first: most of its values are known, e.g. the ids of a
+        table another one refers to); the values not found are appended."""
+        codes = _int32(pc.fill_null(pc.index_in(col, value_set=known), -1)).copy()
+        unseen = codes < 0
+        if unseen.any():
+            enc = pc.dictionary_encode(col.filter(pa.array(unseen)).combine_chunks())
+            codes[unseen] = len(known) + _int32(enc.indices)
+            self.values[key] = pa.concat_arrays([known, enc.dictionary])
+        return pa.chunked_array([pa.array(codes, pa.int32())])
 
     def decode(self, key: Hashable, codes: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
         """The strings of ``codes`` (nulls stay null)."""
