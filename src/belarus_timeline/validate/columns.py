@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from belarus_timeline.package import TableSchema
+from belarus_timeline.package import Field, TableSchema
 from belarus_timeline.tables import RawTable, TypedColumn, convert
 
 # Tables that hold source spans, and the column that must equal the span's text.
@@ -35,6 +35,10 @@ class Table:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
     # Columns dropped by ``slim``: reading one is an error, never a silent empty column.
     dropped: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+    # Columns ``slim`` keeps as int32 codes into ``vocab``'s shared dictionaries, by name: the
+    # dictionary's key (raw cells and typed values of a text field are then codes).
+    coded: dict[str, Hashable] = field(default_factory=dict, repr=False, compare=False)
+    vocab: Vocabularies | None = field(default=None, repr=False, compare=False)
 
     def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
         """``compute()``, remembered under ``key``: checks running side by side on other
@@ -71,7 +75,75 @@ class Table:
         kernel used here takes chunked input, and combining would copy the whole column."""
         if name in self.dropped:
             raise DroppedColumn(self.name, name)
-        return self.raw.table.column(name)
+        col = self.raw.table.column(name)
+        if name in self.coded and self.vocab is not None:  # decoded on demand, not kept
+            return self.vocab.decode(self.coded[name], col)
+        return col
+
+    def codes(self, name: str) -> tuple[Hashable, np.ndarray] | None:
+        """The key of the shared dictionary and the int32 codes of a column ``slim`` coded
+        (None if it did not): equal codes of one key are equal cells."""
+        if name in self.dropped:
+            raise DroppedColumn(self.name, name)
+        col = self.raw.table.column(name)
+        if name not in self.coded or col.null_count:
+            return None
+        if col.num_chunks == 1:
+            return self.coded[name], col.chunk(0).to_numpy()
+        whole: np.ndarray = self.memo(("codes", name), lambda: _int32(col))
+        return self.coded[name], whole
+
+    def among(self, name: str, values: list[str]) -> np.ndarray:
+        """Whether each raw cell of ``name`` is one of ``values`` (compared as codes when the
+        column is coded: no string is decoded)."""
+        found = self.codes(name)
+        if found is None or self.vocab is None:
+            return mask(pc.is_in(self.col(name), value_set=pa.array(values, pa.string())))
+        return np.isin(found[1], self.vocab.code_of(found[0], values))
+
+    def equal(self, name: str, value: str) -> np.ndarray:
+        """Whether each raw cell of ``name`` is ``value``."""
+        found = self.codes(name)
+        if found is None or self.vocab is None:
+            return mask(pc.equal(self.col(name), value))
+        return np.isin(found[1], self.vocab.code_of(found[0], [value]))
+
+    def differs(self, name: str, value: str) -> np.ndarray:
+        """Whether each raw cell of ``name`` is not ``value`` (False where null)."""
+        found = self.codes(name)
+        if found is None or self.vocab is None:
+            return mask(pc.not_equal(self.col(name), value))
+        return ~np.isin(found[1], self.vocab.code_of(found[0], [value]))
+
+    def per_cell(
+        self, name: str, test: Callable[[pa.Array | pa.ChunkedArray], np.ndarray]
+    ) -> np.ndarray:
+        """``test(cells)``, a bool per cell that depends on the cell alone: run on the
+        dictionary's values and looked up by code when the column is coded."""
+        found = self.codes(name)
+        if found is None or self.vocab is None:
+            return test(self.col(name))
+        values = self.vocab.values[found[0]]
+        return np.asarray(test(values), dtype=bool)[found[1]] if len(values) else found[1] > 0
+
+    def take(self, name: str, rows: pa.Array) -> pa.Array | pa.ChunkedArray:
+        """The raw cells of ``rows`` (only those decoded, when the column is coded)."""
+        found = self.codes(name)
+        if found is None or self.vocab is None:
+            return pc.take(self.col(name), rows)
+        return pc.take(self.vocab.values[found[0]], pc.take(pa.array(found[1]), rows))
+
+    def shown(self, name: str) -> Any:
+        """The raw cells of ``name`` for the findings' values: a coded column is not decoded,
+        only the cells of the rows listed are looked up."""
+        return self.col(name) if self.codes(name) is None else _Cells(self, name)
+
+    def cell(self, name: str, i: int) -> Any:
+        """Row ``i``'s raw cell of a column (for messages: a coded column is not decoded)."""
+        found = self.codes(name)
+        if found is None or self.vocab is None:
+            return self.col(name)[i].as_py()
+        return self.vocab.values[found[0]][int(found[1][i])].as_py()
 
     def has(self, name: str) -> bool:
         """Whether the file has the column ``name``."""
@@ -79,20 +151,47 @@ class Table:
             raise DroppedColumn(self.name, name)
         return name in self.raw.table.column_names
 
-    def slim(self, keep: set[str]) -> None:
+    def slim(self, keep: set[str], vocab: Vocabularies | None = None) -> None:
         """Drop every column outside ``keep`` (raw cells, typed values, remembered matches):
         once the checks of this table alone have run, the checks across tables read only the
         columns they declare, and the rest of the memory is freed. Reading a dropped column
-        afterwards raises :class:`DroppedColumn`."""
+        afterwards raises :class:`DroppedColumn`. With ``vocab``, the kept columns worth it are
+        held as int32 codes into its shared dictionaries (``col`` decodes them)."""
         typed = self.typed  # converted first: what is kept stays as it was
         names = frozenset(n for n in self.raw.table.column_names if n not in keep)
+        kept = {k: v for k, v in typed.items() if k not in names}
+        table = self.raw.table.drop_columns(list(names))
+        if vocab is not None:
+            table = self._code(table, kept, vocab)
+        for name, tc in kept.items():
+            kept[name] = TypedColumn(tc.values, *_masks(tc))
         with self._lock:
-            self._memo["typed"] = _Fields({k: v for k, v in typed.items() if k not in names}, names)
+            self._memo["typed"] = _Fields(kept, names)
             for key in [k for k in self._memo if isinstance(k, tuple) and k[0] == "matches"]:
                 if key[1] in names:
                     del self._memo[key]
+        self.coded = {k: v for k, v in self.coded.items() if k not in names}
+        # (slimmed again, e.g. batches joined: the columns coded then stay coded)
+        self.vocab = (vocab or self.vocab) if self.coded else None
         self.dropped = names
-        self.raw.table = self.raw.table.drop_columns(list(names))
+        self.raw.table = table
+
+    def _code(self, table: pa.Table, kept: dict[str, Any], vocab: Vocabularies) -> pa.Table:
+        """``table`` with the columns worth it as codes (their typed values in ``kept`` too)."""
+        for name in table.column_names:
+            if name in self.coded:
+                continue
+            codes = vocab.encode(self.name, name, table.column(name))
+            if codes is None:
+                continue
+            table = table.set_column(table.column_names.index(name), name, codes)
+            tc = kept.get(name)
+            if tc is not None:
+                # Typed values depend on the cell alone: the same codes, null where missing or
+                # invalid (``values`` takes them from the dictionary, converted).
+                kept[name] = TypedColumn(_nulls_where(codes, tc.missing | tc.invalid), *_masks(tc))
+            self.coded[name] = vocab.key(self.name, name)
+        return table
 
     @classmethod
     def concat(cls, parts: list[Table]) -> Table:
@@ -102,19 +201,25 @@ class Table:
         value per row (a pattern's matches). The row numbers are the file's (``numbers`` None:
         the parts had no row set aside)."""
         first = parts[0]
-        raw = RawTable(first.raw.header, pa.concat_tables([p.raw.table for p in parts]))
+        table = pa.concat_tables([p.raw.table for p in parts])
+        for name in first.coded:  # codes as one chunk, as ``slim`` leaves them (``codes``)
+            at = table.column_names.index(name)
+            table = table.set_column(at, name, table.column(name).combine_chunks())
+        raw = RawTable(first.raw.header, table)
         typed = [p.typed for p in parts]
-        fields = {
-            k: TypedColumn(
-                pa.chunked_array(
-                    [c for t in typed for c in _chunks(t[k].values)], type=typed[0][k].values.type
-                ),
+        fields = {}
+        for k in typed[0]:
+            values = pa.chunked_array(
+                [c for t in typed for c in _chunks(t[k].values)], type=typed[0][k].values.type
+            )
+            tc = TypedColumn(
+                pa.chunked_array([values.combine_chunks()]) if k in first.coded else values,
                 np.concatenate([t[k].missing for t in typed]),
                 np.concatenate([t[k].invalid for t in typed]),
             )
-            for k in typed[0]
-        }
+            fields[k] = TypedColumn(tc.values, *_masks(tc))
         out = cls(first.name, first.file, first.schema, raw, dropped=first.dropped)
+        out.coded, out.vocab = dict(first.coded), first.vocab
         out._memo["typed"] = _Fields(fields, first.dropped)
         for key in first._memo:
             matches = isinstance(key, tuple) and key[0] == "matches"
@@ -129,7 +234,20 @@ class Table:
     def values(self, name: str) -> pa.Array:
         """The typed values of a column (null where the cell is empty or invalid)."""
         v: pa.Array = self.typed[name].values
+        if name in self.coded and self.vocab is not None:
+            return self.vocab.typed(self.coded[name], self.schema.field(name), v)
         return v
+
+
+@dataclass
+class _Cells:
+    """A coded column's raw cells, looked up one by one (the findings' values)."""
+
+    table: Table
+    name: str
+
+    def __getitem__(self, i: int) -> Any:
+        return self.table.cell(self.name, i)
 
 
 class DroppedColumn(Exception):
@@ -166,6 +284,166 @@ class _Fields(dict[str, Any]):
 
 def _chunks(a: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
     return list(a.chunks) if isinstance(a, pa.ChunkedArray) else [a]
+
+
+class Vocabularies:
+    """Dictionaries shared by the columns of a domain (e.g. one for every event_id column):
+    each kept column becomes int32 codes into its domain's dictionary, which grows as columns
+    (or parts of one) are coded; the codes given earlier stay valid. ``domains``: the groups of
+    (table, field) whose values are compared with one another; any other column has a
+    dictionary of its own."""
+
+    def __init__(self, domains: Iterable[Iterable[tuple[str, str]]]) -> None:
+        self._key: dict[tuple[str, str], Hashable] = {}
+        self.shared: set[Hashable] = set()
+        for group in domains:
+            refs = list(group)
+            keys = {self._key.get(r, r) for r in refs}
+            for r, k in list(self._key.items()):  # merge domains that share a column
+                if k in keys:
+                    self._key[r] = refs[0]
+            for r in refs:
+                self._key[r] = refs[0]
+            self.shared.add(refs[0])
+        self.values: dict[Hashable, pa.Array] = {}
+        self._sep: dict[Hashable, bool] = {}
+        self._decided: dict[tuple[str, str], bool] = {}
+        # By key, the dictionary converted to the field's type (and the size it had then).
+        self._typed: dict[tuple[Hashable, str, str | None], tuple[int, pa.Array]] = {}
+        self._lock = threading.Lock()
+
+    def key(self, table: str, name: str) -> Hashable:
+        """The key of the dictionary of a table's column."""
+        return self._key.get((table, name), (table, name))
+
+    def encode(self, table: str, name: str, col: pa.ChunkedArray) -> pa.ChunkedArray | None:
+        """The codes of ``col``'s cells (a table's column, or the next rows of one) in its
+        dictionary, grown by the values it did not hold, as one int32 chunk. None where coding
+        is not worth it (most cells distinct, in a dictionary of the column's own) or not
+        possible: decided on a column's first rows, so that its parts all have one type."""
+        key = self.key(table, name)
+        with self._lock:
+            known = self.values.get(key)
+            if (
+                self._decided.get((table, name), key in self.shared)
+                and known is not None
+                and pa.types.is_string(col.type)
+                and not col.null_count
+                and len(known) <= 2 * len(col)
+            ):
+                self._decided[(table, name)] = True
+                return self._encode_known(key, col, known)
+        enc = pc.dictionary_encode(col)
+        local = enc.chunks[-1].dictionary if enc.num_chunks else pa.array([], pa.string())
+        with self._lock:
+            if (table, name) not in self._decided:
+                self._decided[(table, name)] = (
+                    pa.types.is_string(col.type)
+                    and (key in self.shared or len(local) * 2 <= len(col))
+                    and local.nbytes < _MAX_DICTIONARY
+                )
+            if not self._decided[(table, name)]:
+                return None
+            known = self.values.get(key, pa.array([], pa.string()))
+            # Per local value, its code in the dictionary; the unseen ones are appended.
+            lookup = _lookup(local, known)
+            unseen = lookup < 0
+            lookup[unseen] = len(known) + np.arange(int(unseen.sum()), dtype=np.int32)
+            self.values[key] = (
+                pa.concat_arrays([known, local.filter(pa.array(unseen))]) if unseen.any() else known
+            )
+        indices = pa.chunked_array([c.indices for c in enc.chunks], pa.int32())
+        codes = lookup[_int32(pc.fill_null(indices, 0))] if len(lookup) else _int32(indices)
+        nulls = mask(pc.is_null(indices)) if indices.null_count else None
+        return pa.chunked_array([pa.array(codes, pa.int32(), mask=nulls)])
+
+    def _encode_known(
+        self, key: Hashable, col: pa.ChunkedArray, known: pa.Array
+    ) -> pa.ChunkedArray:
+        """``col`` coded by looking its cells up in a dictionary not much larger than it (no
+        dictionary of the column's own first: most of its values are known, e.g. the ids of a
+        table another one refers to); the values not found are appended."""
+        codes = _int32(pc.fill_null(pc.index_in(col, value_set=known), -1)).copy()
+        unseen = codes < 0
+        if unseen.any():
+            enc = pc.dictionary_encode(col.filter(pa.array(unseen)).combine_chunks())
+            codes[unseen] = len(known) + _int32(enc.indices)
+            self.values[key] = pa.concat_arrays([known, enc.dictionary])
+        return pa.chunked_array([pa.array(codes, pa.int32())])
+
+    def decode(self, key: Hashable, codes: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
+        """The strings of ``codes`` (nulls stay null)."""
+        out = pc.take(self.values[key], codes)
+        return out if isinstance(out, pa.ChunkedArray) else pa.chunked_array([out])
+
+    def typed(self, key: Hashable, f: Field, codes: pa.ChunkedArray) -> pa.ChunkedArray:
+        """The typed values of ``codes`` (null where null): a cell's conversion depends on the
+        cell alone, so the dictionary is converted once and taken from."""
+        if f.type == "string":
+            return self.decode(key, codes)
+        # (By type and format too: a foreign key may share a dictionary across fields.)
+        at = (key, f.type, f.format)
+        with self._lock:
+            size, done = self._typed.get(at, (-1, None))
+            if done is None or size != len(self.values[key]):
+                done = convert(self.values[key], f).values
+                self._typed[at] = (len(self.values[key]), done)
+        out = pc.take(done, codes)
+        return out if isinstance(out, pa.ChunkedArray) else pa.chunked_array([out])
+
+    def code_of(self, key: Hashable, values: list[str]) -> np.ndarray:
+        """The codes of those of ``values`` the dictionary holds."""
+        at = pc.index_in(pa.array(values, pa.string()), value_set=self.values[key])
+        return _int32(at.drop_null())
+
+    def holds(self, key: Hashable, sep: str) -> bool:
+        """Whether a value of the dictionary holds ``sep``."""
+        with self._lock:
+            if key not in self._sep:
+                values = self.values[key]
+                found = bool(len(values)) and bool(pc.any(pc.match_substring(values, sep)).as_py())
+                self._sep[key] = found
+            return self._sep[key]
+
+
+def _lookup(local: pa.Array, known: pa.Array) -> np.ndarray:
+    """Per value of ``local``, its position in ``known`` (-1 if absent; both hold distinct
+    values). The smaller one is hashed: a part of a table (one batch) is looked up in a large
+    dictionary by probing the dictionary's values against the part's."""
+    if len(local) >= len(known):
+        return _int32(pc.fill_null(pc.index_in(local, value_set=known), -1)).copy()
+    at = pc.index_in(known, value_set=local)
+    hit = mask(pc.is_valid(at))
+    lookup = np.full(len(local), -1, dtype=np.int32)
+    lookup[_int32(at.filter(pa.array(hit)))] = np.flatnonzero(hit).astype(np.int32)
+    return lookup
+
+
+def _nulls_where(codes: pa.ChunkedArray, null: np.ndarray) -> pa.ChunkedArray:
+    """``codes`` (one chunk) with nulls where ``null``, sharing the codes' buffer."""
+    if not null.any():
+        return codes
+    bitmap = pa.array(~null, pa.bool_()).buffers()[1]
+    chunk = codes.chunk(0)
+    return pa.chunked_array(
+        [pa.Array.from_buffers(pa.int32(), len(chunk), [bitmap, chunk.buffers()[1]])]
+    )
+
+
+def _masks(tc: TypedColumn) -> tuple[np.ndarray, np.ndarray]:
+    """A typed column's missing and invalid rows, an all-False one as a read-only view of one
+    value (a byte per row less for each kept column)."""
+    return tuple(  # type: ignore[return-value]
+        np.broadcast_to(np.False_, len(m)) if not m.any() else m for m in (tc.missing, tc.invalid)
+    )
+
+
+# A dictionary's text stays well inside a ``string`` array's 2 GiB of data.
+_MAX_DICTIONARY = 1 << 30
+
+
+def _int32(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(a.to_numpy(zero_copy_only=False), dtype=np.int32)
 
 
 def mask(a: pa.Array | pa.ChunkedArray) -> np.ndarray:

@@ -10,7 +10,6 @@ is the depth of the hierarchy, which is small for places and for events.
 from __future__ import annotations
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from belarus_timeline.validate.codes import Code, emits
@@ -21,7 +20,7 @@ from belarus_timeline.validate.report import Collector, cell
 # Relations that put the first event before the second.
 ORDERED = ("precedes", "prelude_to")
 # Ids and the references to them, each set coded once, together.
-_DOMAINS: list[list[Ref]] = [
+DOMAINS: list[list[Ref]] = [
     [("places", "place_id"), ("places", "within_place_id")],
     [("events", "event_id"), ("event_links", "from_event_id"), ("event_links", "to_event_id")],
 ]
@@ -37,12 +36,11 @@ READS: dict[str, set[str]] = {
 @emits(Code.CYCLE, Code.LINK_CONTRADICTS_DATES)
 def check_graph(tables: dict[str, Table], out: Collector) -> None:
     """Cycles of part_of links and of within_place_id; order links against the dates."""
-    codes = Coder(tables, _DOMAINS)
+    codes = Coder(tables, DOMAINS)
     places = need(tables, "places", ["place_id", "within_place_id"])
     if places is not None:
-        parent = places.col("within_place_id")
         ids = codes.codes((places.name, "place_id"))
-        edges = np.flatnonzero(mask(pc.not_equal(parent, "")))
+        edges = np.flatnonzero(places.differs("within_place_id", ""))
         on_cycle = _cycle_edges(
             ids, ids[edges], codes.codes((places.name, "within_place_id"))[edges]
         )
@@ -54,7 +52,7 @@ def check_graph(tables: dict[str, Table], out: Collector) -> None:
             code=Code.CYCLE,
             file=places.file,
             fld="within_place_id",
-            values=parent,
+            values=places.shown("within_place_id"),
             message="The place lies, through within_place_id, within itself (a cycle).",
             fix="Point within_place_id at the larger place this one is in; the largest has none.",
         )
@@ -62,8 +60,7 @@ def check_graph(tables: dict[str, Table], out: Collector) -> None:
     events = need(tables, "events", ["event_id", "start_date", "end_date"])
     if links is None or events is None:
         return
-    relation = links.col("relation")
-    part_of = np.flatnonzero(mask(pc.equal(relation, "part_of")))
+    part_of = np.flatnonzero(links.equal("relation", "part_of"))
     ids = codes.codes((events.name, "event_id"))
     src = codes.codes((links.name, "from_event_id"))
     dst = codes.codes((links.name, "to_event_id"))
@@ -76,7 +73,7 @@ def check_graph(tables: dict[str, Table], out: Collector) -> None:
         code=Code.CYCLE,
         file=links.file,
         fld="to_event_id",
-        values=links.col("to_event_id"),
+        values=links.shown("to_event_id"),
         message="The part_of link closes a cycle: an event would be part of itself.",
         fix="Remove or reverse the link that makes the cycle (the smaller event is part_of "
         "the larger).",
@@ -110,7 +107,7 @@ def _order_against_dates(
     within the dates' precision either order may be true, so only that case is refused. ``a``
     and ``b`` are the rows of the links' events (-1: none)."""
     start, end = events.values("start_date"), events.values("end_date")
-    ordered = mask(pc.is_in(links.col("relation"), value_set=pa.array(ORDERED)))
+    ordered = links.among("relation", list(ORDERED))
     bad = np.zeros(links.raw.num_rows, dtype=bool)
     if events.raw.num_rows:
         a_row, b_row = np.maximum(a, 0), np.maximum(b, 0)
@@ -124,11 +121,11 @@ def _order_against_dates(
         code=Code.LINK_CONTRADICTS_DATES,
         file=links.file,
         fld="relation",
-        values=links.col("relation"),
+        values=links.shown("relation"),
         message=lambda i: (
-            f"{cell(links.col('from_event_id'), i)!r} begins on {cell(start, int(a[i])):%Y-%m-%d}, "
-            f"after {cell(links.col('to_event_id'), i)!r} ended ({cell(end, int(b[i])):%Y-%m-%d}): "
-            f"it cannot be {cell(links.col('relation'), i)} it."
+            f"{links.cell('from_event_id', i)!r} begins on {cell(start, int(a[i])):%Y-%m-%d}, "
+            f"after {links.cell('to_event_id', i)!r} ended ({cell(end, int(b[i])):%Y-%m-%d}): "
+            f"it cannot be {links.cell('relation', i)} it."
         ),
         fix=lambda i: "Swap from_event_id and to_event_id, or correct the dates.",
     )

@@ -5,7 +5,10 @@ three ids), often across tables. Joining the cells into one string per row copie
 and hashes long strings again for every check; coding each column once (one hash pass in Arrow,
 together with the columns of other tables it is compared with) and combining the codes with
 integer arithmetic gives the same groups. A column's codes are numbered in the order the values
-first appear, so the first row of every group is found in one pass.
+first appear, so the first row of every group is found in one pass. Tables slimmed as they are
+read hold their kept columns as codes already (``columns.Vocabularies``: one dictionary per
+domain, numbered table by table): those are taken as they are, so nothing here may depend on
+the numbering (``first_rows`` finds the first rows of codes in any order).
 
 Equal codes mean equal joined strings (``"\\x1f"`` between the cells, as ``columns.key_column``
 joins them): cells are coded one by one only when none holds the separator, which would let two
@@ -56,8 +59,9 @@ def combine(*codes: np.ndarray) -> np.ndarray:
 
 
 def first_rows(codes: np.ndarray) -> np.ndarray:
-    """For every row, the position of the first row with the same code (codes numbered in
-    order of first appearance, as :func:`encode` gives them)."""
+    """For every row, the position of the first row with the same code (in one pass when the
+    codes are numbered in order of first appearance, as :func:`encode` gives them; any other
+    numbering, e.g. a shared dictionary's, is sorted)."""
     if not len(codes):
         return codes
     top = np.maximum.accumulate(codes)
@@ -111,6 +115,8 @@ class Coder:
         """The codes of one column (comparable with those of its domain)."""
         if ref not in self.done:
             refs = [r for r in self.domain.get(ref, [ref]) if self._present(r)]
+            if self._stored(refs):
+                return self.done[ref]
             codes, values = encode(_concat([self.col(r) for r in refs]))
             holds = bool(len(values)) and bool(pc.any(pc.match_substring(values, SEP)).as_py())
             ends = np.cumsum([0] + [self.tables[r[0]].raw.num_rows for r in refs]).tolist()
@@ -142,6 +148,24 @@ class Coder:
         else:
             codes = combine(*(np.concatenate(c) for c in zip(*cols, strict=True)))
         return [codes[a:b] for a, b in pairwise(ends)]
+
+    def _stored(self, refs: list[Ref]) -> bool:
+        """Take the codes the tables hold, when every column of the domain is coded in one
+        shared dictionary (numbered in another order than :func:`encode`'s: the callers do not
+        depend on the order)."""
+        found = [self.tables[r[0]].codes(r[1]) for r in refs]
+        vocabs = {id(self.tables[r[0]].vocab) for r in refs}
+        if not refs or any(f is None for f in found) or len(vocabs) != 1:
+            return False
+        keys = {f[0] for f in found if f is not None}
+        vocab = self.tables[refs[0][0]].vocab
+        if len(keys) != 1 or vocab is None:
+            return False
+        holds = vocab.holds(keys.pop(), SEP)
+        for r, f in zip(refs, found, strict=True):
+            if f is not None:
+                self.done[r], self._sep[r] = f[1], holds
+        return True
 
     def _present(self, ref: Ref) -> bool:
         t = self.tables.get(ref[0])

@@ -18,7 +18,7 @@ from belarus_timeline.package import DataPackage
 from belarus_timeline.tables import RawTable, read_raw
 from belarus_timeline.validate.batches import NotClean, clean_batches, prefetched
 from belarus_timeline.validate.codes import Code, emits
-from belarus_timeline.validate.columns import SPAN_TABLES, Table, is_parquet
+from belarus_timeline.validate.columns import SPAN_TABLES, Table, Vocabularies, is_parquet
 from belarus_timeline.validate.descriptor import (
     check_declared_files,
     check_metadata,
@@ -26,6 +26,7 @@ from belarus_timeline.validate.descriptor import (
     load_tables,
     read_table,
 )
+from belarus_timeline.validate.graph import DOMAINS as GRAPH_DOMAINS
 from belarus_timeline.validate.graph import READS as GRAPH_READS
 from belarus_timeline.validate.graph import check_graph
 from belarus_timeline.validate.provenance import READS as PROVENANCE_READS
@@ -38,6 +39,7 @@ from belarus_timeline.validate.provenance import (
 )
 from belarus_timeline.validate.release import check_parquet_twins
 from belarus_timeline.validate.report import Collector, Finding, Report
+from belarus_timeline.validate.semantic import DOMAINS as SEMANTIC_DOMAINS
 from belarus_timeline.validate.semantic import READS as SEMANTIC_READS
 from belarus_timeline.validate.semantic import check_formulas, check_semantic
 from belarus_timeline.validate.statements import (
@@ -45,6 +47,7 @@ from belarus_timeline.validate.statements import (
     check_derivations,
     check_statements,
 )
+from belarus_timeline.validate.statements import DOMAINS as STATEMENTS_DOMAINS
 from belarus_timeline.validate.statements import READS as STATEMENTS_READS
 from belarus_timeline.validate.structural import (
     check_foreign_keys,
@@ -196,6 +199,7 @@ def _read_in_turn(
     names = _reading_order(pkg, usable)
     prov = _Provenance(base, out) if base is not None and _spans_in_turn(names) else None
     keep = kept_columns(usable, spans_checked=prov is not None)
+    vocab = shared_vocabularies(usable)
     tables: dict[str, Table] = {}
     reads: dict[str, Future[RawTable]] = {}
     # By table, the collectors of its read and of its own checks: merged in the resource
@@ -214,7 +218,7 @@ def _read_in_turn(
     for k, name in enumerate(names):
         start(k + 1)
         if name in batched:
-            joined = _read_batched(pkg, name, usable[name], tables, keep, prov, pool, out)
+            joined = _read_batched(pkg, name, usable[name], tables, (keep, vocab), prov, pool, out)
             if joined is not None:
                 tables[name], found[name] = joined
                 continue
@@ -240,7 +244,7 @@ def _read_in_turn(
         found[name] += subs[:4]
         if prov is not None:
             prov.done(name, subs[-1])
-        t.slim(keep.get(name, set()))
+        t.slim(keep.get(name, set()), vocab)
         pa.default_memory_pool().release_unused()
     local = _Local(provenance=prov.collectors() if prov is not None else None)
     ordered = [n for n in usable if n in found]
@@ -279,7 +283,7 @@ def _read_batched(
     name: str,
     u: Any,
     tables: dict[str, Table],
-    keep: dict[str, set[str]],
+    kept: tuple[dict[str, set[str]], Vocabularies],
     prov: _Provenance | None,
     pool: ThreadPoolExecutor | None,
     out: Collector,
@@ -289,6 +293,7 @@ def _read_batched(
     with the collectors of its read and its own checks (as ``_read_in_turn`` lists them).
     None when the file is not clean or a batch's checks found anything: the caller reads the
     table whole, so every finding comes from the whole-table checks (exactly as before)."""
+    keep, vocab = kept
     keys = set(u.schema.primary_key) | unique_fields(u.schema)
     parts: list[Table] = []
     batches = prefetched(clean_batches(pkg.root / u.resource.path, _BATCH_BYTES), pool)
@@ -306,7 +311,7 @@ def _read_batched(
             if any(s.report.findings or s.report.truncated for s in _run(None, out, jobs)):
                 raise NotClean("a finding")
             t.forget("found")  # looked up in this batch alone when the key is the table's own
-            t.slim(keep.get(name, set()) | keys)
+            t.slim(keep.get(name, set()) | keys, vocab)
             parts.append(t)
             pa.default_memory_pool().release_unused()
     except NotClean:
@@ -419,6 +424,17 @@ def kept_columns(usable: dict[str, Any], *, spans_checked: bool = False) -> dict
             keep.setdefault(name, set()).update(fk.fields)
             keep.setdefault(fk.resource or name, set()).update(fk.reference_fields)
     return keep
+
+
+def shared_vocabularies(usable: dict[str, Any]) -> Vocabularies:
+    """The dictionaries the kept columns are coded in: one per set of columns compared with
+    one another (each layer's domains, each foreign key with the key it points to)."""
+    domains = [*SEMANTIC_DOMAINS, *STATEMENTS_DOMAINS, *GRAPH_DOMAINS]
+    for name, u in usable.items():
+        for fk in u.schema.foreign_keys:
+            for a, b in zip(fk.fields, fk.reference_fields, strict=False):
+                domains.append([(name, a), (fk.resource or name, b)])
+    return Vocabularies(domains)
 
 
 def _count(t: Table, out: Collector) -> None:

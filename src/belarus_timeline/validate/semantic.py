@@ -25,7 +25,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Rows that name an event and one of its actors.
 _PARTIES = [("quotes", "speaker_id"), ("claims", "claimant_id")]
 # Event ids and actor ids of the tables compared here, each set coded once, together.
-_DOMAINS: list[list[Ref]] = [
+DOMAINS: list[list[Ref]] = [
     [(n, "event_id") for n in ("events", "participants", "quotes", "claims")],
     [("participants", "actor_id"), *_PARTIES],
 ]
@@ -67,7 +67,7 @@ def check_semantic(tables: dict[str, Table], out: Collector, *, formulas: bool =
     if ev is not None:
         _event_dates(ev, out)
     _spans_ordered(tables, out)
-    codes = Coder(tables, _DOMAINS)
+    codes = Coder(tables, DOMAINS)
     _within_event(tables, "quotes", "said_on", codes, out)
     _within_event(tables, "claims", "stated_on", codes, out)
     claims = need(tables, "claims", ["period"])
@@ -81,31 +81,28 @@ def check_semantic(tables: dict[str, Table], out: Collector, *, formulas: bool =
         _coordinates(pl, out)
     links = need(tables, "event_links", ["from_event_id", "to_event_id"])
     if links is not None:
-        a, b = links.col("from_event_id"), links.col("to_event_id")
         out.rows(
-            mask(pc.and_(pc.equal(a, b), pc.not_equal(a, ""))),
+            _same(links, "from_event_id", "to_event_id") & links.differs("from_event_id", ""),
             layer="semantic",
             code=Code.SELF_LINK,
             file=links.file,
             fld="to_event_id",
-            values=b,
+            values=links.shown("to_event_id"),
             message=lambda i: "An event cannot be linked to itself.",
             fix=lambda i: "Point to_event_id at another event, or delete the row.",
         )
     evid = need(tables, "evidence", ["event_id", "stance"])
     if ev is not None and evid is not None:
-        ids = ev.col("event_id")
         # Only a span that supports the event (or qualifies it) counts: one that contradicts
         # it is a reason to doubt the event, not to record it.
-        backing = pc.filter(evid.col("event_id"), pc.not_equal(evid.col("stance"), "contradicts"))
-        without = ~mask(pc.is_in(ids, value_set=backing))
+        without = ~_backed(ev, evid, evid.differs("stance", "contradicts"))
         out.rows(
-            without & mask(pc.not_equal(ids, "")),
+            without & ev.differs("event_id", ""),
             layer="semantic",
             code=Code.NO_EVIDENCE,
             file=ev.file,
             fld="event_id",
-            values=ids,
+            values=ev.shown("event_id"),
             message=lambda i: (
                 "The event has no evidence row that supports it: every event must be traced "
                 "to the source text behind it."
@@ -182,13 +179,13 @@ def _event_dates(ev: Table, out: Collector) -> None:
         code=Code.END_BEFORE_START,
         file=ev.file,
         fld="end_date",
-        values=ev.col("end_date"),
-        message=lambda i: f"end_date is before start_date ({cell(ev.col('start_date'), i)}).",
+        values=ev.shown("end_date"),
+        message=lambda i: f"end_date is before start_date ({ev.cell('start_date', i)}).",
         fix=lambda i: "Swap the dates or correct the one that is wrong.",
     )
     # Level-0 dates with both ends (nearly all rows) are checked over whole columns; unspecified
     # digits, open ends and a missing end_date (a handful) one by one with the EDTF parser.
-    level1 = mask(pc.match_substring_regex(ev.col("edtf"), r"X|\.\.")) | ~has_end
+    level1 = ev.per_cell("edtf", lambda c: mask(pc.match_substring_regex(c, r"X|\.\."))) | ~has_end
     _precision_and_edtf(ev, both & ~before & ~level1, out)
     _edtf_bounds(ev, has_start & level1 & ~before, out)
     _timezone(ev, out)
@@ -198,17 +195,16 @@ def _event_dates(ev: Table, out: Collector) -> None:
 def _edtf_bounds(ev: Table, rows: np.ndarray, out: Collector) -> None:
     """start_date, end_date and date_precision are the EDTF's bounds and precision (one row at
     a time: only rows with unspecified digits, an open end or no end_date come here)."""
-    edtf_a, prec_a = ev.col("edtf"), ev.col("date_precision")
     start_a, end_a = ev.values("start_date"), ev.values("end_date")
     expected: dict[int, str] = {}
     for i in np.flatnonzero(rows).tolist():
-        text = cell(edtf_a, i)
+        text = ev.cell("edtf", i)
         try:
             value = parse_edtf(text)
         except ValueError as exc:
             expected[i] = f"{exc}"
             continue
-        got = (cell(start_a, i), cell(end_a, i), cell(prec_a, i))
+        got = (cell(start_a, i), cell(end_a, i), ev.cell("date_precision", i))
         if got != (value.lower, value.upper, value.precision):
             end = value.upper.isoformat() if value.upper else "empty (an open end)"
             expected[i] = (
@@ -223,7 +219,7 @@ def _edtf_bounds(ev: Table, rows: np.ndarray, out: Collector) -> None:
         code=Code.EDTF_MISMATCH,
         file=ev.file,
         fld="edtf",
-        values=edtf_a,
+        values=ev.shown("edtf"),
         message=lambda i: f"The EDTF does not agree with the dates and precision: {expected[i]}.",
         fix=lambda i: (
             "Make start_date, end_date and date_precision the EDTF's first day, last day and "
@@ -237,8 +233,7 @@ def _precision_and_edtf(ev: Table, ok: np.ndarray, out: Collector) -> None:
     """Month and year precision span whole periods; the EDTF agrees with dates and precision."""
     start_a, end_a = ev.values("start_date"), ev.values("end_date")
     start, end = days(start_a), days(end_a)
-    prec_a, edtf_a = ev.col("date_precision"), ev.col("edtf")
-    is_day, is_month, is_year = (mask(pc.equal(prec_a, p)) for p in ("day", "month", "year"))
+    is_day, is_month, is_year = (ev.equal("date_precision", p) for p in ("day", "month", "year"))
     aligned = np.ones(len(start), dtype=bool)
     # A whole month starts on a 1st and ends the day before one; a whole year on 1 January.
     s_month, s_day = month_day(start)
@@ -252,10 +247,10 @@ def _precision_and_edtf(ev: Table, ok: np.ndarray, out: Collector) -> None:
         code=Code.PRECISION_MISMATCH,
         file=ev.file,
         fld="date_precision",
-        values=prec_a,
+        values=ev.shown("date_precision"),
         message=lambda i: (
-            f"With {cell(prec_a, i)} precision the dates must span whole "
-            f"{cell(prec_a, i)}s, but they are {_iso(start_a, i)}..{_iso(end_a, i)}."
+            f"With {ev.cell('date_precision', i)} precision the dates must span whole "
+            f"{ev.cell('date_precision', i)}s, but they are {_iso(start_a, i)}..{_iso(end_a, i)}."
         ),
         fix=lambda i: (
             "Use the first and last day of the period, or set the precision "
@@ -273,7 +268,7 @@ def _precision_and_edtf(ev: Table, ok: np.ndarray, out: Collector) -> None:
         code=Code.EDTF_MISMATCH,
         file=ev.file,
         fld="edtf",
-        values=edtf_a,
+        values=ev.shown("edtf"),
         message=lambda i: (
             f"The EDTF does not agree with the dates and precision (expected {expected[i]!r})."
         ),
@@ -310,7 +305,7 @@ def _edtf_mismatches(ev: Table, rows: np.ndarray, width: int) -> dict[int, str]:
         pc.utf8_slice_codeunits(pc.cast(pc.take(ev.values(f), picked), pa.string()), 0, width)
         for f in ("start_date", "end_date")
     )
-    edtf_a = pc.take(ev.col("edtf"), picked)
+    edtf_a = ev.take("edtf", picked)
     same = mask(pc.equal(cut_s, cut_e))
     found: dict[int, str] = {}
     for sel, joined in ((same, False), (~same, True)):
@@ -329,9 +324,12 @@ def _edtf_mismatches(ev: Table, rows: np.ndarray, width: int) -> dict[int, str]:
 @emits(Code.UNKNOWN_TIMEZONE, Code.DEPRECATED_TIMEZONE)
 def _timezone(ev: Table, out: Collector) -> None:
     """Time zones are current IANA names (a deprecated alias gets its canonical name)."""
-    tz = ev.col("timezone")
+    tz = ev.shown("timezone")
     known = pa.array(sorted(_timezones()))
-    bad_tz = mask(pc.and_(pc.not_equal(tz, ""), pc.invert(pc.is_in(tz, value_set=known))))
+    bad_tz = ev.per_cell(
+        "timezone",
+        lambda c: mask(pc.and_(pc.not_equal(c, ""), pc.invert(pc.is_in(c, value_set=known)))),
+    )
     out.rows(
         bad_tz,
         layer="semantic",
@@ -343,19 +341,18 @@ def _timezone(ev: Table, out: Collector) -> None:
         fix=lambda i: "Use a name from the IANA tz database, e.g. Europe/Minsk.",
     )
     aliases = _deprecated_timezones()
-    old = pa.array(sorted(aliases), pa.string())
     out.rows(
-        mask(pc.is_in(tz, value_set=old)),
+        ev.among("timezone", sorted(aliases)),
         layer="semantic",
         code=Code.DEPRECATED_TIMEZONE,
         file=ev.file,
         fld="timezone",
         values=tz,
         message=lambda i: (
-            f"{cell(tz, i)} is a deprecated name kept for old software; the canonical IANA "
-            f"name is {aliases[cell(tz, i)]}."
+            f"{_at(tz, i)} is a deprecated name kept for old software; the canonical IANA "
+            f"name is {aliases[str(_at(tz, i))]}."
         ),
-        fix=lambda i: f"Write {aliases[cell(tz, i)]}.",
+        fix=lambda i: f"Write {aliases[str(_at(tz, i))]}.",
     )
 
 
@@ -442,7 +439,7 @@ def _spans_ordered(tables: dict[str, Table], out: Collector) -> None:
             code=Code.EMPTY_SPAN,
             file=t.file,
             fld="char_end",
-            values=t.col("char_end"),
+            values=t.shown("char_end"),
             message="char_end must be greater than char_start.",
             fix="char_end is exclusive: char_start + the excerpt's length.",
         )
@@ -456,7 +453,7 @@ def _within_event(
     ev = need(tables, "events", ["event_id", "start_date", "end_date"])
     if t is None or ev is None:
         return
-    ids = t.col("event_id")
+    ids = t.shown("event_id")
     # Row of each id's event (the first, if an id repeats); -1 when there is none.
     at = index_in(codes.codes((name, "event_id")), codes.codes((ev.name, "event_id")))
     start, end = ev.values("start_date"), ev.values("end_date")
@@ -474,9 +471,9 @@ def _within_event(
         code=Code.OUTSIDE_EVENT,
         file=t.file,
         fld=date_field,
-        values=t.col(date_field),
+        values=t.shown(date_field),
         message=lambda i: (
-            f"The date falls outside its event {cell(ids, i)!r} "
+            f"The date falls outside its event {_at(ids, i)!r} "
             f"({cell(start, int(at[i])):%Y-%m-%d}..{cell(end, int(at[i])):%Y-%m-%d})."
         ),
         fix=lambda i: "Correct the date, or attach the row to the event it belongs to.",
@@ -498,8 +495,8 @@ def _participants(tables: dict[str, Table], p: Table, codes: Coder, out: Collect
 def _is_participant(
     t: Table, actor_field: str, p: Table, unknown: np.ndarray, out: Collector
 ) -> None:
-    ev, actor = t.col("event_id"), t.col(actor_field)
-    bad = mask(pc.and_(pc.not_equal(actor, ""), pc.not_equal(ev, ""))) & unknown
+    bad = t.differs(actor_field, "") & t.differs("event_id", "") & unknown
+    ev, actor = t.shown("event_id"), t.shown(actor_field)
     out.rows(
         bad,
         layer="semantic",
@@ -507,11 +504,34 @@ def _is_participant(
         file=t.file,
         fld=actor_field,
         values=actor,
-        message=lambda i: f"{cell(actor, i)!r} is not a participant of event {cell(ev, i)!r}.",
+        message=lambda i: f"{_at(actor, i)!r} is not a participant of event {_at(ev, i)!r}.",
         fix=lambda i: (
-            f"Add ({cell(ev, i)}, {cell(actor, i)}, <role>) to {p.file}, or correct {actor_field}."
+            f"Add ({_at(ev, i)}, {_at(actor, i)}, <role>) to {p.file}, or correct {actor_field}."
         ),
     )
+
+
+def _at(values: object, i: int) -> object:
+    """Cell ``i`` of a column's ``Table.shown`` values."""
+    return cell(values, i) if isinstance(values, pa.Array | pa.ChunkedArray) else values[i]  # type: ignore[index]
+
+
+def _same(t: Table, a: str, b: str) -> np.ndarray:
+    """Whether the raw cells of two columns are equal, row by row (as codes when both are
+    coded in one dictionary)."""
+    x, y = t.codes(a), t.codes(b)
+    if x is not None and y is not None and x[0] == y[0]:
+        return np.asarray(x[1] == y[1])
+    return mask(pc.equal(t.col(a), t.col(b)))
+
+
+def _backed(ev: Table, evid: Table, counts: np.ndarray) -> np.ndarray:
+    """Whether each event's id is the event_id of an evidence row that ``counts``."""
+    x, y = ev.codes("event_id"), evid.codes("event_id")
+    if x is not None and y is not None and x[0] == y[0]:
+        return is_in(x[1], y[1][counts])
+    backing = pc.filter(evid.col("event_id"), pa.array(counts))
+    return mask(pc.is_in(ev.col("event_id"), value_set=backing))
 
 
 @emits(Code.HALF_COORDINATES, Code.COORDINATE_PRECISION)

@@ -25,10 +25,10 @@ from belarus_timeline.validate.report import Collector, cell
 
 #: Separator of the fragments of a date expression quoted from two places of one excerpt.
 FRAGMENTS = " … "
-_SUPPORTING = pa.array(["supports", "qualifies"])
+_SUPPORTING = ["supports", "qualifies"]
 _LINK = ["from_event_id", "relation", "to_event_id"]
 # Columns whose values the checks compare with one another: each set coded once, together.
-_DOMAINS: list[list[Ref]] = [
+DOMAINS: list[list[Ref]] = [
     [("events", "event_id"), ("statements", "event_id"), ("evidence", "event_id")],
     [("statements", "property"), ("evidence", "aspect")],
     [("events", "edtf"), ("statements", "edtf")],
@@ -67,7 +67,7 @@ def check_statements(tables: dict[str, Table], out: Collector, *, part: str = "a
     """Statements, their ranks and references; link evidence; renderings of utterances.
     ``part``: "all"; "head", what comes before the date derivations of evidence spans (which
     :func:`check_derivations` then checks on their own), or "tail", what comes after them."""
-    codes = Coder(tables, _DOMAINS)
+    codes = Coder(tables, DOMAINS)
     if part != "tail":
         st = need(
             tables, "statements", ["statement_id", "event_id", "property", "edtf", "place_id"]
@@ -100,15 +100,14 @@ def check_derivations(tables: dict[str, Table], out: Collector) -> None:
 
 @emits(Code.STATEMENT_VALUE, Code.DUPLICATE_STATEMENT)
 def _statement_values(st: Table, codes: Coder, out: Collector) -> None:
-    prop, edtf_a, place = st.col("property"), st.col("edtf"), st.col("place_id")
-    is_date, is_place = mask(pc.equal(prop, "date")), mask(pc.equal(prop, "place"))
-    has_edtf, has_place = mask(pc.not_equal(edtf_a, "")), mask(pc.not_equal(place, ""))
+    is_date, is_place = st.equal("property", "date"), st.equal("property", "place")
+    has_edtf, has_place = st.differs("edtf", ""), st.differs("place_id", "")
     invalid: dict[int, str] = {}
     # The preferred date is the events row's, whose EDTF the event checks parse; the others
     # (alternatives: a few) are parsed here.
-    for i in np.flatnonzero(is_date & has_edtf & ~mask(pc.equal(st.col("rank"), "preferred"))):
+    for i in np.flatnonzero(is_date & has_edtf & ~st.equal("rank", "preferred")):
         try:
-            parse_edtf(cell(edtf_a, int(i)))
+            parse_edtf(st.cell("edtf", int(i)))
         except ValueError as exc:
             invalid[int(i)] = str(exc)
     bad = (is_date & (~has_edtf | has_place)) | (is_place & (~has_place | has_edtf))
@@ -136,7 +135,7 @@ def _statement_values(st: Table, codes: Coder, out: Collector) -> None:
         code=Code.DUPLICATE_STATEMENT,
         file=st.file,
         fld="statement_id",
-        values=st.col("statement_id"),
+        values=st.shown("statement_id"),
         message=lambda i: f"The same value as statement row {int(first[i]) + 2}.",
         fix=lambda i: (
             "Keep one statement per value and cite every source that gives it as an evidence "
@@ -157,9 +156,8 @@ def _value_codes(st: Table, codes: Coder, is_date: np.ndarray) -> np.ndarray:
 
 @emits(Code.PREFERRED_NOT_UNIQUE, Code.RANK_WITHOUT_REASON)
 def _ranks(st: Table, codes: Coder, out: Collector) -> None:
-    rank, reason = st.col("rank"), st.col("rank_reason")
     group = codes.keys([(st.name, "event_id"), (st.name, "property")])[0]
-    preferred = mask(pc.equal(rank, "preferred"))
+    preferred = st.equal("rank", "preferred")
     # Among the preferred rows, a second one of the same event and property.
     pref = np.flatnonzero(preferred)
     first = np.arange(len(preferred))
@@ -170,26 +168,26 @@ def _ranks(st: Table, codes: Coder, out: Collector) -> None:
         code=Code.PREFERRED_NOT_UNIQUE,
         file=st.file,
         fld="rank",
-        values=rank,
+        values=st.shown("rank"),
         message=lambda i: (
             f"Statement row {int(first[i]) + 2} is already the preferred "
-            f"{cell(st.col('property'), i)} of event {cell(st.col('event_id'), i)!r}."
+            f"{st.cell('property', i)} of event {st.cell('event_id', i)!r}."
         ),
         fix=lambda i: "Keep one preferred value; rank the others 'normal' or 'deprecated'.",
     )
     alternatives = np.bincount(group)[group] > 1
-    no_reason = mask(pc.equal(reason, ""))
-    deprecated = mask(pc.equal(rank, "deprecated"))
+    no_reason = st.equal("rank_reason", "")
+    deprecated = st.equal("rank", "deprecated")
     out.rows(
         no_reason & (deprecated | (preferred & alternatives)),
         layer="semantic",
         code=Code.RANK_WITHOUT_REASON,
         file=st.file,
         fld="rank_reason",
-        values=reason,
+        values=st.shown("rank_reason"),
         message=lambda i: (
             "A deprecated value must say why it is wrong."
-            if cell(rank, i) == "deprecated"
+            if st.cell("rank", i) == "deprecated"
             else "The value is preferred over alternatives but rank_reason does not say why."
         ),
         fix=lambda i: (
@@ -202,17 +200,16 @@ def _ranks(st: Table, codes: Coder, out: Collector) -> None:
 @emits(Code.PREFERRED_MISMATCH)
 def _preferred_values(ev: Table, st: Table, codes: Coder, out: Collector) -> None:
     """The events row shows the preferred values: its edtf and place_id are theirs."""
-    preferred = mask(pc.equal(st.col("rank"), "preferred"))
-    is_date = mask(pc.equal(st.col("property"), "date"))
+    preferred = st.equal("rank", "preferred")
+    is_date = st.equal("property", "date")
     # Event ids, EDTFs and places of both tables, coded together.
     e_ev, e_st, d_ev, d_st, p_ev, p_st = (
         codes.codes((t.name, f)) for f in ("event_id", "edtf", "place_id") for t in (ev, st)
     )
     date_ok, place_ok = _preferred_found(ev, st, preferred, codes)
-    ids, place = ev.col("event_id"), ev.col("place_id")
     for fld, bad, what in (
-        ("edtf", ~date_ok & mask(pc.not_equal(ids, "")), "date"),
-        ("place_id", ~place_ok & mask(pc.not_equal(place, "")), "place"),
+        ("edtf", ~date_ok & ev.differs("event_id", ""), "date"),
+        ("place_id", ~place_ok & ev.differs("place_id", ""), "place"),
     ):
         out.rows(
             bad,
@@ -220,7 +217,7 @@ def _preferred_values(ev: Table, st: Table, codes: Coder, out: Collector) -> Non
             code=Code.PREFERRED_MISMATCH,
             file=ev.file,
             fld=fld,
-            values=ev.col(fld),
+            values=ev.shown(fld),
             message=f"No preferred {what} statement of this event has this value.",
             fix=f"Add a statement (property '{what}', rank 'preferred') with this value to "
             f"{st.file}, with evidence, or make the event show the preferred value.",
@@ -230,7 +227,7 @@ def _preferred_values(ev: Table, st: Table, codes: Coder, out: Collector) -> Non
     at = index_in(e_st, e_ev)
     known = at >= 0
     row = np.where(known, at, 0)
-    differs = np.where(is_date, d_ev[row] != d_st, p_ev[row] != p_st) if len(ids) else known
+    differs = np.where(is_date, d_ev[row] != d_st, p_ev[row] != p_st) if len(e_ev) else known
     bad = preferred & known & differs
     out.rows(
         bad,
@@ -240,7 +237,7 @@ def _preferred_values(ev: Table, st: Table, codes: Coder, out: Collector) -> Non
         fld="rank",
         values=_values(st) if bad.any() else None,
         message=lambda i: (
-            f"This preferred value is not the one event {cell(st.col('event_id'), i)!r} shows."
+            f"This preferred value is not the one event {st.cell('event_id', i)!r} shows."
         ),
         fix=lambda i: f"Make {ev.file} show the preferred value, or rank this one 'normal'.",
     )
@@ -251,8 +248,6 @@ def _preferred_found(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per event, whether a preferred statement has its (event_id, "date", edtf), and whether
     one has its (event_id, "place", place_id), compared as the cells joined by the separator."""
-    ids, edtf_a, place = ev.col("event_id"), ev.col("edtf"), ev.col("place_id")
-    prop = st.col("property")
     fields = ("event_id", "edtf", "place_id")
     e_ev, e_st, d_ev, d_st, p_ev, p_st = (
         codes.codes((t.name, f)) for f in fields for t in (ev, st)
@@ -262,14 +257,17 @@ def _preferred_found(
         for r in [(t.name, f) for t in (ev, st) for f in fields] + [(st.name, "property")]
     ):
         # The joined strings themselves.
-        stated = pc.filter(_join(st.col("event_id"), prop, _values(st)), pa.array(preferred))
+        ids, edtf_a, place = ev.col("event_id"), ev.col("edtf"), ev.col("place_id")
+        stated = pc.filter(
+            _join(st.col("event_id"), st.col("property"), _values(st)), pa.array(preferred)
+        )
         date_ok = mask(pc.is_in(_join(ids, pa.scalar("date"), edtf_a), value_set=stated))
         return date_ok, mask(pc.is_in(_join(ids, pa.scalar("place"), place), value_set=stated))
     found = []
     for what, v_ev, v_st in (("date", d_ev, d_st), ("place", p_ev, p_st)):
-        chosen = preferred & mask(pc.equal(prop, what))
+        chosen = preferred & st.equal("property", what)
         width = int(max(v_ev.max(initial=0), v_st.max(initial=0))) + 1
-        # Codes are below the row count (< 2**31): the pair's code fits in int64 (widened
+        # Codes are below their dictionary's size (< 2**31): the pair's code fits in int64 (widened
         # first: the codes are int32).
         pairs = pa.array((e_st.astype(np.int64) * width + v_st)[chosen], pa.int64())
         mine = pa.array(e_ev.astype(np.int64) * width + v_ev, pa.int64())
@@ -281,9 +279,8 @@ def _preferred_found(
 def _references(evid: Table, st: Table, codes: Coder, out: Collector) -> None:
     """Date and place spans name a statement of their event and property; every statement has
     a span that supports it."""
-    aspect, sid = evid.col("aspect"), evid.col("statement_id")
-    about_value = mask(pc.is_in(aspect, value_set=pa.array(["date", "place"])))
-    named = mask(pc.not_equal(sid, ""))
+    about_value = evid.among("aspect", ["date", "place"])
+    named = evid.differs("statement_id", "")
     s_st, s_ev, e_st, e_ev, a_st, a_ev = (
         codes.codes(r)
         for pair in (
@@ -300,17 +297,17 @@ def _references(evid: Table, st: Table, codes: Coder, out: Collector) -> None:
     elsewhere = (at >= 0) & ((e_st[row] != e_ev) | (a_st[row] != a_ev)) if len(s_st) else at >= 0
 
     def their(fld: str, i: int) -> object:
-        return cell(st.col(fld), int(at[i]))
+        return st.cell(fld, int(at[i]))
 
     problem: dict[int, str] = {}
     for i in np.flatnonzero(about_value & ~named).tolist():
-        problem[i] = f"A {cell(aspect, i)} span must name the statement it bears on."
+        problem[i] = f"A {evid.cell('aspect', i)} span must name the statement it bears on."
     for i in np.flatnonzero(~about_value & named).tolist():
         problem[i] = "Only date and place spans name a statement."
     for i in np.flatnonzero(about_value & named & elsewhere).tolist():
         problem[i] = (
-            f"Statement {cell(sid, i)!r} is the {their('property', i)} of event "
-            f"{their('event_id', i)!r}, not the {cell(aspect, i)} of this span's event."
+            f"Statement {evid.cell('statement_id', i)!r} is the {their('property', i)} of event "
+            f"{their('event_id', i)!r}, not the {evid.cell('aspect', i)} of this span's event."
         )
     bad = np.zeros(evid.raw.num_rows, dtype=bool)
     bad[list(problem)] = True
@@ -320,22 +317,22 @@ def _references(evid: Table, st: Table, codes: Coder, out: Collector) -> None:
         code=Code.STATEMENT_MISMATCH,
         file=evid.file,
         fld="statement_id",
-        values=sid,
+        values=evid.shown("statement_id"),
         message=lambda i: problem[i],
         fix=lambda i: (
             f"Name the statement (in {st.file}) of this event whose value the span gives, or "
             "correct the aspect."
         ),
     )
-    backing = s_ev[mask(pc.is_in(evid.col("stance"), value_set=_SUPPORTING))]
+    backing = s_ev[evid.among("stance", _SUPPORTING)]
     unsupported = ~is_in(s_st, backing)
     out.rows(
-        unsupported & mask(pc.not_equal(st.col("statement_id"), "")),
+        unsupported & st.differs("statement_id", ""),
         layer="semantic",
         code=Code.UNSUPPORTED_STATEMENT,
         file=st.file,
         fld="statement_id",
-        values=st.col("statement_id"),
+        values=st.shown("statement_id"),
         message=lambda i: "No evidence span supports this value.",
         fix=lambda i: (
             f"Add a row to {evid.file} naming the statement, with the span that gives the "
@@ -441,11 +438,11 @@ def _link_evidence(tables: dict[str, Table], codes: Coder, out: Collector) -> No
         return
     fields = _LINK
     k_links, k_le = codes.keys([(links.name, f) for f in fields], [(le.name, f) for f in fields])
-    backing = k_le[mask(pc.is_in(le.col("stance"), value_set=_SUPPORTING))]
+    backing = k_le[le.among("stance", _SUPPORTING)]
     # The joined key is "\x1f\x1f" exactly when the three cells are empty.
     empty = np.ones(links.raw.num_rows, dtype=bool)
     for f in fields:
-        empty &= mask(pc.equal(links.col(f), ""))
+        empty &= links.equal(f, "")
     bad = ~is_in(k_links, backing) & ~empty
     out.rows(
         bad,
@@ -464,10 +461,10 @@ def _link_evidence(tables: dict[str, Table], codes: Coder, out: Collector) -> No
 @emits(Code.UTTERANCE_MISMATCH)
 def _utterances(q: Table, out: Collector) -> None:
     """Renderings of one utterance agree on its event, speaker and day."""
-    first = first_rows(encode(q.col("utterance_id"))[0])
+    first = first_rows(_cell_codes(q, "utterance_id"))
     disagree = np.zeros(q.raw.num_rows, dtype=bool)
     for fld in ("event_id", "speaker_id", "said_on"):
-        codes = encode(q.col(fld))[0]
+        codes = _cell_codes(q, fld)
         disagree |= codes[first] != codes
     out.rows(
         disagree,
@@ -475,7 +472,7 @@ def _utterances(q: Table, out: Collector) -> None:
         code=Code.UTTERANCE_MISMATCH,
         file=q.file,
         fld="utterance_id",
-        values=q.col("utterance_id"),
+        values=q.shown("utterance_id"),
         message=lambda i: (
             f"The utterance's first rendering (row {int(first[i]) + 2}) has another "
             "event, speaker or day."
@@ -485,3 +482,9 @@ def _utterances(q: Table, out: Collector) -> None:
             "words were said on another occasion, give the quote its own utterance_id."
         ),
     )
+
+
+def _cell_codes(t: Table, fld: str) -> np.ndarray:
+    """Codes of a column's cells, equal iff the cells are (those the table holds, if coded)."""
+    found = t.codes(fld)
+    return found[1] if found is not None else encode(t.col(fld))[0]

@@ -18,6 +18,7 @@ from belarus_timeline.validate.columns import (
     mask,
     shown,
 )
+from belarus_timeline.validate.keys import is_in
 from belarus_timeline.validate.report import Collector, Finding
 
 
@@ -369,6 +370,10 @@ def _found(t: Table, fk: ForeignKey, target: Table) -> np.ndarray:
     """Rows of ``t`` whose key is a key of ``target`` (remembered: the pattern check uses it)."""
 
     def compute() -> np.ndarray:
+        if len(fk.fields) == 1:  # both columns coded in one dictionary: the codes compare
+            mine, theirs = t.codes(fk.fields[0]), target.codes(fk.reference_fields[0])
+            if mine is not None and theirs is not None and mine[0] == theirs[0]:
+                return is_in(mine[1], theirs[1])
         remote = key_column(target, list(fk.reference_fields))
         local = key_column(t, list(fk.fields))
         return by_runs(local, lambda c: mask(pc.is_in(c, value_set=remote)))

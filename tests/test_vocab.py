@@ -1,0 +1,140 @@
+"""Kept columns held as codes into shared dictionaries (validate/columns.py ``Vocabularies``).
+
+A slimmed table's kept columns become int32 codes; every reader must see what it saw with the
+strings: the raw cells, the typed values (invalid and missing cells included), comparisons,
+the Coder's groups. Each is compared here with the same table slimmed without coding, on cells
+made to trip it (the separator, empty cells, values one table lacks, several chunks, parts).
+"""
+
+from __future__ import annotations
+
+import random
+from itertools import pairwise
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from belarus_timeline.package import TableSchema
+from belarus_timeline.tables import RawTable
+from belarus_timeline.validate.columns import DroppedColumn, Table, Vocabularies, _lookup, mask
+from belarus_timeline.validate.keys import SEP, Coder, first_rows, index_in, is_in
+
+IDS = ["", "a", "b", SEP, "a" + SEP, "ab", "é", "e1"]
+INTS = ["", "1", "01", "-3", "x", "99999999999999999999"]
+DATES = ["", "2020-01-02", "2020-02-30", "1999-12-31", "soon"]
+FIELDS = [("x", "string"), ("y", "string"), ("n", "integer"), ("d", "date"), ("z", "string")]
+
+
+def _table(name: str, n: int, rng: random.Random) -> Table:
+    """Columns x, y (ids), n (integers), d (dates), z (mostly distinct), in random chunks."""
+    pools = {"x": IDS, "y": IDS[:4], "n": INTS, "d": DATES}
+    cells = {f: [rng.choice(pools[f]) for _ in range(n)] for f in pools}
+    cells["z"] = [f"z{rng.randrange(10 * n + 1)}" for _ in range(n)]
+    cuts = sorted({0, n, *(rng.randrange(n + 1) for _ in range(3))})
+    arrays = {
+        k: pa.chunked_array([pa.array(v[a:b], pa.string()) for a, b in pairwise(cuts)])
+        for k, v in cells.items()
+    }
+    schema = TableSchema.from_descriptor({"fields": [{"name": f, "type": t} for f, t in FIELDS]})
+    return Table(name, f"data/{name}.csv", schema, RawTable(list(cells), pa.table(arrays)))
+
+
+def _pair(seed: int) -> tuple[dict[str, Table], dict[str, Table], Vocabularies]:
+    """The same two tables slimmed twice: as strings, and coded (x of both in one domain)."""
+    rng = random.Random(seed)
+    sizes = {"t1": rng.randrange(0, 30), "t2": rng.randrange(1, 30)}
+    plain = {k: _table(k, n, random.Random(seed * 7 + n)) for k, n in sizes.items()}
+    coded = {k: _table(k, n, random.Random(seed * 7 + n)) for k, n in sizes.items()}
+    vocab = Vocabularies([[("t1", "x"), ("t2", "x")], [("t1", "y"), ("t2", "y")]])
+    for name in plain:
+        plain[name].slim({"x", "y", "n", "d", "z"})
+        coded[name].slim({"x", "y", "n", "d", "z"}, vocab)
+    return plain, coded, vocab
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_coded_columns_read_as_their_cells(seed: int) -> None:
+    plain, coded, _ = _pair(seed)
+    for name, p in plain.items():
+        c = coded[name]
+        assert {"x", "y"} <= set(c.coded)  # shared dictionaries are always used
+        for f, _ in FIELDS:
+            cells = p.col(f).to_pylist()
+            assert c.col(f).to_pylist() == cells
+            assert c.values(f).to_pylist() == p.values(f).to_pylist()
+            assert c.typed[f].missing.tolist() == p.typed[f].missing.tolist()
+            assert c.typed[f].invalid.tolist() == p.typed[f].invalid.tolist()
+            for v in ("", "a", SEP, "1", "nowhere"):
+                assert c.equal(f, v).tolist() == [s == v for s in cells]
+                assert c.differs(f, v).tolist() == [s != v for s in cells]
+            assert c.among(f, ["a", "", "zz"]).tolist() == [s in ("a", "", "zz") for s in cells]
+            regex = lambda col: mask(pc.match_substring_regex(col, "^[a-e]"))  # noqa: E731
+            assert c.per_cell(f, regex).tolist() == p.per_cell(f, regex).tolist()
+            rows = pa.array(list(range(len(cells)))[::-2], pa.int64())
+            assert c.take(f, rows).to_pylist() == [cells[i] for i in rows.to_pylist()]
+            shown = c.shown(f)
+            assert [c.cell(f, i) for i in range(len(cells))] == cells
+            assert [
+                shown[i] if not isinstance(shown, pa.ChunkedArray) else shown[i].as_py()
+                for i in range(len(cells))
+            ] == cells
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_coder_groups_stored_codes_as_it_groups_the_strings(seed: int) -> None:
+    plain, coded, _ = _pair(seed)
+    domains = [[("t1", "x"), ("t2", "x")], [("t1", "y"), ("t2", "y")]]
+    a, b = Coder(plain, domains), Coder(coded, domains)
+    for parts in ([["x"], ["x"]], [["x", "y"], ["x", "y"]], [["y", "x"], ["y", "x"]]):
+        refs = [[(name, f) for f in fields] for name, fields in zip(plain, parts, strict=True)]
+        p1, p2 = a.keys(*refs)
+        c1, c2 = b.keys(*refs)
+        assert first_rows(c1).tolist() == first_rows(p1).tolist()
+        assert index_in(c2, c1).tolist() == index_in(p2, p1).tolist()
+        assert is_in(c2, c1).tolist() == is_in(p2, p1).tolist()
+    assert b.holds_sep(("t1", "x")) == a.holds_sep(("t1", "x"))
+    assert b.done[("t1", "x")] is not None and coded["t1"].codes("x") is not None
+
+
+def test_a_column_coded_in_parts_shares_one_dictionary() -> None:
+    """A table checked in batches slims each part: the dictionary grows, earlier codes stay
+    valid, and the first part decides whether the column is coded (every part one type)."""
+    vocab = Vocabularies([[("t", "id"), ("u", "id")]])
+    parts = [["a", "b", "a"], ["c", "a"], [], ["d", "b", "e"]]
+    codes = [vocab.encode("t", "id", pa.chunked_array([p], pa.string())) for p in parts]
+    other = vocab.encode("u", "id", pa.chunked_array([["e", "zz"]]))
+    assert all(c is not None for c in codes) and other is not None
+    key = vocab.key("t", "id")
+    whole = pa.chunked_array([ch for c in codes if c is not None for ch in c.chunks])
+    assert vocab.decode(key, whole).to_pylist() == [v for p in parts for v in p]
+    assert vocab.decode(key, other).to_pylist() == ["e", "zz"]
+    assert whole.to_pylist()[-1] == other.to_pylist()[0]  # one code for "e" in both tables
+    # A column of its own: coded when its first part repeats values, then always.
+    assert vocab.encode("t", "kind", pa.chunked_array([["k", "k", "k"]])) is not None
+    assert vocab.encode("t", "kind", pa.chunked_array([["p", "q", "r"]])) is not None
+    assert vocab.encode("t", "text", pa.chunked_array([["p", "q", "r"]])) is None
+    assert vocab.encode("t", "text", pa.chunked_array([["k", "k", "k"]])) is None
+
+
+def test_a_slimmed_coded_table_still_refuses_dropped_columns() -> None:
+    t = _table("t", 10, random.Random(3))
+    t.slim({"y", "n"}, Vocabularies([]))  # y: 4 values in 10 rows, coded
+    assert t.raw.table.column(t.raw.table.column_names.index("y")).type == pa.int32()
+    for read in (lambda: t.col("x"), lambda: t.codes("x"), lambda: t.equal("d", "")):
+        with pytest.raises(DroppedColumn):
+            read()
+    assert np.asarray(t.typed["n"].missing).dtype == bool
+
+
+def test_values_are_looked_up_in_a_dictionary_either_way_round() -> None:
+    """The smaller of a part's values and the dictionary is hashed: both ways give positions."""
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        known = rng.choice(50, rng.integers(0, 30), replace=False).tolist()
+        local = rng.choice(50, rng.integers(0, 30), replace=False).tolist()
+        got = _lookup(
+            pa.array(map(str, local), pa.string()), pa.array(map(str, known), pa.string())
+        )
+        assert got.tolist() == [known.index(x) if x in known else -1 for x in local]
