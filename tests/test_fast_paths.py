@@ -26,7 +26,7 @@ from belarus_timeline.diff import diff_packages
 from belarus_timeline.package import DataPackage, TableSchema
 from belarus_timeline.tablefiles import typed
 from belarus_timeline.tables import read_arrow, table_names, to_pandas, typed_table
-from belarus_timeline.validate import validate_package
+from belarus_timeline.validate import structural, validate_package
 from belarus_timeline.validate.columns import Table
 from helpers import ROOT
 
@@ -275,3 +275,27 @@ def test_a_member_over_the_zip64_limit_gets_zip64_headers(
     with zipfile.ZipFile(tmp_path / "r.zip") as zf:
         assert zf.read("big.csv") == b"1,text\n" * 5000 and zf.read("small.txt") == b"x"
         assert zf.testzip() is None
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        [],
+        ["a"],
+        ["a", "b", "ab", "", "ba"],
+        ["b", "a", "b"],
+        ["", ""],
+        ["x1", "x10", "x1 ", "x1"],
+        ["é", "e\u0301", "É"],  # equal only byte for byte
+        [f"evt-{i}" for i in range(2_000)] + ["evt-0"],  # the copy far from its first
+    ],
+)
+def test_distinct_keys_by_sorting_agree_with_a_hash_set(cells: list[str]) -> None:
+    """structural._distinct (a sort, then each cell against the next) against pc.unique, on
+    one array and on the same cells in chunks."""
+    expected = len(pc.unique(pa.array(cells, pa.string()))) == len(cells)
+    chunked = pa.chunked_array(
+        [pa.array(cells[i : i + 3], pa.string()) for i in range(0, len(cells), 3)], pa.string()
+    )
+    assert structural._distinct(pa.array(cells, pa.string())) is expected
+    assert structural._distinct(chunked) is expected
