@@ -184,7 +184,7 @@ def _unclosed_quote(path: Path) -> NoReturn:
     )
 
 
-def _blank_rows(table: pa.Table) -> np.ndarray:
+def blank_rows(table: pa.Table) -> np.ndarray:
     """Rows whose every cell is empty (a blank line, or only delimiters)."""
     blank = np.ones(table.num_rows, dtype=bool)
     for column in table.columns:
@@ -196,7 +196,7 @@ def _blank_rows(table: pa.Table) -> np.ndarray:
 def _set_aside(raw: RawTable) -> RawTable:
     """Drop blank rows from the table and number the rows left (rows of the wrong width are
     already out of it)."""
-    blank = _blank_rows(raw.table) if raw.table.num_rows else np.zeros(0, dtype=bool)
+    blank = blank_rows(raw.table) if raw.table.num_rows else np.zeros(0, dtype=bool)
     if not blank.any() and not raw.bad_rows:
         return raw
     total = raw.table.num_rows + len(raw.bad_rows)
@@ -233,7 +233,7 @@ def read_raw(path: Path) -> RawTable:
         newlines = False
         try:
             table, bad = _read_csv(path, names, newlines_in_values=False)
-            if _any_line_break(table):
+            if any_line_break(table):
                 raise pa.ArrowInvalid("cells hold line breaks")
         except pa.ArrowInvalid as exc:
             if _utf8_error(exc):
@@ -288,7 +288,8 @@ def _read_csv(
     return table, bad
 
 
-def _any_line_break(table: pa.Table) -> bool:
+def any_line_break(table: pa.Table) -> bool:
+    """Whether a cell of ``table`` holds a line break (CR or LF)."""
     for column in table.columns:
         for chunk in column.chunks:
             data = chunk.buffers()[2]

@@ -24,8 +24,8 @@ import pyarrow.csv as pacsv
 from belarus_timeline.tables import (
     CsvProblem,
     EncodingProblem,
-    _any_line_break,
-    _blank_rows,
+    any_line_break,
+    blank_rows,
     column_names,
     read_header,
 )
@@ -101,7 +101,7 @@ def clean_batches(path: Path, batch_bytes: int) -> Iterator[tuple[list[str], pa.
 
 def _checked(parts: list[pa.RecordBatch]) -> pa.Table:
     table = pa.Table.from_batches(parts)
-    if _any_line_break(table) or _blank_rows(table).any():
+    if any_line_break(table) or blank_rows(table).any():
         raise NotClean("a line break in a cell, or a blank row")
     return table
 
