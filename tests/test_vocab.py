@@ -138,3 +138,18 @@ def test_values_are_looked_up_in_a_dictionary_either_way_round() -> None:
             pa.array(map(str, local), pa.string()), pa.array(map(str, known), pa.string())
         )
         assert got.tolist() == [known.index(x) if x in known else -1 for x in local]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_coded_table_slimmed_again_reads_the_same_cells(seed: int) -> None:
+    """The validator slims a table of joined batches once more (dropping its key columns) without
+    a dictionary: its coded columns must still decode (they read as their codes before)."""
+    plain, coded, _ = _pair(seed)
+    for name, p in plain.items():
+        p.slim({"x", "y", "n"})
+        coded[name].slim({"x", "y", "n"})
+        for f in ("x", "y", "n"):
+            assert coded[name].col(f).to_pylist() == p.col(f).to_pylist()
+            assert coded[name].values(f).to_pylist() == p.values(f).to_pylist()
+        with pytest.raises(DroppedColumn):
+            coded[name].col("z")
