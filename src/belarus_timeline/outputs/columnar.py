@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from json.encoder import encode_basestring as _enc
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -341,21 +341,26 @@ class Features:
     labels: dict[str, str]
 
 
+T = TypeVar("T")
+
+
+def kept_on(obj: object, key: str, make: Callable[[], T]) -> T:
+    """``make()``, made once per ``obj`` and kept in its ``__dict__`` under ``key``."""
+    made: T | None = obj.__dict__.get(key)
+    if made is None:
+        made = obj.__dict__[key] = make()
+    return made
+
+
 def shared_package(view: TimelineView) -> DataPackage:
     """The package of ``view``, one object per view: the exports of a view then read and
     join its columns once (:func:`features` keeps them on the package)."""
-    pkg = view.__dict__.get("_package")
-    if pkg is None:
-        pkg = view.__dict__["_package"] = DataPackage(view.root)
-    return pkg
+    return kept_on(view, "_package", lambda: DataPackage(view.root))
 
 
 def features(pkg: DataPackage) -> Features:
     """The columns the features are written from, made once per package object."""
-    made = pkg.__dict__.get("_features")
-    if made is None:
-        made = pkg.__dict__["_features"] = _features(pkg)
-    return made
+    return kept_on(pkg, "_features", lambda: _features(pkg))
 
 
 def _features(pkg: DataPackage) -> Features:

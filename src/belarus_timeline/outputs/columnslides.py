@@ -36,6 +36,7 @@ from belarus_timeline.outputs.columnar import (
     cat,
     features,
     json_strings,
+    kept_on,
     statement_values,
     written,
 )
@@ -171,10 +172,7 @@ def _links(pkg: DataPackage, f: Features) -> _Group:
 
 def slides(pkg: DataPackage) -> Slides:
     """The columns the slides are written from, made once per package object."""
-    made = pkg.__dict__.get("_slides")
-    if made is None:
-        made = pkg.__dict__["_slides"] = _slides(pkg)
-    return made
+    return kept_on(pkg, "_slides", lambda: _slides(pkg))
 
 
 def _slides(pkg: DataPackage) -> Slides:
