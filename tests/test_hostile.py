@@ -204,10 +204,12 @@ def test_hostile_validate_case_read_in_batches(
     """Every validate case gives the same answer with each large table read in batches of a
     few rows (checked, slimmed and coded batch by batch, then joined; a table with a finding
     read again whole) as with every table read whole."""
-    work = tmp_path / "work"
+    work, www = tmp_path / "work", tmp_path / "www"
     work.mkdir()
+    www.mkdir()  # a case's site goes here, not into the served tree that test_hostile_case uses
+    (www / "_published").symlink_to(session["www"] / "_published")
     monkeypatch.chdir(work)
-    argv = case.run(Ctx(work, **session))
+    argv = case.run(Ctx(work, **{**session, "www": www}))
     if argv[:1] != ["validate"]:
         pytest.skip("not a validate case")
     whole = _run([*argv, "--json"], capsys)
