@@ -8,6 +8,7 @@ Every writer is deterministic (same package → same bytes): events come in the 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import html
 import json
@@ -16,16 +17,17 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from belarus_timeline.errors import PackageError
 from belarus_timeline.files import atomic_write
 from belarus_timeline.load import package_for
 from belarus_timeline.outputs.catalog import dataset
 from belarus_timeline.outputs.columnar import geojson_chunks, shared_package
 from belarus_timeline.outputs.columnics import ics_chunks
 from belarus_timeline.outputs.columnjsonl import jsonl_chunks
+from belarus_timeline.outputs.columnpage import column_page_chunks, light_view
 from belarus_timeline.outputs.columnslides import slide_chunks
 from belarus_timeline.outputs.featuretext import (
     FEATURE_LEVEL,
+    _dtstamp,
     _fold,
     _ics_text,
     _tl_date,
@@ -239,23 +241,6 @@ def geojson(view: TimelineView) -> dict[str, Any]:
 
 
 # --- iCalendar ------------------------------------------------------------------------------
-
-
-def _dtstamp(view: TimelineView) -> str:
-    if not view.created:
-        raise PackageError(
-            f"{view.root}/datapackage.json has no 'created' time. The iCalendar DTSTAMP is "
-            "taken from it so that the file is reproducible: add 'created' (ISO 8601, UTC)."
-        )
-    try:
-        created = dt.datetime.fromisoformat(view.created.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise PackageError(
-            f"{view.root}/datapackage.json: 'created' is {view.created!r}, not an ISO 8601 time."
-        ) from exc
-    if created.tzinfo is None:  # a naive time in a descriptor is read as UTC
-        created = created.replace(tzinfo=dt.UTC)
-    return created.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def _ics_description(ev: EventView, view: TimelineView) -> str:
@@ -512,8 +497,11 @@ def render(fmt: str, view: TimelineView) -> bytes:
     return b"".join(_WRITERS[fmt](view))
 
 
-def _chunks(fmt: str, view: TimelineView) -> Iterator[bytes]:
-    """A format's bytes: from the package's columns where that writer gives the same."""
+def _chunks(
+    fmt: str, view: TimelineView, full: Callable[[], TimelineView] | None = None
+) -> Iterator[bytes]:
+    """A format's bytes: from the package's columns where that writer gives the same, else
+    from ``full()``, the whole view (``view`` itself by default)."""
     _check_format(fmt)
     columnar: dict[str, Callable[[DataPackage], Iterator[bytes] | None]] = {
         "geojson": geojson_chunks,
@@ -521,7 +509,8 @@ def _chunks(fmt: str, view: TimelineView) -> Iterator[bytes]:
         "jsonl": lambda p: jsonl_chunks(p, _PENDING),
         "ics": lambda p: ics_chunks(p, _dtstamp(view), next(_ics_chunks(view)), _PENDING),
     }
-    return columnar[fmt](shared_package(view)) or _WRITERS[fmt](view)  # None: the view's way
+    made = columnar[fmt](shared_package(view))
+    return made or _WRITERS[fmt](full() if full is not None else view)  # None: the view's way
 
 
 def export(fmt: str, root: Path, out: Path) -> Path:
@@ -538,14 +527,14 @@ def write_all(root: Path, out_dir: Path, *, sources_root: Path | None = None) ->
     package always gives byte-identical files. Returns the paths written, in a fixed order.
     """
     # matplotlib is an optional, heavy dependency: import the chart only when writing it.
-    from belarus_timeline.outputs.chart import chart_bytes
+    from belarus_timeline.outputs.chart import MAX_MARKED_EVENTS, chart_bytes
 
     # The view and the exports make millions of objects and no reference cycles: the cyclic
     # garbage collector's full passes over them would only cost time (about a tenth).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _write_all(Path(root), Path(out_dir), sources_root, chart_bytes)
+        return _write_all(Path(root), Path(out_dir), sources_root, chart_bytes, MAX_MARKED_EVENTS)
     finally:
         if collecting:
             gc.enable()
@@ -556,18 +545,21 @@ def _write_all(
     out_dir: Path,
     sources_root: Path | None,
     chart_bytes: Callable[[TimelineView], tuple[bytes, bytes]],
+    marked: int,
 ) -> list[Path]:
-    view = build_view(root)
-    written = [atomic_write(out_dir / EXPORT_PATHS[f], _chunks(f, view)) for f in FORMATS]
-    png, svg = chart_bytes(view)
+    # The whole view (every event as objects) only where the columns do not write the same.
+    full = functools.cache(partial(build_view, root))
+    light = light_view(root, marked)
+    view = light or full()
+    written = [atomic_write(out_dir / EXPORT_PATHS[f], _chunks(f, view, full)) for f in FORMATS]
+    png, svg = chart_bytes(view if view.events else full())  # few events: labels and links
     written.append(atomic_write(out_dir / "chart.png", png))
     written.append(atomic_write(out_dir / "chart.svg", svg))
-    page = page_chunks(
-        view,
-        Path(sources_root) if sources_root is not None else view.root,
-        dataset(DataPackage(root)),
-    )
-    written.append(atomic_write(out_dir / "timeline.html", _encoded(page, size=1)))
+    src = Path(sources_root) if sources_root is not None else view.root
+    data = dataset(DataPackage(root))
+    page = light and column_page_chunks(shared_package(light), light, src, data)
+    page = page or _encoded(page_chunks(full(), src, data), size=1)
+    written.append(atomic_write(out_dir / "timeline.html", page))
     return written
 
 
