@@ -88,8 +88,8 @@ def _evidence(texts: dict[str, str]) -> object:
     return change
 
 
-def _tricky_page(generated: Path, dest: Path) -> Path:
-    shutil.copytree(generated, dest)
+def _tricky_page(base: Path, dest: Path) -> Path:
+    shutil.copytree(base, dest)
     texts = _texts(dest)
     for table, change in [
         ("events", _events),
