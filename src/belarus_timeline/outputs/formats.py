@@ -519,12 +519,19 @@ def export(fmt: str, root: Path, out: Path) -> Path:
     return atomic_write(Path(out), _chunks(fmt, build_view(Path(root))))
 
 
-def write_all(root: Path, out_dir: Path, *, sources_root: Path | None = None) -> list[Path]:
+def write_all(
+    root: Path,
+    out_dir: Path,
+    *,
+    sources_root: Path | None = None,
+    write: Callable[[Path, bytes | Iterable[bytes]], Path] = atomic_write,
+) -> list[Path]:
     """Write every export, the chart (PNG, SVG) and ``timeline.html`` into ``out_dir``.
 
     ``sources_root`` is the folder the sources' ``archive_path`` is relative to (the repository,
     when ``root`` is a release folder without ``sources/``); it defaults to ``root``. The same
     package always gives byte-identical files. Returns the paths written, in a fixed order.
+    ``write(path, data)`` writes each file (a release's also takes what its zip needs).
     """
     # matplotlib is an optional, heavy dependency: import the chart only when writing it.
     from belarus_timeline.outputs.chart import MAX_MARKED_EVENTS, chart_bytes
@@ -534,7 +541,8 @@ def write_all(root: Path, out_dir: Path, *, sources_root: Path | None = None) ->
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _write_all(Path(root), Path(out_dir), sources_root, chart_bytes, MAX_MARKED_EVENTS)
+        chart = chart_bytes, MAX_MARKED_EVENTS
+        return _write_all(Path(root), Path(out_dir), sources_root, chart, write)
     finally:
         if collecting:
             gc.enable()
@@ -544,22 +552,22 @@ def _write_all(
     root: Path,
     out_dir: Path,
     sources_root: Path | None,
-    chart_bytes: Callable[[TimelineView], tuple[bytes, bytes]],
-    marked: int,
+    chart: tuple[Callable[[TimelineView], tuple[bytes, bytes]], int],
+    write: Callable[[Path, bytes | Iterable[bytes]], Path],
 ) -> list[Path]:
     # The whole view (every event as objects) only where the columns do not write the same.
     full = functools.cache(partial(build_view, root))
+    chart_bytes, marked = chart
     light = light_view(root, marked)
     view = light or full()
-    written = [atomic_write(out_dir / EXPORT_PATHS[f], _chunks(f, view, full)) for f in FORMATS]
+    written = [write(out_dir / EXPORT_PATHS[f], _chunks(f, view, full)) for f in FORMATS]
     png, svg = chart_bytes(view if view.events else full())  # few events: labels and links
-    written.append(atomic_write(out_dir / "chart.png", png))
-    written.append(atomic_write(out_dir / "chart.svg", svg))
+    written += [write(out_dir / "chart.png", png), write(out_dir / "chart.svg", svg)]
     src = Path(sources_root) if sources_root is not None else view.root
     data = dataset(DataPackage(root))
     page = light and column_page_chunks(shared_package(light), light, src, data)
     page = page or _encoded(page_chunks(full(), src, data), size=1)
-    written.append(atomic_write(out_dir / "timeline.html", page))
+    written.append(write(out_dir / "timeline.html", page))
     return written
 
 
