@@ -3,7 +3,7 @@ on a generated package made tricky (as ``test_export_columnar`` does for the exp
 evidence that stays true to its sources: spans added in other sources, overlapping, at
 the edges of paragraphs, in long paragraphs with and without spaces, around quotes,
 backslashes, control characters, non-ASCII and "</script>". And the chart of many events from
-the light view against the whole view's."""
+columns against the whole view's."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 from belarus_timeline.outputs.catalog import dataset
 from belarus_timeline.outputs.chart import chart_bytes
 from belarus_timeline.outputs.columnar import shared_package
-from belarus_timeline.outputs.columnpage import column_page_chunks, light_view
+from belarus_timeline.outputs.columnpage import column_page_chunks, light_view, spread
 from belarus_timeline.outputs.formats import write_all
 from belarus_timeline.outputs.page import page_chunks
 from belarus_timeline.outputs.views import build_view
@@ -108,7 +108,7 @@ def _tricky_page(base: Path, dest: Path) -> Path:
 
 def _columns(root: Path, batch: int) -> bytes | None:
     """The page from the columns (None: they fall back)."""
-    light = light_view(root, 10)
+    light = light_view(root)
     assert light is not None
     data = dataset(DataPackage(root))
     chunks = column_page_chunks(shared_package(light), light, root, data, batch)
@@ -150,16 +150,21 @@ def test_page_the_columns_do_not_write_is_left_to_the_view(
     assert _columns(unknown, 7) is None
 
 
-def test_chart_of_many_events_from_the_light_view(
+@pytest.mark.parametrize("rows", [3, 40])  # the busiest places' rows and one for the rest; all
+def test_chart_of_many_events_from_the_columns(
     generated: Path,  # noqa: F811
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    rows: int,
 ) -> None:
     monkeypatch.setattr("belarus_timeline.outputs.chart.MAX_MARKED_EVENTS", 10)
+    monkeypatch.setattr("belarus_timeline.outputs.chart._MAX_DENSITY_ROWS", rows)
     root = _tricky_page(generated, tmp_path / "tricky")
-    light = light_view(root, 10)
-    assert light is not None and len(light.events) > 10
-    assert chart_bytes(light) == chart_bytes(build_view(root))
+    light = light_view(root)
+    assert light is not None and not light.events
+    many = spread(shared_package(light))
+    assert len(many.label) > 10
+    assert chart_bytes(light, many) == chart_bytes(build_view(root))
 
 
 def test_write_all_from_columns_equals_the_views(

@@ -12,6 +12,7 @@ does, :func:`column_page_chunks` returns ``None`` and the caller writes the view
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,8 +60,8 @@ from belarus_timeline.outputs.columnslides import _mapped, _title, by_offsets, d
 from belarus_timeline.outputs.dates import display_edtf, format_day
 from belarus_timeline.outputs.page import data_head, figure, page_parts, script_safe
 from belarus_timeline.outputs.rows import records
+from belarus_timeline.outputs.spread import NO_PLACE, Spread
 from belarus_timeline.outputs.views import (
-    EventView,
     TimelineView,
     _actor_name,
     _date,
@@ -83,6 +84,7 @@ _EVENT = _keys(
 _QUOTE = _keys("id", "text", "speaker", "to", "on", "kind", "source")
 _CLAIM = _keys("subject", "claimant", "figure", "qualifier", "excerpt", "on")
 _SPAN_FIELDS = ("date_basis", "date_expression", "date_anchor")
+_EPOCH = dt.date(1970, 1, 1).toordinal()
 
 
 @dataclass
@@ -419,31 +421,38 @@ def _page(
         yield ("]}" + part).encode("utf-8")
 
 
-def light_view(root: Path, marked: int) -> TimelineView | None:
-    """The view of the package at ``root`` without the events' parts: its metadata, sources,
-    event types and, above ``marked`` events, each event's dates, type, status, title and
-    place (what the chart of many events reads); None where the columns fall back."""
+def light_view(root: Path) -> TimelineView | None:
+    """The view of the package at ``root`` without its events: its metadata, sources and
+    event types; None where the columns fall back."""
     pkg = DataPackage(root)
     try:
-        f = features(pkg)
+        ev = features(pkg).events
     except Fallback:
         return None
-    ev = f.events
-    events: list[EventView] = []
-    if ev.num_rows > marked:
-        places = [*_places(records(pkg, "places")).values(), None]
-        cols = ["event_id", "title", "event_type", "start_date", "end_date"]
-        cells = [_col(ev, k).to_pylist() for k in [*cols, "date_precision", "edtf", "status"]]
-        at = f.place_at.to_pylist()
-        events = [
-            EventView(
-                i, t, "", k, None, None, None, s, e, p, d, None, st, places[x], (), (), (), (), ()
-            )
-            for i, t, k, s, e, p, d, st, x in zip(*cells, at, strict=True)
-        ]
-    view = _timeline(pkg, events, _sources(records(pkg, "sources")))
+    view = _timeline(pkg, [], _sources(records(pkg, "sources")))
     vocab = _vocabulary(pkg, "events", "event_type")
     used = set(pc.unique(pc.cast(_col(ev, "event_type"), _L)).to_pylist()) - set(vocab)
     view = dataclasses.replace(view, event_types=(*vocab, *sorted(used)))
     kept_on(view, "_package", lambda: pkg)
     return view
+
+
+def spread(pkg: DataPackage) -> Spread:
+    """The events as the chart of many events reads them: each one's place label (numbered
+    in order of first event: Arrow's dictionary encoding) and first and last days."""
+    f = features(pkg)
+    labels = [p.label for p in _places(records(pkg, "places")).values()]
+    coded = pc.dictionary_encode(pc.take(pa.array([*labels, NO_PLACE], _L), f.place_at))
+    start = _col(f.events, "start_date")
+    through = pc.coalesce(_col(f.events, "end_date"), start)
+
+    def days(col: pa.Array) -> np.ndarray:
+        epoch: np.ndarray = pc.cast(col, pa.int32()).to_numpy(zero_copy_only=False)
+        return epoch.astype(np.int64) + _EPOCH
+
+    return Spread(
+        labels=coded.dictionary.to_pylist(),
+        label=coded.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+        start=days(start),
+        through=days(through),
+    )

@@ -23,7 +23,7 @@ from belarus_timeline.outputs.catalog import dataset
 from belarus_timeline.outputs.columnar import geojson_chunks, shared_package
 from belarus_timeline.outputs.columnics import ics_chunks
 from belarus_timeline.outputs.columnjsonl import jsonl_chunks
-from belarus_timeline.outputs.columnpage import column_page_chunks, light_view
+from belarus_timeline.outputs.columnpage import column_page_chunks, light_view, spread
 from belarus_timeline.outputs.columnslides import slide_chunks
 from belarus_timeline.outputs.featuretext import (
     FEATURE_LEVEL,
@@ -42,6 +42,7 @@ from belarus_timeline.outputs.jsontext import (
     item_text,
 )
 from belarus_timeline.outputs.page import page_chunks
+from belarus_timeline.outputs.spread import Spread
 from belarus_timeline.outputs.views import (
     EventView,
     Participant,
@@ -67,10 +68,8 @@ EXPORT_PATHS = {
 
 
 #: What a status says about an event that has not happened (as of its sources).
-_PENDING = {
-    "anticipated": "Anticipated as of the source's publication.",
-    "planned": "Planned as of the latest source.",
-}
+_PENDING = {"anticipated": "Anticipated as of the source's publication."}
+_PENDING["planned"] = "Planned as of the latest source."
 
 
 def _notes(ev: EventView, view: TimelineView) -> list[str]:
@@ -519,12 +518,11 @@ def export(fmt: str, root: Path, out: Path) -> Path:
     return atomic_write(Path(out), _chunks(fmt, build_view(Path(root))))
 
 
+_Write = Callable[[Path, bytes | Iterable[bytes]], Path]
+
+
 def write_all(
-    root: Path,
-    out_dir: Path,
-    *,
-    sources_root: Path | None = None,
-    write: Callable[[Path, bytes | Iterable[bytes]], Path] = atomic_write,
+    root: Path, out_dir: Path, *, sources_root: Path | None = None, write: _Write = atomic_write
 ) -> list[Path]:
     """Write every export, the chart (PNG, SVG) and ``timeline.html`` into ``out_dir``.
 
@@ -536,13 +534,13 @@ def write_all(
     # matplotlib is an optional, heavy dependency: import the chart only when writing it.
     from belarus_timeline.outputs.chart import MAX_MARKED_EVENTS, chart_bytes
 
+    charts = chart_bytes, MAX_MARKED_EVENTS
     # The view and the exports make millions of objects and no reference cycles: the cyclic
     # garbage collector's full passes over them would only cost time (about a tenth).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        chart = chart_bytes, MAX_MARKED_EVENTS
-        return _write_all(Path(root), Path(out_dir), sources_root, chart, write)
+        return _write_all(Path(root), Path(out_dir), sources_root, charts, write)
     finally:
         if collecting:
             gc.enable()
@@ -552,16 +550,18 @@ def _write_all(
     root: Path,
     out_dir: Path,
     sources_root: Path | None,
-    chart: tuple[Callable[[TimelineView], tuple[bytes, bytes]], int],
-    write: Callable[[Path, bytes | Iterable[bytes]], Path],
+    chart: tuple[Callable[[TimelineView, Spread | None], tuple[bytes, bytes]], int],
+    write: _Write,
 ) -> list[Path]:
     # The whole view (every event as objects) only where the columns do not write the same.
     full = functools.cache(partial(build_view, root))
     chart_bytes, marked = chart
-    light = light_view(root, marked)
+    light = light_view(root)
     view = light or full()
     written = [write(out_dir / EXPORT_PATHS[f], _chunks(f, view, full)) for f in FORMATS]
-    png, svg = chart_bytes(view if view.events else full())  # few events: labels and links
+    many = light and spread(shared_package(light))
+    big = many is not None and len(many.label) > marked  # else marks, labels, links: the view's
+    png, svg = chart_bytes(light, many) if big and light else chart_bytes(full(), None)
     written += [write(out_dir / "chart.png", png), write(out_dir / "chart.svg", svg)]
     src = Path(sources_root) if sources_root is not None else view.root
     data = dataset(DataPackage(root))
