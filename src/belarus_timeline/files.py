@@ -5,13 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
 import re
 import shutil
 import socket
 import tempfile
+import threading
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -112,6 +114,86 @@ def clean_build_leftovers(dist: Path) -> None:
             shutil.rmtree(p, ignore_errors=True)
         else:
             p.unlink(missing_ok=True)
+
+
+class Sidecar:
+    """Files written through :meth:`write` are also read as they are written, by a thread of
+    their own (zlib and hashlib release the GIL, so on a second core): their sha256 goes to
+    ``known`` and, but for the suffixes ``stored``, their raw deflate stream at ``level`` (as
+    :func:`deflate_file` makes it) to a file in ``folder``, recorded in ``made``; both keyed by
+    their POSIX path relative to ``root``. :meth:`join` waits for them."""
+
+    def __init__(
+        self,
+        root: Path,
+        known: dict[str, str],
+        deflate: tuple[Path, int, dict[str, Path]] | None,
+        stored: tuple[str, ...],
+    ) -> None:
+        self.root, self.known, self.deflate, self.stored = root, known, deflate, stored
+        self._threads: list[threading.Thread] = []
+        self._errors: list[BaseException] = []
+
+    def write(self, path: Path, data: bytes | Iterable[bytes]) -> Path:
+        """:func:`atomic_write` of ``data`` to ``path``, read on the side."""
+        rel = path.relative_to(self.root).as_posix()
+        chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=4)  # bounded memory
+        into = None
+        if self.deflate is not None and path.suffix not in self.stored:
+            into = self.deflate[0] / f"side-{len(self._threads)}.deflate"
+        failed = threading.Event()
+        thread = threading.Thread(target=self._read, args=(rel, chunks, into, failed), daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+        def fed() -> Iterator[bytes]:
+            for chunk in [data] if isinstance(data, bytes) else data:
+                chunks.put(chunk)
+                yield chunk
+
+        try:
+            atomic_write(path, fed())
+        except BaseException:
+            failed.set()  # before the end is put: the file was not written
+            chunks.put(None)
+            raise
+        chunks.put(None)
+        return path
+
+    def _read(
+        self,
+        rel: str,
+        chunks: queue.Queue[bytes | None],
+        into: Path | None,
+        failed: threading.Event,
+    ) -> None:
+        try:
+            digest = hashlib.sha256()
+            comp = zlib.compressobj(self.deflate[1], zlib.DEFLATED, -15) if self.deflate else None
+            with ExitStack() as stack:
+                dst = stack.enter_context(into.open("wb")) if into is not None else None
+                while (chunk := chunks.get()) is not None:
+                    digest.update(chunk)
+                    if dst is not None and comp is not None:
+                        dst.write(comp.compress(chunk))
+                if dst is not None and comp is not None:
+                    dst.write(comp.flush())
+            if failed.is_set():
+                return
+            self.known[rel] = digest.hexdigest()
+            if into is not None and self.deflate is not None:
+                self.deflate[2][rel] = into
+        except BaseException as exc:  # raised again by join()
+            self._errors.append(exc)
+            while chunks.get() is not None:  # the writer must not wait on a full queue
+                pass
+
+    def join(self) -> None:
+        """Wait until every file written is read; raise what a reading thread raised."""
+        for thread in self._threads:
+            thread.join()
+        if self._errors:
+            raise self._errors[0]
 
 
 class _Deflated:

@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import ConnectionPatch, Patch
 
+from belarus_timeline.outputs.spread import NO_PLACE, Spread
 from belarus_timeline.outputs.views import EventView, TimelineView
 
 #: Above this many events the chart has one row per place instead of one row per event,
@@ -66,7 +67,7 @@ _RC: dict[Any, Any] = {
     "axes.titlesize": 11,
     "path.simplify": False,
 }
-_NO_PLACE = "No place named"
+_NO_PLACE = NO_PLACE
 
 
 def _nums(days: list[dt.date]) -> Any:
@@ -80,6 +81,16 @@ def _nums(days: list[dt.date]) -> Any:
         return np.array([_num(d) for d in days])
     base = days[0].toordinal() - int(first)
     return np.array([d.toordinal() - base for d in days], dtype=np.int64).astype(float)
+
+
+def _ordinal_nums(days: np.ndarray) -> Any:
+    """:func:`_nums` of dates given as ``date.toordinal()``."""
+    if not len(days):
+        return np.array([])
+    first = _num(dt.date.fromordinal(int(days[0])))
+    if not first.is_integer():
+        return np.array([_num(dt.date.fromordinal(int(d))) for d in days])
+    return (days.astype(np.int64) - (int(days[0]) - int(first))).astype(float)
 
 
 @dataclass(frozen=True)
@@ -107,6 +118,25 @@ def _segments(events: tuple[EventView, ...]) -> list[tuple[dt.date, dt.date]]:
             merged[-1][1] = max(merged[-1][1], b)
         else:
             merged.append([a, b])
+    return _cut(merged)
+
+
+def _spread_segments(s: Spread) -> list[tuple[dt.date, dt.date]]:
+    """:func:`_segments` of the events of ``s``: the periods merged with arrays (sorted, a
+    period opens where it starts after every end so far)."""
+    order = np.lexsort((s.through + 1, s.start))
+    a, b = s.start[order], s.through[order] + 1
+    reach = np.maximum.accumulate(b)
+    opens = np.ones(len(a), bool)
+    opens[1:] = a[1:] > reach[:-1]
+    first = np.flatnonzero(opens)
+    ends = np.maximum.reduceat(b, first)
+    day = dt.date.fromordinal
+    return _cut([[day(int(x)), day(int(y))] for x, y in zip(a[first], ends, strict=True)])
+
+
+def _cut(merged: list[list[dt.date]]) -> list[tuple[dt.date, dt.date]]:
+    """The merged periods cut at their largest long gaps."""
     total = (merged[-1][1] - merged[0][0]).days
     gaps = [
         ((merged[i + 1][0] - merged[i][1]).days, i)
@@ -168,14 +198,46 @@ def _rows(view: TimelineView, labelled: bool) -> tuple[list[_Row], dict[str, int
     return rows, where
 
 
-def _draw(view: TimelineView) -> Figure:
-    if not view.events:
+def _spread_rows(s: Spread) -> tuple[list[_Row], np.ndarray]:
+    """:func:`_rows` of the many events of ``s``: a row per place label, or the busiest
+    labels' rows and one for the rest; each event's row."""
+    counts = [int(c) for c in np.bincount(s.label, minlength=len(s.labels))]
+    rows = [_Row(f"{k} ({c})", True) for k, c in zip(s.labels, counts, strict=True)]
+    where = s.label
+    if len(rows) > _MAX_DENSITY_ROWS:
+        order = sorted(range(len(s.labels)), key=lambda k: (-counts[k], s.labels[k]))
+        keep = order[: _MAX_DENSITY_ROWS - 1]
+        rows = [_Row(f"{s.labels[k]} ({counts[k]})", True) for k in keep]
+        rest = len(s.label) - sum(counts[k] for k in keep)
+        rows.append(_Row(f"{len(order) - len(keep)} other places ({rest})", True))
+        row_of = np.full(len(s.labels), len(keep), np.int64)
+        row_of[keep] = np.arange(len(keep))
+        where = row_of[s.label]
+    return rows, where
+
+
+def _layout(
+    view: TimelineView, spread: Spread | None, labelled: bool
+) -> tuple[list[_Row], Any, list[tuple[dt.date, dt.date]], tuple[int, int]]:
+    """The rows, each event's row, the stretches of time and the years of the chart."""
+    if spread is not None:
+        rows, where = _spread_rows(spread)
+        first, last = int(spread.start[0]), int(spread.through.max())
+        years = dt.date.fromordinal(first).year, dt.date.fromordinal(last).year
+        return rows, where, _spread_segments(spread), years
+    rows_, where_ = _rows(view, labelled)
+    years = view.events[0].start.year, max(e.through for e in view.events).year
+    return rows_, where_, _segments(view.events), years
+
+
+def _draw(view: TimelineView, spread: Spread | None = None) -> Figure:
+    n = len(spread.label) if spread is not None else len(view.events)
+    if not n:
         fig = Figure(figsize=(8, 2))
         fig.text(0.5, 0.5, f"{view.title}: no events", ha="center", va="center")
         return fig
-    labelled = len(view.events) <= MAX_LABELLED_EVENTS
-    rows, where = _rows(view, labelled)
-    segs = _segments(view.events)
+    labelled = n <= MAX_LABELLED_EVENTS
+    rows, where, segs, when = _layout(view, spread, labelled)
     lengths = [(b - a).days for a, b in segs]
     ratios = [max(n, 0.3 * max(lengths)) for n in lengths]
     height = 1.9 + 0.3 * len(rows)
@@ -197,8 +259,8 @@ def _draw(view: TimelineView) -> Figure:
             locator = AutoDateLocator(minticks=2, maxticks=7)  # type: ignore[no-untyped-call]
             ax.xaxis.set_major_locator(locator)
             ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
-        if len(view.events) > MAX_MARKED_EVENTS:
-            _density(ax, view, a, b, where, len(rows))
+        if n > MAX_MARKED_EVENTS:
+            _density(ax, view, (a, b), where, len(rows), spread)
             continue
         for ev in view.events:
             if not (a <= ev.start < b):
@@ -228,17 +290,16 @@ def _draw(view: TimelineView) -> Figure:
             tick.set_fontweight("bold")
     axes[0].tick_params(axis="y", length=0)
     _break_marks(axes)
-    if len(view.events) <= MAX_MARKED_EVENTS:
+    if n <= MAX_MARKED_EVENTS:
         _links(fig, view, axes, segs, xy)
         _legend(fig, view, colours)
-    when = view.events[0].start.year, max(e.through for e in view.events).year
     years = f"{when[0]}" if when[0] == when[1] else f"{when[0]}\N{EN DASH}{when[1]}"
     fig.suptitle(f"{view.title}\nversion {view.version}, {years}", fontsize=11)
     credits = "; ".join(s.credit for s in list(view.sources.values())[:_MAX_CREDITS])
     if len(view.sources) > _MAX_CREDITS:
         credits += f"; and {len(view.sources) - _MAX_CREDITS} more sources (see the sources table)"
     grouping = "Rows grouped by place" + ("" if labelled else " (one row per place)")
-    if len(view.events) > MAX_MARKED_EVENTS:
+    if n > MAX_MARKED_EVENTS:
         grouping += "; shade: how many events start in each stretch of time"
     fig.supxlabel(
         f"{grouping}; bars cover each event's whole period at its date precision; "
@@ -250,13 +311,24 @@ def _draw(view: TimelineView) -> Figure:
 
 
 def _density(
-    ax: Any, view: TimelineView, a: dt.date, b: dt.date, where: dict[str, int], n_rows: int
+    ax: Any,
+    view: TimelineView,
+    stretch: tuple[dt.date, dt.date],
+    where: Any,
+    n_rows: int,
+    spread: Spread | None,
 ) -> None:
     """Events starting in [a, b) counted per row and time bin, drawn as one image per axis."""
+    a, b = stretch
     lo, hi = _num(a), _num(b)
     edges = np.linspace(lo, hi, _BINS_PER_SEGMENT + 1)
-    starts = _nums([e.start for e in view.events if a <= e.start < b])
-    rows = np.array([where[e.event_id] for e in view.events if a <= e.start < b])
+    if spread is not None:
+        mine = (spread.start >= a.toordinal()) & (spread.start < b.toordinal())
+        starts = _ordinal_nums(spread.start[mine])
+        rows = where[mine]
+    else:
+        starts = _nums([e.start for e in view.events if a <= e.start < b])
+        rows = np.array([where[e.event_id] for e in view.events if a <= e.start < b])
     counts, _, _ = np.histogram2d(rows, starts, bins=[np.arange(n_rows + 1) - 0.5, edges])
     masked = np.ma.masked_equal(counts, 0)
     ax.pcolormesh(edges, np.arange(n_rows + 1) - 0.5, masked, cmap="Blues", vmin=0)
@@ -348,10 +420,13 @@ def _legend(fig: Figure, view: TimelineView, colours: dict[str, str]) -> None:
     fig.legend(handles=handles, loc="outside right upper", fontsize=8, title="event type")
 
 
-def chart_bytes(view: TimelineView) -> tuple[bytes, bytes]:
-    """The chart as (PNG, SVG) bytes; the same view always gives the same bytes."""
+def chart_bytes(view: TimelineView, spread: Spread | None = None) -> tuple[bytes, bytes]:
+    """The chart as (PNG, SVG) bytes; the same view always gives the same bytes. Above
+    :data:`MAX_MARKED_EVENTS` events, ``spread`` may give the events as arrays (of the view
+    only the metadata and sources are then read)."""
+    many = spread if spread is not None and len(spread.label) > MAX_MARKED_EVENTS else None
     with mpl.rc_context(_RC):
-        fig = _draw(view)
+        fig = _draw(view, many)
         creator = f"belarus-timeline {view.version}"
         png, svg = io.BytesIO(), io.BytesIO()
         # PNG: no "Software" chunk with the matplotlib version; Agg writes no time by itself.

@@ -168,9 +168,10 @@ def _actor_head(actors: dict[str, Any], actor_id: str) -> str:
     )
 
 
-def _utterances(f: Features) -> pa.Array:
-    """Per event ``[[quote ids of an utterance], ...]``: the rendering named by the utterance
-    (else the first) leads its group, and groups come in the order of their leaders."""
+def _utterances(f: Features, items: pa.Array | None = None) -> pa.Array:
+    """Per event ``[[quote ids of an utterance], ...]`` (or of ``items``, the quotes' JSON
+    texts): the rendering named by the utterance (else the first) leads its group, and groups
+    come in the order of their leaders."""
     q = f.quotes.table
     rows = len(q)
     ids = _full(_col(q, "quote_id"))
@@ -189,7 +190,8 @@ def _utterances(f: Features) -> pa.Array:
     new = np.ones(rows, bool)
     new[1:] = (jpos[1:] != jpos[:-1]) | (lead[1:] != lead[:-1])
     starts = np.flatnonzero(new)
-    groups = _list(json_strings(pc.take(ids, pa.array(jr))), np.append(starts, rows))
+    texts = json_strings(ids) if items is None else items
+    groups = _list(pc.take(texts, pa.array(jr)), np.append(starts, rows))
     return _list_at(groups, jpos[starts], f.events.num_rows)
 
 

@@ -197,21 +197,28 @@ def _para(text: pa.Array) -> pa.Array:
 
 def _described(s: Slides, a: int, b: int) -> tuple[pa.Array, pa.Array]:
     """The lines on a disputed date and place: each value with the sources that give it."""
-    st = s.f.statements
+    date, place = disputes(s.f, s.labels, a, b)
+    return cat("Date: ", date, "."), cat("Place: ", place, ".")
+
+
+def disputes(f: Features, labels: dict[str, str], a: int, b: int) -> tuple[pa.Array, pa.Array]:
+    """``view.describe(ev, prop)`` of the date and the place of events ``a:b`` where they are
+    disputed (else null): each value with the sources that give it."""
+    st = f.statements
     rows, _ = _slice(st.group, a, b)
     m = b - a
     if rows.num_rows == 0:
         return pa.nulls(m, _L), pa.nulls(m, _L)
     lo, hi = int(st.group.offsets[a]), int(st.group.offsets[b])
-    prop, _, label = statement_values(rows, s.f.labels)
+    prop, _, label = statement_values(rows, f.labels)
     back, back_at = _slice(st.backing, lo, hi)
     against, against_at = _slice(st.contradicting, lo, hi)
     who = skip_join(
         [
             pc.if_else(pc.equal(_col(rows, "rank"), "deprecated"), _s("deprecated"), _NULL),
-            by_offsets(_mapped(_col(back, "source_id"), s.labels), back_at, "; "),
+            by_offsets(_mapped(_col(back, "source_id"), labels), back_at, "; "),
             by_offsets(
-                cat("contradicted by ", _mapped(_col(against, "source_id"), s.labels)),
+                cat("contradicted by ", _mapped(_col(against, "source_id"), labels)),
                 against_at,
                 "; ",
             ),
@@ -221,12 +228,12 @@ def _described(s: Slides, a: int, b: int) -> tuple[pa.Array, pa.Array]:
     part = pc.if_else(pc.equal(who, ""), label, cat(label, " (", who, ")"))
     pos = _col(rows, "_pos").to_numpy() - a
     lines = []
-    for bit, p, name in ((1, "date", "Date"), (2, "place", "Place")):
+    for bit, p in ((1, "date"), (2, "place")):
         mine = pc.equal(prop, p)
         mask = mine.to_numpy(zero_copy_only=False)
         text = by_pos(pc.filter(part, mine), pos[mask], m, " · ")
         disputed = pa.array((st.disputed[a:b] & bit) > 0)
-        lines.append(pc.if_else(disputed, cat(name + ": ", text, "."), _NULL))
+        lines.append(pc.if_else(disputed, text, _NULL))
     return lines[0], lines[1]
 
 

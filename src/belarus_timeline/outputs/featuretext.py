@@ -17,8 +17,9 @@ import functools
 from collections.abc import Sequence
 from json.encoder import encode_basestring as _enc
 
+from belarus_timeline.errors import PackageError
 from belarus_timeline.outputs.jsontext import json_scalar
-from belarus_timeline.outputs.views import EventView, Place, Statement, type_label
+from belarus_timeline.outputs.views import EventView, Place, Statement, TimelineView, type_label
 
 _IND = "  "
 #: The level of a feature inside ``{"features": [...]}``.
@@ -275,3 +276,20 @@ def _ymd(day: dt.date) -> str:
     if day.year >= 1000:
         return f"{day.year}{day.month:02d}{day.day:02d}"
     return day.strftime("%Y%m%d")
+
+
+def _dtstamp(view: TimelineView) -> str:
+    if not view.created:
+        raise PackageError(
+            f"{view.root}/datapackage.json has no 'created' time. The iCalendar DTSTAMP is "
+            "taken from it so that the file is reproducible: add 'created' (ISO 8601, UTC)."
+        )
+    try:
+        created = dt.datetime.fromisoformat(view.created.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise PackageError(
+            f"{view.root}/datapackage.json: 'created' is {view.created!r}, not an ISO 8601 time."
+        ) from exc
+    if created.tzinfo is None:  # a naive time in a descriptor is read as UTC
+        created = created.replace(tzinfo=dt.UTC)
+    return created.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")

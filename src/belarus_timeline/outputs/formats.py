@@ -8,6 +8,7 @@ Every writer is deterministic (same package → same bytes): events come in the 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import html
 import json
@@ -16,16 +17,17 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from belarus_timeline.errors import PackageError
 from belarus_timeline.files import atomic_write
 from belarus_timeline.load import package_for
 from belarus_timeline.outputs.catalog import dataset
 from belarus_timeline.outputs.columnar import geojson_chunks, shared_package
 from belarus_timeline.outputs.columnics import ics_chunks
 from belarus_timeline.outputs.columnjsonl import jsonl_chunks
+from belarus_timeline.outputs.columnpage import column_page_chunks, light_view, spread
 from belarus_timeline.outputs.columnslides import slide_chunks
 from belarus_timeline.outputs.featuretext import (
     FEATURE_LEVEL,
+    _dtstamp,
     _fold,
     _ics_text,
     _tl_date,
@@ -40,6 +42,7 @@ from belarus_timeline.outputs.jsontext import (
     item_text,
 )
 from belarus_timeline.outputs.page import page_chunks
+from belarus_timeline.outputs.spread import Spread
 from belarus_timeline.outputs.views import (
     EventView,
     Participant,
@@ -65,10 +68,8 @@ EXPORT_PATHS = {
 
 
 #: What a status says about an event that has not happened (as of its sources).
-_PENDING = {
-    "anticipated": "Anticipated as of the source's publication.",
-    "planned": "Planned as of the latest source.",
-}
+_PENDING = {"anticipated": "Anticipated as of the source's publication."}
+_PENDING["planned"] = "Planned as of the latest source."
 
 
 def _notes(ev: EventView, view: TimelineView) -> list[str]:
@@ -239,23 +240,6 @@ def geojson(view: TimelineView) -> dict[str, Any]:
 
 
 # --- iCalendar ------------------------------------------------------------------------------
-
-
-def _dtstamp(view: TimelineView) -> str:
-    if not view.created:
-        raise PackageError(
-            f"{view.root}/datapackage.json has no 'created' time. The iCalendar DTSTAMP is "
-            "taken from it so that the file is reproducible: add 'created' (ISO 8601, UTC)."
-        )
-    try:
-        created = dt.datetime.fromisoformat(view.created.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise PackageError(
-            f"{view.root}/datapackage.json: 'created' is {view.created!r}, not an ISO 8601 time."
-        ) from exc
-    if created.tzinfo is None:  # a naive time in a descriptor is read as UTC
-        created = created.replace(tzinfo=dt.UTC)
-    return created.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def _ics_description(ev: EventView, view: TimelineView) -> str:
@@ -512,8 +496,11 @@ def render(fmt: str, view: TimelineView) -> bytes:
     return b"".join(_WRITERS[fmt](view))
 
 
-def _chunks(fmt: str, view: TimelineView) -> Iterator[bytes]:
-    """A format's bytes: from the package's columns where that writer gives the same."""
+def _chunks(
+    fmt: str, view: TimelineView, full: Callable[[], TimelineView] | None = None
+) -> Iterator[bytes]:
+    """A format's bytes: from the package's columns where that writer gives the same, else
+    from ``full()``, the whole view (``view`` itself by default)."""
     _check_format(fmt)
     columnar: dict[str, Callable[[DataPackage], Iterator[bytes] | None]] = {
         "geojson": geojson_chunks,
@@ -521,7 +508,8 @@ def _chunks(fmt: str, view: TimelineView) -> Iterator[bytes]:
         "jsonl": lambda p: jsonl_chunks(p, _PENDING),
         "ics": lambda p: ics_chunks(p, _dtstamp(view), next(_ics_chunks(view)), _PENDING),
     }
-    return columnar[fmt](shared_package(view)) or _WRITERS[fmt](view)  # None: the view's way
+    made = columnar[fmt](shared_package(view))
+    return made or _WRITERS[fmt](full() if full is not None else view)  # None: the view's way
 
 
 def export(fmt: str, root: Path, out: Path) -> Path:
@@ -530,22 +518,29 @@ def export(fmt: str, root: Path, out: Path) -> Path:
     return atomic_write(Path(out), _chunks(fmt, build_view(Path(root))))
 
 
-def write_all(root: Path, out_dir: Path, *, sources_root: Path | None = None) -> list[Path]:
+_Write = Callable[[Path, bytes | Iterable[bytes]], Path]
+
+
+def write_all(
+    root: Path, out_dir: Path, *, sources_root: Path | None = None, write: _Write = atomic_write
+) -> list[Path]:
     """Write every export, the chart (PNG, SVG) and ``timeline.html`` into ``out_dir``.
 
     ``sources_root`` is the folder the sources' ``archive_path`` is relative to (the repository,
     when ``root`` is a release folder without ``sources/``); it defaults to ``root``. The same
     package always gives byte-identical files. Returns the paths written, in a fixed order.
+    ``write(path, data)`` writes each file (a release's also takes what its zip needs).
     """
     # matplotlib is an optional, heavy dependency: import the chart only when writing it.
-    from belarus_timeline.outputs.chart import chart_bytes
+    from belarus_timeline.outputs.chart import MAX_MARKED_EVENTS, chart_bytes
 
+    charts = chart_bytes, MAX_MARKED_EVENTS
     # The view and the exports make millions of objects and no reference cycles: the cyclic
     # garbage collector's full passes over them would only cost time (about a tenth).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _write_all(Path(root), Path(out_dir), sources_root, chart_bytes)
+        return _write_all(Path(root), Path(out_dir), sources_root, charts, write)
     finally:
         if collecting:
             gc.enable()
@@ -555,19 +550,24 @@ def _write_all(
     root: Path,
     out_dir: Path,
     sources_root: Path | None,
-    chart_bytes: Callable[[TimelineView], tuple[bytes, bytes]],
+    chart: tuple[Callable[[TimelineView, Spread | None], tuple[bytes, bytes]], int],
+    write: _Write,
 ) -> list[Path]:
-    view = build_view(root)
-    written = [atomic_write(out_dir / EXPORT_PATHS[f], _chunks(f, view)) for f in FORMATS]
-    png, svg = chart_bytes(view)
-    written.append(atomic_write(out_dir / "chart.png", png))
-    written.append(atomic_write(out_dir / "chart.svg", svg))
-    page = page_chunks(
-        view,
-        Path(sources_root) if sources_root is not None else view.root,
-        dataset(DataPackage(root)),
-    )
-    written.append(atomic_write(out_dir / "timeline.html", _encoded(page, size=1)))
+    # The whole view (every event as objects) only where the columns do not write the same.
+    full = functools.cache(partial(build_view, root))
+    chart_bytes, marked = chart
+    light = light_view(root)
+    view = light or full()
+    written = [write(out_dir / EXPORT_PATHS[f], _chunks(f, view, full)) for f in FORMATS]
+    many = light and spread(shared_package(light))
+    big = many is not None and len(many.label) > marked  # else marks, labels, links: the view's
+    png, svg = chart_bytes(light, many) if big and light else chart_bytes(full(), None)
+    written += [write(out_dir / "chart.png", png), write(out_dir / "chart.svg", svg)]
+    src = Path(sources_root) if sources_root is not None else view.root
+    data = dataset(DataPackage(root))
+    page = light and column_page_chunks(shared_package(light), light, src, data)
+    page = page or _encoded(page_chunks(full(), src, data), size=1)
+    written.append(write(out_dir / "timeline.html", page))
     return written
 
 

@@ -52,7 +52,11 @@ class _Passage:
 
 def _read_sources(view: TimelineView, sources_root: Path) -> dict[str, str]:
     """The archived texts the events' evidence rests on, read as UTF-8."""
-    needed = {e.span.source_id for ev in view.events for e in ev.evidence}
+    return read_texts(view, _used(view), sources_root)
+
+
+def read_texts(view: TimelineView, needed: set[str], sources_root: Path) -> dict[str, str]:
+    """The archived texts of the sources ``needed``, in id order, read as UTF-8."""
     texts: dict[str, str] = {}
     for sid in sorted(needed):
         src = view.sources.get(sid)
@@ -141,12 +145,19 @@ def _passages(ev: EventView, texts: dict[str, str]) -> list[dict[str, Any]]:
 
 
 def _figure(c: Claim) -> str | None:
-    if c.value is None:
+    return figure(c.value, c.unit, c.comparator, c.period)
+
+
+def figure(
+    value: float | None, unit: str | None, comparator: str | None, period: str | None
+) -> str | None:
+    """A claim's figure in words: ``more than 1,000 people (in 2020)``; None without a value."""
+    if value is None:
         return None
-    number = f"{int(c.value):,}" if c.value.is_integer() else f"{c.value:,}"
-    unit = {"percent": "%", None: ""}.get(c.unit, f" {c.unit}")
-    period = f" ({c.period})" if c.period else ""
-    return f"{_COMPARATORS.get(c.comparator or '', '')}{number}{unit}{period}"
+    number = f"{int(value):,}" if value.is_integer() else f"{value:,}"
+    units = {"percent": "%", None: ""}.get(unit, f" {unit}")
+    during = f" ({period})" if period else ""
+    return f"{_COMPARATORS.get(comparator or '', '')}{number}{units}{during}"
 
 
 def _participants(ev: EventView) -> list[list[str]]:
@@ -247,9 +258,12 @@ def _event_data(ev: EventView, view: TimelineView, texts: dict[str, str]) -> dic
     }
 
 
-def _page_head(view: TimelineView, texts: dict[str, str]) -> dict[str, Any]:
-    """What the page embeds besides its events."""
-    used = {e.span.source_id for ev in view.events for e in ev.evidence}
+def _used(view: TimelineView) -> set[str]:
+    return {e.span.source_id for ev in view.events for e in ev.evidence}
+
+
+def page_head(view: TimelineView, used: set[str]) -> dict[str, Any]:
+    """What the page embeds besides its events (``used``: the sources their evidence cites)."""
     return {
         "title": view.title,
         "version": view.version,
@@ -267,7 +281,12 @@ def page_data(view: TimelineView, sources_root: Path) -> dict[str, Any]:
     """Everything the page embeds, as JSON-ready data (tests read it back from the page)."""
     texts = _read_sources(view, Path(sources_root))
     events = [_event_data(ev, view, texts) for ev in view.events]
-    return {**_page_head(view, texts), "events": events}
+    return {**page_head(view, _used(view)), "events": events}
+
+
+def script_safe(data: bytes) -> bytes:
+    """:func:`_script_safe` of UTF-8 text."""
+    return data.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
 
 
 def _script_safe(text: str) -> str:
@@ -281,11 +300,17 @@ def _script_json(data: Any) -> str:
     return _script_safe(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
 
+def data_head(view: TimelineView, used: set[str]) -> str:
+    """The page data up to its list of events (compact JSON of a dict is its items' JSON
+    joined by commas)."""
+    head = json.dumps({**page_head(view, used), "events": []}, **_COMPACT)
+    return _script_safe(head[: -len("[]}")])
+
+
 def _data_chunks(view: TimelineView, texts: dict[str, str]) -> Iterator[str]:
     """``_script_json(page_data(...))`` in pieces, a batch of events at a time: compact JSON of
     a dict is its items' JSON joined by commas, so the events can be written one by one."""
-    head = json.dumps({**_page_head(view, texts), "events": []}, **_COMPACT)
-    yield _script_safe(head[: -len("[]}")])
+    yield data_head(view, _used(view))
     batch = ["["]
     for i, ev in enumerate(view.events):
         if i:
@@ -320,6 +345,15 @@ def page_chunks(
     """:func:`page_html` in pieces, so that the page of a million events is never whole in
     memory."""
     texts = _read_sources(view, Path(sources_root))
+    parts = page_parts(view, dataset)
+    yield parts[0]
+    for part in parts[1:]:
+        yield from _data_chunks(view, texts)
+        yield part
+
+
+def page_parts(view: TimelineView, dataset: dict[str, Any] | None) -> list[str]:
+    """The page around its data: the data goes between each two parts."""
     jsonld = (
         ""
         if dataset is None
@@ -334,11 +368,7 @@ def page_chunks(
         .replace("__JS__", _asset("timeline.js"))
     )
     # As str.replace: the data goes wherever "__DATA__" occurs once the rest is filled in.
-    parts = page.split("__DATA__")
-    yield parts[0]
-    for part in parts[1:]:
-        yield from _data_chunks(view, texts)
-        yield part
+    return page.split("__DATA__")
 
 
 def page_html(view: TimelineView, sources_root: Path, dataset: dict[str, Any] | None = None) -> str:
