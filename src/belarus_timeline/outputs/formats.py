@@ -559,9 +559,9 @@ def _write_all(
     light = light_view(root)
     view = light or full()
     written = [write(out_dir / EXPORT_PATHS[f], _chunks(f, view, full)) for f in FORMATS]
-    many = light and spread(shared_package(light))
+    many = spread(shared_package(light)) if light is not None else None
     big = many is not None and len(many.label) > marked  # else marks, labels, links: the view's
-    png, svg = chart_bytes(light, many) if big and light else chart_bytes(full(), None)
+    png, svg = chart_bytes(light, many) if big and light is not None else chart_bytes(full(), None)
     written += [write(out_dir / "chart.png", png), write(out_dir / "chart.svg", svg)]
     src = Path(sources_root) if sources_root is not None else view.root
     data = dataset(DataPackage(root))
