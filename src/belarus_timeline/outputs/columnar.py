@@ -296,6 +296,34 @@ def statement_values(rows: pa.Table, places: dict[str, str]) -> tuple[pa.Array, 
     return prop, value, label
 
 
+@dataclass(frozen=True)
+class StatementRows:
+    """The statements of events ``a:b`` (``offsets`` from 0 per event) with their property,
+    value and label, and the sources backing and contradicting each (offsets per statement)."""
+
+    rows: pa.Table
+    offsets: np.ndarray
+    prop: pa.Array
+    value: pa.Array
+    label: pa.Array
+    back: pa.Table
+    back_at: np.ndarray
+    against: pa.Table
+    against_at: np.ndarray
+
+
+def statement_rows(st: _Statements, places: dict[str, str], a: int, b: int) -> StatementRows | None:
+    """:class:`StatementRows` of events ``a:b`` (None: they have none)."""
+    rows, offsets = _slice(st.group, a, b)
+    if rows.num_rows == 0:
+        return None
+    lo, hi = int(st.group.offsets[a]), int(st.group.offsets[b])
+    back, back_at = _slice(st.backing, lo, hi)
+    against, against_at = _slice(st.contradicting, lo, hi)
+    prop, value, label = statement_values(rows, places)
+    return StatementRows(rows, offsets, prop, value, label, back, back_at, against, against_at)
+
+
 def _statement_texts(
     st: _Statements, events: pa.Table, places: dict[str, str], a: int, b: int
 ) -> pa.Array:

@@ -37,7 +37,7 @@ from belarus_timeline.outputs.columnar import (
     cat,
     features,
     json_strings,
-    statement_values,
+    statement_rows,
 )
 from belarus_timeline.outputs.columnslides import _mapped, by_offsets, by_pos
 from belarus_timeline.outputs.rows import records
@@ -308,14 +308,11 @@ def _spans(s: Lines, a: int, b: int) -> pa.Array:
 
 
 def _statements(s: Lines, a: int, b: int) -> pa.Array:
-    st = s.f.statements
-    rows, offsets = _slice(st.group, a, b)
-    if rows.num_rows == 0:
+    st = statement_rows(s.f.statements, s.f.labels, a, b)
+    if st is None:
         return pc.fill_null(pa.nulls(b - a, _L), _s("[]"))
-    lo, hi = int(st.group.offsets[a]), int(st.group.offsets[b])
-    prop, value, label = statement_values(rows, s.f.labels)
-    back, back_at = _slice(st.backing, lo, hi)
-    against, against_at = _slice(st.contradicting, lo, hi)
+    rows, offsets, prop, value, label = st.rows, st.offsets, st.prop, st.value, st.label
+    back, back_at, against, against_at = st.back, st.back_at, st.against, st.against_at
     items = cat(
         *_pairs(
             _STATEMENT,

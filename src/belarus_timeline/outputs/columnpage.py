@@ -43,7 +43,7 @@ from belarus_timeline.outputs.columnar import (
     features,
     json_strings,
     kept_on,
-    statement_values,
+    statement_rows,
 )
 from belarus_timeline.outputs.columnjsonl import (
     _dumps,
@@ -309,14 +309,11 @@ def page_columns(pkg: DataPackage, view: TimelineView, root: Path) -> PageColumn
 
 def _statement_lists(c: PageColumns, a: int, b: int) -> pa.Array:
     """``[[property, label, rank, reason, [sources], [contradicted by]], ...]`` per event."""
-    st = c.f.statements
-    rows, offsets = _slice(st.group, a, b)
-    if rows.num_rows == 0:
+    st = statement_rows(c.f.statements, c.f.labels, a, b)
+    if st is None:
         return pc.fill_null(pa.nulls(b - a, _L), _s("[]"))
-    lo, hi = int(st.group.offsets[a]), int(st.group.offsets[b])
-    prop, _, label = statement_values(rows, c.f.labels)
-    back, back_at = _slice(st.backing, lo, hi)
-    against, against_at = _slice(st.contradicting, lo, hi)
+    rows, offsets, prop, label = st.rows, st.offsets, st.prop, st.label
+    back, back_at, against, against_at = st.back, st.back_at, st.against, st.against_at
     items = cat(
         "[", json_strings(prop), ",", json_strings(label), ",", json_strings(_col(rows, "rank")),
         ",", _opt(_col(rows, "rank_reason")),
