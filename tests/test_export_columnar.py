@@ -177,12 +177,13 @@ def _sources(rows: Rows) -> None:
     _each(rows, "title", 1, _nasty)
 
 
-def _tricky(generated: Path, dest: Path) -> Path:
+def _tricky(generated: Path, dest: Path, evidence: Callable[[Rows], None] = _evidence) -> Path:
+    """A copy of ``generated`` with tricky values in every table (``evidence``: its edit)."""
     shutil.copytree(generated, dest)
     for table, change in [
         ("events", _events),
         ("statements", _statements),
-        ("evidence", _evidence),
+        ("evidence", evidence),
         ("participants", _participants),
         ("places", _places),
         ("quotes", _quotes),

@@ -8,6 +8,7 @@ columns against the whole view's."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,15 +26,8 @@ from test_export_columnar import (
     _NASTY,
     Rows,
     _column,
-    _events,
-    _links,
-    _participants,
-    _places,
-    _quotes,
     _shuffle,
-    _sources,
-    _spans,
-    _statements,
+    _tricky,
     generated,  # noqa: F401 (a fixture)
 )
 
@@ -56,7 +50,7 @@ def _texts(root: Path) -> dict[str, str]:
     return texts
 
 
-def _evidence(texts: dict[str, str]) -> object:
+def _evidence(texts: dict[str, str]) -> Callable[[Rows], None]:
     """More spans, each equal to its excerpt: in other sources, in the tail, overlapping."""
 
     def change(rows: Rows) -> None:
@@ -89,21 +83,7 @@ def _evidence(texts: dict[str, str]) -> object:
 
 
 def _tricky_page(base: Path, dest: Path) -> Path:
-    shutil.copytree(base, dest)
-    texts = _texts(dest)
-    for table, change in [
-        ("events", _events),
-        ("statements", _statements),
-        ("evidence", _evidence(texts)),
-        ("participants", _participants),
-        ("places", _places),
-        ("quotes", _quotes),
-        ("event_links", _links),
-        ("sources", _sources),
-        ("claims", _spans),
-    ]:
-        edit_table(dest, table, change)
-    return dest
+    return _tricky(base, dest, _evidence(_texts(base)))
 
 
 def _columns(root: Path, batch: int) -> bytes | None:
