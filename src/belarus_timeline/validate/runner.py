@@ -128,7 +128,9 @@ def validate_package(
             else partial(check_provenance, pkg, tables, base),
             partial(check_parquet_twins, pkg, usable, tables, changed),
         ]
-        fk, sem, head, tail, text, graph, prov, twins = _run(pool, out, jobs)
+        # Streamed (large) tables: the layers in turn, not side by side: their whole-column
+        # temporaries would add up on top of the tables held.
+        fk, sem, head, tail, text, graph, prov, twins = _run(None if streamed else pool, out, jobs)
     # The findings of the checks run table by table go where their layer's job puts them.
     for sub in [
         *local.table,
