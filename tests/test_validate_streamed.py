@@ -54,15 +54,29 @@ EDITS = [
 
 
 @pytest.mark.parametrize(
-    ("workers", "reverse", "unreadable"),
-    [(1, False, False), (2, False, False), (2, True, False), (2, False, True)],
+    ("workers", "reverse", "unreadable", "in_turn"),
+    [
+        (1, False, False, False),
+        (2, False, False, False),
+        (2, True, False, False),
+        (2, False, True, False),
+        (2, False, False, True),
+    ],
 )
 def test_streamed_reports_equal_whole_reports(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int, reverse: bool, unreadable: bool
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    workers: int,
+    reverse: bool,
+    unreadable: bool,
+    in_turn: bool,
 ) -> None:
     """Reversed, the resources list the span tables before sources: the spans are checked
     once every table is read, not as each is. Tables are read largest first, not in the
-    resource order: the findings (those of files that cannot be read too) are not."""
+    resource order: the findings (those of files that cannot be read too) are not. In turn:
+    the layers across tables run one after the other (as for a very large package)."""
+    if in_turn:
+        monkeypatch.setattr(runner, "_LAYERS_IN_TURN_BYTES", 0)
     pkg = copy_package(tmp_path / "pkg")
     for table, change in EDITS:
         edit_table(pkg, table, change)
