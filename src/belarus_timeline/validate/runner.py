@@ -95,9 +95,8 @@ def validate_package(
     check_metadata(pkg, out)
     usable = check_resources(pkg, out)
     with ThreadPoolExecutor(_WORKERS) if _WORKERS > 1 else nullcontext() as pool:
-        # Arrow and numpy release the GIL, so independent checks run side by side. Each job
-        # fills a collector of its own; they are merged in the sequential order, so the report
-        # is exactly what a single thread would give.
+        # Arrow and numpy release the GIL: independent checks run side by side, each into a
+        # collector of its own, merged in the sequential order (a single thread's report).
         changed = check_declared_files(pkg, usable, out, pool)
         base: Path | None = None
         if sources_root is None and (pkg.root / "manifest.json").is_file():
@@ -128,12 +127,8 @@ def validate_package(
             else partial(check_provenance, pkg, tables, base),
             partial(check_parquet_twins, pkg, usable, tables, changed),
         ]
-        # Very large tables: the layers in turn, not side by side (their whole-column
-        # temporaries would add up on top of the tables held).
-        side_by_side = not streamed or _csv_bytes(pkg, usable) < _LAYERS_IN_TURN_BYTES
-        fk, sem, head, tail, text, graph, prov, twins = _run(
-            pool if side_by_side else None, out, jobs
-        )
+        in_turn = streamed and _very_large(pkg, usable)
+        fk, sem, head, tail, text, graph, prov, twins = _run(None if in_turn else pool, out, jobs)
     # The findings of the checks run table by table go where their layer's job puts them.
     for sub in [
         *local.table,
@@ -151,9 +146,12 @@ def validate_package(
 _LAYERS_IN_TURN_BYTES = 4 << 30
 
 
-def _csv_bytes(pkg: DataPackage, usable: dict[str, Any]) -> int:
+def _very_large(pkg: DataPackage, usable: dict[str, Any]) -> bool:
+    """Whether the layers across tables run in turn, not side by side (their whole-column
+    temporaries would add up on top of the tables held)."""
     paths = [pkg.root / u.resource.path for u in usable.values()]
-    return sum(p.stat().st_size for p in paths if p.is_file())
+    size: int = sum(p.stat().st_size for p in paths if p.is_file())
+    return size >= _LAYERS_IN_TURN_BYTES
 
 
 def _nothing(out: Collector) -> None:
