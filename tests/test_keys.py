@@ -137,3 +137,17 @@ def test_combined_codes_do_not_overflow_int32() -> None:
     plain = np.unique(np.array(pairs), axis=0, return_inverse=True)[1].reshape(-1)
     assert got.tolist() == plain.tolist()
     assert encode(pa.array(["x", "y", "x"]))[0].dtype == np.int32
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_combined_codes_are_the_ranks_of_the_pairs(seed: int) -> None:
+    """``combine`` ranks the pairs itself (less memory than ``np.unique``): the same codes, on
+    pairs that repeat, one part constant, and a single row."""
+    rng = np.random.default_rng(seed)
+    for n, high in ((1, 3), (50, 2), (1000, 7), (5000, 1)):
+        a = rng.integers(0, high, n).astype(np.int32)
+        b = rng.integers(0, 3 * high, n).astype(np.int32)
+        plain = np.unique(np.stack([a, b], axis=1), axis=0, return_inverse=True)[1].reshape(-1)
+        got = combine(a, b)
+        assert got.dtype == np.int32
+        assert got.tolist() == plain.tolist()

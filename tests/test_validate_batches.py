@@ -81,6 +81,12 @@ CASES: dict[str, tuple[list[Any], list[Any], set[str]]] = {
         [],
         {"quotes"},
     ),
+    # The span order is checked as each batch is read (char_start and char_end not kept).
+    "empty spans in several batches": (
+        [_cells("evidence", "char_end", "0", 4), _cells("quotes", "char_end", "1", 5)],
+        [],
+        {"evidence", "quotes"},
+    ),
     "a row of the wrong width": ([], [_raw("evidence", b"a,b")], {"evidence"}),
     "a blank row": ([], [_raw("evidence", b",,,,,,,,,,,")], {"evidence"}),
     "a blank line": ([], [_raw("evidence", b"")], {"evidence"}),

@@ -47,19 +47,36 @@ EDITS = [
     _set("claims", 1, "excerpt", "misquoted"),
     _set("link_evidence", 1, "char_end", "99999999"),
     _set("source_furniture", 1, "excerpt", "elsewhere"),
+    # Empty spans: their order is checked with the table (char_start and char_end not kept).
+    _set("evidence", 4, "char_end", "0"),
+    _set("claims", 2, "char_end", "1"),
 ]
 
 
 @pytest.mark.parametrize(
-    ("workers", "reverse", "unreadable"),
-    [(1, False, False), (2, False, False), (2, True, False), (2, False, True)],
+    ("workers", "reverse", "unreadable", "in_turn"),
+    [
+        (1, False, False, False),
+        (2, False, False, False),
+        (2, True, False, False),
+        (2, False, True, False),
+        (2, False, False, True),
+    ],
 )
 def test_streamed_reports_equal_whole_reports(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int, reverse: bool, unreadable: bool
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    workers: int,
+    reverse: bool,
+    unreadable: bool,
+    in_turn: bool,
 ) -> None:
     """Reversed, the resources list the span tables before sources: the spans are checked
     once every table is read, not as each is. Tables are read largest first, not in the
-    resource order: the findings (those of files that cannot be read too) are not."""
+    resource order: the findings (those of files that cannot be read too) are not. In turn:
+    the layers across tables run one after the other (as for a very large package)."""
+    if in_turn:
+        monkeypatch.setattr(runner, "_LAYERS_IN_TURN_BYTES", 0)
     pkg = copy_package(tmp_path / "pkg")
     for table, change in EDITS:
         edit_table(pkg, table, change)

@@ -153,3 +153,38 @@ def test_a_coded_table_slimmed_again_reads_the_same_cells(seed: int) -> None:
             assert coded[name].values(f).to_pylist() == p.values(f).to_pylist()
         with pytest.raises(DroppedColumn):
             coded[name].col("z")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_coded_parts_joined_read_as_the_whole_table(seed: int) -> None:
+    """Batches coded one by one, then joined (``Table.concat``: the typed values of a coded
+    column are its joined codes, null where missing or invalid): every cell and typed value is
+    the whole table's, invalid and missing ones included."""
+    rng = random.Random(seed)
+    whole = _table("t", rng.randrange(1, 40), random.Random(seed))
+    plain = _table("t", whole.raw.num_rows, random.Random(seed))
+    plain.slim({"x", "y", "n", "d", "z"})
+    vocab = Vocabularies([[("t", f)] for f in ("x", "y", "n", "d")])  # always coded
+    n = whole.raw.num_rows
+    cuts = sorted({0, n, *(rng.randrange(n + 1) for _ in range(3))})
+    parts = []
+    for a, b in pairwise(cuts):
+        part = Table(
+            "t",
+            whole.file,
+            whole.schema,
+            RawTable(whole.raw.header, whole.raw.table.slice(a, b - a)),
+        )
+        part.slim({"x", "y", "n", "d", "z"}, vocab)
+        parts.append(part)
+    joined = Table.concat(parts)
+    assert {"x", "y", "n", "d"} <= set(joined.coded)
+    whole.slim({"x", "y", "n", "d", "z"}, Vocabularies([[("t", f)] for f in ("x", "y", "n", "d")]))
+    for f in ("x", "y", "n", "d"):  # the codes null where the cell is missing or invalid
+        nulls = pc.is_null(joined.typed[f].values).to_pylist()
+        assert nulls == pc.is_null(whole.typed[f].values).to_pylist()
+    for f, _ in FIELDS:
+        assert joined.col(f).to_pylist() == plain.col(f).to_pylist()
+        assert joined.values(f).to_pylist() == plain.values(f).to_pylist()
+        assert joined.typed[f].missing.tolist() == plain.typed[f].missing.tolist()
+        assert joined.typed[f].invalid.tolist() == plain.typed[f].invalid.tolist()

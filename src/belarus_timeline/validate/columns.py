@@ -209,15 +209,17 @@ class Table:
         typed = [p.typed for p in parts]
         fields = {}
         for k in typed[0]:
-            values = pa.chunked_array(
-                [c for t in typed for c in _chunks(t[k].values)], type=typed[0][k].values.type
-            )
-            tc = TypedColumn(
-                pa.chunked_array([values.combine_chunks()]) if k in first.coded else values,
-                np.concatenate([t[k].missing for t in typed]),
-                np.concatenate([t[k].invalid for t in typed]),
-            )
-            fields[k] = TypedColumn(tc.values, *_masks(tc))
+            missing = np.concatenate([t[k].missing for t in typed])
+            invalid = np.concatenate([t[k].invalid for t in typed])
+            if k in first.coded:
+                # The codes joined above, null where missing or invalid (as ``_code`` makes
+                # them): no second copy of the codes.
+                values = _nulls_where(table.column(k), missing | invalid)
+            else:
+                values = pa.chunked_array(
+                    [c for t in typed for c in _chunks(t[k].values)], type=typed[0][k].values.type
+                )
+            fields[k] = TypedColumn(values, *_masks(TypedColumn(values, missing, invalid)))
         out = cls(first.name, first.file, first.schema, raw, dropped=first.dropped)
         out.coded, out.vocab = dict(first.coded), first.vocab
         out._memo["typed"] = _Fields(fields, first.dropped)

@@ -41,7 +41,7 @@ from belarus_timeline.validate.release import check_parquet_twins
 from belarus_timeline.validate.report import Collector, Finding, Report
 from belarus_timeline.validate.semantic import DOMAINS as SEMANTIC_DOMAINS
 from belarus_timeline.validate.semantic import READS as SEMANTIC_READS
-from belarus_timeline.validate.semantic import check_formulas, check_semantic
+from belarus_timeline.validate.semantic import check_formulas, check_semantic, check_span_order
 from belarus_timeline.validate.statements import (
     DERIVATION_READS,
     check_derivations,
@@ -95,9 +95,8 @@ def validate_package(
     check_metadata(pkg, out)
     usable = check_resources(pkg, out)
     with ThreadPoolExecutor(_WORKERS) if _WORKERS > 1 else nullcontext() as pool:
-        # Arrow and numpy release the GIL, so independent checks run side by side. Each job
-        # fills a collector of its own; they are merged in the sequential order, so the report
-        # is exactly what a single thread would give.
+        # Arrow and numpy release the GIL: independent checks run side by side, each into a
+        # collector of its own, merged in the sequential order (a single thread's report).
         changed = check_declared_files(pkg, usable, out, pool)
         base: Path | None = None
         if sources_root is None and (pkg.root / "manifest.json").is_file():
@@ -118,7 +117,7 @@ def validate_package(
             t.forget("matches")  # only check_table uses them
         jobs: list[Callable[[Collector], None]] = [
             partial(check_foreign_keys, tables),
-            partial(check_semantic, tables, formulas=not streamed),
+            partial(check_semantic, tables, formulas=not streamed, spans=local.spans),
             partial(check_statements, tables, part="head" if streamed else "all"),
             partial(check_statements, tables, part="tail") if streamed else _nothing,
             partial(check_text, {} if streamed else tables),
@@ -128,7 +127,8 @@ def validate_package(
             else partial(check_provenance, pkg, tables, base),
             partial(check_parquet_twins, pkg, usable, tables, changed),
         ]
-        fk, sem, head, tail, text, graph, prov, twins = _run(pool, out, jobs)
+        in_turn = streamed and _very_large(pkg, usable)
+        fk, sem, head, tail, text, graph, prov, twins = _run(None if in_turn else pool, out, jobs)
     # The findings of the checks run table by table go where their layer's job puts them.
     for sub in [
         *local.table,
@@ -138,6 +138,20 @@ def validate_package(
     ]:
         out.merge(sub)
     return report
+
+
+# Above this much CSV, the layers across tables run one after the other: at 10M events (12.6 GB)
+# their temporaries side by side took GBs on top of the tables held; at 1M (1.2 GB) the peak
+# is the reading of the largest table, and running them side by side saves seconds.
+_LAYERS_IN_TURN_BYTES = 4 << 30
+
+
+def _very_large(pkg: DataPackage, usable: dict[str, Any]) -> bool:
+    """Whether the layers across tables run in turn, not side by side (their whole-column
+    temporaries would add up on top of the tables held)."""
+    paths = [pkg.root / u.resource.path for u in usable.values()]
+    size: int = sum(p.stat().st_size for p in paths if p.is_file())
+    return size >= _LAYERS_IN_TURN_BYTES
 
 
 def _nothing(out: Collector) -> None:
@@ -152,6 +166,8 @@ class _Local:
     formulas: list[Collector] = field(default_factory=list)  # the semantic layer's first part
     derivations: list[Collector] = field(default_factory=list)  # in the statements layer
     text: list[Collector] = field(default_factory=list)  # check_text
+    # The semantic layer's span order (None when it runs once every table is read).
+    spans: list[Collector] | None = None
     # The provenance layer (the texts, then each span table's spans): None when it runs once
     # every table is read.
     provenance: list[Collector] | None = None
@@ -235,28 +251,30 @@ def _read_in_turn(
             partial(check_text_table, t),
             partial(check_formulas, t),
             partial(check_derivations, tables) if name == "evidence" else _nothing,
+            partial(check_span_order, t),
         ]
         if prov is not None:
             jobs.append(partial(prov.run, name, tables))
         # In turn, on this thread (the pool reads the next table meanwhile): side by side,
         # their temporaries would add up on top of the whole table.
         subs = _run(None, out, jobs)
-        found[name] += subs[:4]
+        found[name] += subs[:5]
         if prov is not None:
             prov.done(name, subs[-1])
         t.slim(keep.get(name, set()), vocab)
         pa.default_memory_pool().release_unused()
-    local = _Local(provenance=prov.collectors() if prov is not None else None)
+    local = _Local(provenance=prov.collectors() if prov is not None else None, spans=[])
     ordered = [n for n in usable if n in found]
     for name in ordered:
         out.merge(found[name][0])
     for name in [n for n in ordered if n in tables]:
         out.report.rows[name] = out.report.rows.pop(name)  # in the resource order
-        table, text, formulas, derivations = found[name][1:]
+        table, text, formulas, derivations = found[name][1:5]
         local.table.append(table)
         local.text.append(text)
         local.formulas.append(formulas)
         local.derivations += [derivations] if name == "evidence" else []
+    local.spans = [found[n][5] for n in SPAN_TABLES if n in tables and n in found]
     return {n: tables[n] for n in ordered if n in tables}, local
 
 
@@ -305,6 +323,7 @@ def _read_batched(
                 partial(check_text_table, t),
                 partial(check_formulas, t),
                 partial(check_derivations, tables) if name == "evidence" else _nothing,
+                partial(check_span_order, t),
             ]
             if prov is not None:
                 jobs.append(partial(prov.run, name, tables))
@@ -338,7 +357,8 @@ def _joined(
     t = Table.concat(parts)
     parts.clear()
     _count(t, out)
-    subs = [out.sub() for _ in range(5)]  # its read, check_table, text, formulas, derivations
+    # Its read, check_table, text, formulas, derivations, span order.
+    subs = [out.sub() for _ in range(6)]
     check_table(t, subs[1], tables, part="keys")
     dropped = t.dropped
     t.slim(keep.get(name, set()))
@@ -410,7 +430,8 @@ class _Provenance:
 def kept_columns(usable: dict[str, Any], *, spans_checked: bool = False) -> dict[str, set[str]]:
     """By table, the columns the checks across tables read: those each layer declares, and
     the fields of every foreign key and of the keys they point to. Evidence's date
-    derivations are checked with the table; so are the spans with ``spans_checked``."""
+    derivations and the span order are checked with the table; so are the spans' texts with
+    ``spans_checked``."""
     keep: dict[str, set[str]] = {}
     layers = [SEMANTIC_READS, STATEMENTS_READS, GRAPH_READS]
     for reads in [*layers, *([] if spans_checked else [PROVENANCE_READS])]:

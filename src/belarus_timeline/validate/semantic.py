@@ -31,15 +31,14 @@ DOMAINS: list[list[Ref]] = [
 ]
 
 
-# The columns the checks below read, by table (besides the formula cells of each table, which
-# run with the table's own checks when tables are read one by one): the rest can be dropped.
+# The columns the checks below read, by table (besides the formula cells and the span order of
+# each table, which run with the table's own checks when tables are read one by one): the rest
+# can be dropped.
 READS: dict[str, set[str]] = {
     "events": {"event_id", "start_date", "end_date", "date_precision", "edtf", "timezone"},
-    "quotes": {"event_id", "said_on", "speaker_id", "char_start", "char_end"},
-    "claims": {"event_id", "stated_on", "claimant_id", "period", "char_start", "char_end"},
-    "link_evidence": {"char_start", "char_end"},
-    "evidence": {"event_id", "stance", "char_start", "char_end"},
-    "source_furniture": {"char_start", "char_end"},
+    "quotes": {"event_id", "said_on", "speaker_id"},
+    "claims": {"event_id", "stated_on", "claimant_id", "period"},
+    "evidence": {"event_id", "stance"},
     "participants": {"event_id", "actor_id"},
     "places": {"latitude", "longitude", "coordinate_precision"},
     "event_links": {"from_event_id", "to_event_id"},
@@ -47,9 +46,17 @@ READS: dict[str, set[str]] = {
 
 
 @emits(Code.SELF_LINK, Code.NO_EVIDENCE)
-def check_semantic(tables: dict[str, Table], out: Collector, *, formulas: bool = True) -> None:
+def check_semantic(
+    tables: dict[str, Table],
+    out: Collector,
+    *,
+    formulas: bool = True,
+    spans: list[Collector] | None = None,
+) -> None:
     """Rules across fields and tables (``formulas``: with each table's formula cells, which
-    :func:`check_formulas` otherwise checks table by table)."""
+    :func:`check_formulas` otherwise checks table by table; ``spans``: the findings of
+    :func:`check_span_order` run on each span table as it was read, in ``SPAN_TABLES``'s
+    order, None to check the spans here)."""
     for t in tables.values() if formulas else ():
         check_formulas(t, out)
     ev = need(
@@ -66,7 +73,13 @@ def check_semantic(tables: dict[str, Table], out: Collector, *, formulas: bool =
     )
     if ev is not None:
         _event_dates(ev, out)
-    _spans_ordered(tables, out)
+    if spans is None:
+        for name in SPAN_TABLES:
+            if name in tables:
+                check_span_order(tables[name], out)
+    else:
+        for sub in spans:
+            out.merge(sub)
     codes = Coder(tables, DOMAINS)
     _within_event(tables, "quotes", "said_on", codes, out)
     _within_event(tables, "claims", "stated_on", codes, out)
@@ -427,22 +440,21 @@ def _digits(text: pa.ChunkedArray, start: int, stop: int) -> np.ndarray:
 
 
 @emits(Code.EMPTY_SPAN)
-def _spans_ordered(tables: dict[str, Table], out: Collector) -> None:
-    for name in SPAN_TABLES:
-        t = need(tables, name, ["char_start", "char_end"])
-        if t is None:
-            continue
-        s, e = t.values("char_start"), t.values("char_end")
-        out.rows(
-            mask(pc.less_equal(e, s)),
-            layer="semantic",
-            code=Code.EMPTY_SPAN,
-            file=t.file,
-            fld="char_end",
-            values=t.shown("char_end"),
-            message="char_end must be greater than char_start.",
-            fix="char_end is exclusive: char_start + the excerpt's length.",
-        )
+def check_span_order(t: Table, out: Collector) -> None:
+    """A span ends after it starts, in one table (``SPAN_TABLES``; any other has no spans)."""
+    if t.name not in SPAN_TABLES or need({t.name: t}, t.name, ["char_start", "char_end"]) is None:
+        return
+    s, e = t.values("char_start"), t.values("char_end")
+    out.rows(
+        mask(pc.less_equal(e, s)),
+        layer="semantic",
+        code=Code.EMPTY_SPAN,
+        file=t.file,
+        fld="char_end",
+        values=t.shown("char_end"),
+        message="char_end must be greater than char_start.",
+        fix="char_end is exclusive: char_start + the excerpt's length.",
+    )
 
 
 @emits(Code.OUTSIDE_EVENT)
