@@ -128,7 +128,11 @@ def validate_package(
             partial(check_parquet_twins, pkg, usable, tables, changed),
         ]
         in_turn = streamed and _very_large(pkg, usable)
-        fk, sem, head, tail, text, graph, prov, twins = _run(None if in_turn else pool, out, jobs)
+        # Longest first (measured at 1M events): statements, provenance, semantic, the rest.
+        first = [2, 6, 1, 3, 4, 0, 5, 7]
+        fk, sem, head, tail, text, graph, prov, twins = _run(
+            None if in_turn else pool, out, jobs, first
+        )
     # The findings of the checks run table by table go where their layer's job puts them.
     for sub in [
         *local.table,
@@ -190,9 +194,12 @@ def _read_all(
         _count(t, out)
     files = [t.file for t in tables.values()]
     if len(set(files)) == len(files):  # findings of different tables never share a limit
-        for sub in _run(
-            pool, out, [partial(check_table, t, tables=tables) for t in tables.values()]
-        ):
+        jobs: list[Callable[[Collector], None]] = [
+            partial(check_table, t, tables=tables) for t in tables.values()
+        ]
+        rows = [t.raw.num_rows for t in tables.values()]
+        largest = sorted(range(len(jobs)), key=lambda i: -rows[i])
+        for sub in _run(pool, out, jobs, largest):
             out.merge(sub)
     else:
         for t in tables.values():
@@ -469,16 +476,21 @@ _WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
 def _run(
-    pool: ThreadPoolExecutor | None, out: Collector, jobs: list[Callable[[Collector], None]]
+    pool: ThreadPoolExecutor | None,
+    out: Collector,
+    jobs: list[Callable[[Collector], None]],
+    first: list[int] | None = None,
 ) -> list[Collector]:
     """Run ``jobs`` in parallel (in turn without a pool), each with a collector of its own; the
     collectors, for the caller to merge in job order (different jobs never share a (file,
-    field, code) limit)."""
+    field, code) limit). ``first``: the order to start them in, longest first, so that no
+    long job starts last and runs alone while the other threads idle."""
     subs = [out.sub() for _ in jobs]
     if pool is None:
         for job, sub in zip(jobs, subs, strict=True):
             job(sub)
     else:
-        for future in [pool.submit(job, sub) for job, sub in zip(jobs, subs, strict=True)]:
+        order = first or list(range(len(jobs)))
+        for future in [pool.submit(jobs[i], subs[i]) for i in order]:
             future.result()
     return subs
