@@ -5,6 +5,7 @@ undeclared column fails loudly instead of skipping."""
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from belarus_timeline.package import TableSchema
 from belarus_timeline.tables import RawTable
 from belarus_timeline.validate import runner, semantic, validate_package
 from belarus_timeline.validate.columns import DroppedColumn, Table
+from belarus_timeline.validate.report import Collector, Report
 from helpers import copy_package, edit_table
 
 Rows = list[list[str]]
@@ -127,3 +129,23 @@ def test_a_slimmed_table_keeps_its_columns_and_refuses_the_others() -> None:
     for read in (lambda: t.col("b"), lambda: t.has("b"), lambda: "b" in t.typed):
         with pytest.raises(DroppedColumn):
             read()
+
+
+@pytest.mark.parametrize("first", [None, [2, 0], [3, 1, 0, 2], [9, 1]])
+def test_jobs_started_in_any_order_each_run_once_and_come_back_in_job_order(
+    first: list[int] | None,
+) -> None:
+    """``_run`` starts its jobs longest first when told, runs each once (an order that leaves
+    one out or names one too many included) and hands back the collectors in job order."""
+    ran: list[int] = []
+
+    def job(i: int) -> Any:
+        return lambda sub: (ran.append(i), sub.report.notes.append(str(i)))
+
+    out = Collector(Report("x"), None)
+    with ThreadPoolExecutor(1) as pool:
+        subs = runner._run(pool, out, [job(i) for i in range(4)], first)
+    assert sorted(ran) == [0, 1, 2, 3]
+    started = [i for i in first or [] if i < 4]
+    assert ran[: len(started)] == started
+    assert [s.report.notes[-1] for s in subs] == ["0", "1", "2", "3"]
