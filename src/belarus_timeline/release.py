@@ -73,9 +73,10 @@ PARQUET_OPTIONS: dict[str, Any] = {
     "store_schema": False,
 }
 CSV_DIALECT = {"delimiter": ",", "lineTerminator": "\n", "quoteChar": '"', "header": True}
-# zlib level 5, not 6: measured on the 1M-event release's CSVs, within 1.3% of level 6's size
-# (evidence 63.2 vs 62.6 MB) for 23-44% less deflating time (the zip was the tables-only
-# build's largest cost). Not the Parquet files' options: those fix the published bytes.
+# zlib level 5, not 6: measured on four of the 1M-event release's CSVs, 1-2% larger than
+# level 6 (evidence 63.2 vs 62.6 MB, statements 19.3 vs 18.9 MB) for 23-44% less deflating
+# time (the zip was the tables-only build's largest cost). Not the Parquet files' options:
+# those fix the published bytes.
 ZIP_LEVEL = 5
 # Already-compressed files are stored as they are: deflating them again costs time, saves nothing.
 ZIP_STORED_SUFFIXES = (".parquet", ".png", ".zip")

@@ -491,7 +491,7 @@ def _run(
         for job, sub in zip(jobs, subs, strict=True):
             job(sub)
     else:
-        first = [i for i in first or [] if i < len(jobs)]
+        first = [i for i in dict.fromkeys(first or []) if i < len(jobs)]
         order = [*first, *(i for i in range(len(jobs)) if i not in first)]  # each job once
         for future in [pool.submit(jobs[i], subs[i]) for i in order]:
             future.result()
