@@ -5,6 +5,7 @@ recorded for a file whose writing failed, and a failure on the side is raised by
 from __future__ import annotations
 
 import os
+import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,3 +67,40 @@ def test_sidecar_raises_what_failed_on_the_side(tmp_path: Path) -> None:
     assert (tmp_path / "x.json").read_bytes() == b"a" * 50
     with pytest.raises(FileNotFoundError):
         side.join()
+
+
+def test_sidecar_writes_from_several_threads_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The exports are written side by side: each file still gets a deflate stream of its own
+    (a thread slow to be made widens the window in which two writers could take one name)."""
+    import threading
+
+    made_slowly = threading.Thread
+
+    class Slow(made_slowly):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            time.sleep(0.05)
+            super().__init__(*args, **kwargs)
+
+    out, streams = tmp_path / "out", tmp_path / "streams"
+    streams.mkdir()
+    known: dict[str, str] = {}
+    made: dict[str, Path] = {}
+    side = Sidecar(out, known, (streams, 6, made), ())
+    data = {f"f{i}.json": b"".join(_chunks()) + bytes([i]) * 1000 for i in range(6)}
+    monkeypatch.setattr(threading, "Thread", Slow)
+    writers = [
+        made_slowly(target=side.write, args=(out / name, iter([body])))
+        for name, body in data.items()
+    ]
+    for w in writers:
+        w.start()
+    for w in writers:
+        w.join()
+    side.join()
+    assert set(made) == set(data)
+    assert len(set(made.values())) == len(data)
+    for rel, stream in made.items():
+        assert zlib.decompress(stream.read_bytes(), -15) == data[rel]
+        assert known[rel] == sha256_file(out / rel)

@@ -121,7 +121,8 @@ class Sidecar:
     their own (zlib and hashlib release the GIL, so on a second core): their sha256 goes to
     ``known`` and, but for the suffixes ``stored``, their raw deflate stream at ``level`` (as
     :func:`deflate_file` makes it) to a file in ``folder``, recorded in ``made``; both keyed by
-    their POSIX path relative to ``root``. :meth:`join` waits for them."""
+    their POSIX path relative to ``root``. :meth:`join` waits for them. :meth:`write` may be
+    called from several threads at once."""
 
     def __init__(
         self,
@@ -133,18 +134,21 @@ class Sidecar:
         self.root, self.known, self.deflate, self.stored = root, known, deflate, stored
         self._threads: list[threading.Thread] = []
         self._errors: list[BaseException] = []
+        self._lock = threading.Lock()  # writers on several threads: one stream file each
 
     def write(self, path: Path, data: bytes | Iterable[bytes]) -> Path:
         """:func:`atomic_write` of ``data`` to ``path``, read on the side."""
         rel = path.relative_to(self.root).as_posix()
         chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=4)  # bounded memory
-        into = None
-        if self.deflate is not None and path.suffix not in self.stored:
-            into = self.deflate[0] / f"side-{len(self._threads)}.deflate"
         failed = threading.Event()
-        thread = threading.Thread(target=self._read, args=(rel, chunks, into, failed), daemon=True)
+        with self._lock:
+            into = None
+            if self.deflate is not None and path.suffix not in self.stored:
+                into = self.deflate[0] / f"side-{len(self._threads)}.deflate"
+            thread = threading.Thread(target=self._read, args=(rel, chunks, into, failed))
+            thread.daemon = True
+            self._threads.append(thread)
         thread.start()
-        self._threads.append(thread)
 
         def fed() -> Iterator[bytes]:
             for chunk in [data] if isinstance(data, bytes) else data:

@@ -13,6 +13,7 @@ vocabulary), :func:`geojson_chunks` returns ``None`` and the caller writes the v
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from json.encoder import encode_basestring as _enc
@@ -372,11 +373,21 @@ class Features:
 T = TypeVar("T")
 
 
+#: Taken only to give each kept value its own lock (see :func:`kept_on`).
+_LOCKS = threading.Lock()
+
+
 def kept_on(obj: object, key: str, make: Callable[[], T]) -> T:
-    """``make()``, made once per ``obj`` and kept in its ``__dict__`` under ``key``."""
+    """``make()``, made once per ``obj`` and kept in its ``__dict__`` under ``key``; made once
+    too when several threads ask at once (the exports run side by side and share them)."""
     made: T | None = obj.__dict__.get(key)
     if made is None:
-        made = obj.__dict__[key] = make()
+        with _LOCKS:
+            lock = obj.__dict__.setdefault(f"{key}:lock", threading.Lock())
+        with lock:  # one lock per value: the others are made meanwhile
+            made = obj.__dict__.get(key)
+            if made is None:
+                made = obj.__dict__[key] = make()
     return made
 
 

@@ -8,14 +8,15 @@ Every writer is deterministic (same package → same bytes): events come in the 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import gc
 import html
 import json
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from belarus_timeline.files import atomic_write
 from belarus_timeline.load import package_for
@@ -546,6 +547,27 @@ def write_all(
             gc.enable()
 
 
+#: Files written side by side. Their work is mostly in Arrow's kernels and zlib (on the
+#: side, see ``files.Sidecar``), which let go of the GIL: two writers keep two cores busy.
+WRITERS = 2
+
+T = TypeVar("T")
+
+
+def _once(make: Callable[[], T]) -> Callable[[], T]:
+    """``make()`` on the first call, the same object after; made once whatever the threads."""
+    lock = threading.Lock()
+    made: list[T] = []
+
+    def get() -> T:
+        with lock:
+            if not made:
+                made.append(make())
+        return made[0]
+
+    return get
+
+
 def _write_all(
     root: Path,
     out_dir: Path,
@@ -554,21 +576,38 @@ def _write_all(
     write: _Write,
 ) -> list[Path]:
     # The whole view (every event as objects) only where the columns do not write the same.
-    full = functools.cache(partial(build_view, root))
+    full = _once(partial(build_view, root))
     chart_bytes, marked = chart
     light = light_view(root)
     view = light or full()
-    written = [write(out_dir / EXPORT_PATHS[f], _chunks(f, view, full)) for f in FORMATS]
-    many = spread(shared_package(light)) if light is not None else None
-    big = many is not None and len(many.label) > marked  # else marks, labels, links: the view's
-    png, svg = chart_bytes(light, many) if big and light is not None else chart_bytes(full(), None)
-    written += [write(out_dir / "chart.png", png), write(out_dir / "chart.svg", svg)]
     src = Path(sources_root) if sources_root is not None else view.root
     data = dataset(DataPackage(root))
-    page = light and column_page_chunks(shared_package(light), light, src, data)
-    page = page or _encoded(page_chunks(full(), src, data), size=1)
-    written.append(write(out_dir / "timeline.html", page))
-    return written
+
+    def export(fmt: str) -> list[Path]:
+        return [write(out_dir / EXPORT_PATHS[fmt], _chunks(fmt, view, full))]
+
+    def charts() -> list[Path]:
+        many = spread(shared_package(light)) if light is not None else None
+        big = many is not None and len(many.label) > marked  # else marks, labels, links: view's
+        png, svg = (
+            chart_bytes(light, many) if big and light is not None else chart_bytes(full(), None)
+        )
+        return [write(out_dir / "chart.png", png), write(out_dir / "chart.svg", svg)]
+
+    def page() -> list[Path]:
+        chunks = light and column_page_chunks(shared_package(light), light, src, data)
+        chunks = chunks or _encoded(page_chunks(full(), src, data), size=1)
+        return [write(out_dir / "timeline.html", chunks)]
+
+    jobs: dict[str, Callable[[], list[Path]]] = {f: partial(export, f) for f in FORMATS}
+    jobs.update(chart=charts, page=page)
+    # The longest first, so that the last one to start is short. Each file's bytes depend on
+    # the package only, not on which job ends first; the paths come back in a fixed order.
+    started = ("page", "jsonl", "geojson", "timelinejs", "ics", "chart")
+    # Without the columns every writer reads the one view: nothing to run side by side.
+    with ThreadPoolExecutor(WRITERS if light is not None else 1) as pool:
+        done = {name: pool.submit(jobs[name]) for name in started}
+    return [p for name in jobs for p in done[name].result()]
 
 
 def run_export(fmt: str, version: str | None, out: Path | None) -> Path:
