@@ -299,3 +299,36 @@ def test_exports_of_one_view_share_its_columns_and_equal_the_views(
     for fmt in ("timelinejs", "geojson", "ics", "jsonl"):  # write_all's order
         assert b"".join(_chunks(fmt, view)) == render(fmt, view), fmt
     assert "_features" in shared_package(view).__dict__
+
+
+def test_kept_on_makes_a_value_once_when_threads_ask_at_once() -> None:
+    """The exports run side by side and share the columns they keep on the package: threads
+    asking for one value at once get the one made by the first."""
+    import threading
+    import time
+
+    from belarus_timeline.outputs.columnar import kept_on
+
+    class Holder:
+        pass
+
+    holder = Holder()
+    made: list[str] = []
+
+    def make(key: str) -> str:
+        made.append(key)
+        time.sleep(0.1)  # the window in which a second thread would find nothing kept
+        return key * 2
+
+    got: list[str] = []
+    keys = ["a", "a", "a", "b"]
+    threads = [
+        threading.Thread(target=lambda k=k: got.append(kept_on(holder, k, lambda: make(k))))
+        for k in keys
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(made) == ["a", "b"]
+    assert sorted(got) == ["aa", "aa", "aa", "bb"]
