@@ -291,6 +291,23 @@ def test_lines_folded_column_wise_equal_fold() -> None:
     assert ics_text(pa.array(lines)).to_pylist() == [_ics_text(x) for x in lines]
 
 
+def test_fold_cuts_every_width_of_character_as_fold_does() -> None:
+    """Lines of 1- to 4-octet characters, of every length around the cuts, cut on the bytes
+    of all the lines at once: the same as ``_fold`` line by line; a null stays null."""
+    rng = random.Random(7)
+    alphabet = ["a", " ", "é", "ж", "€", "中", "😀", "\\n"]
+    lines = [
+        "".join(rng.choice(alphabet[: rng.randint(1, len(alphabet))]) for _ in range(size))
+        for size in [*range(0, 160), *(rng.randint(0, 900) for _ in range(300))]
+    ]
+    assert fold(pa.array(lines, pa.string())).to_pylist() == [_fold(x) for x in lines]
+    assert fold(pa.array(lines[70:90], pa.large_string()).slice(3)).to_pylist() == [
+        _fold(x) for x in lines[73:90]
+    ]
+    assert fold(pa.array(["é" * 80, None, ""])).to_pylist() == [_fold("é" * 80), None, ""]
+    assert fold(pa.array([], pa.string())).to_pylist() == []
+
+
 def test_exports_of_one_view_share_its_columns_and_equal_the_views(
     generated: Path, tmp_path: Path
 ) -> None:

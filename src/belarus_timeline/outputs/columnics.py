@@ -3,7 +3,7 @@
 
 An event's lines are columns of text over the events; its description joins the pieces the
 slides are written from (key quote, notes, credits) with the date derivations. Lines are folded
-at 75 octets column-wise where they are ASCII, else by ``featuretext._fold`` itself. The bytes
+at 75 octets column-wise, as ``featuretext._fold`` folds each. The bytes
 are those of ``formats._ics_chunks`` over the shared view (``tests/test_export_columnar.py``).
 """
 
@@ -56,6 +56,9 @@ class Calendar:
     locations: pa.Array  # by place: LOCATION and GEO lines, folded; "" last
 
 
+_BREAK = np.frombuffer(b"\r\n ", np.uint8)
+
+
 def calendar(pkg: DataPackage) -> Calendar:
     s = slides(pkg)
     sources = _sources(records(pkg, "sources"))
@@ -86,27 +89,41 @@ def ics_text(values: pa.Array) -> pa.Array:
 
 
 def fold(lines: pa.Array) -> pa.Array:
-    """``featuretext._fold`` of each line: ASCII lines cut every 74 characters after the
-    first 75 column-wise, other long lines by ``_fold``."""
+    """``featuretext._fold`` of each line, on the bytes of all the lines at once: a line
+    longer than 75 octets is cut after 75, then every 74, each cut stepped back to the start
+    of its UTF-8 character (an ASCII line: every cut as it is), and continued with CRLF and a
+    space. (A loop per line holds the GIL, which the exports written side by side share.)"""
     lines = pc.cast(lines, _L)
-    length = pc.utf8_length(lines)
-    ascii_ = pc.string_is_ascii(lines)
-    other = pc.and_(pc.invert(ascii_), pc.greater(length, 18))
-    if pc.any(other).as_py():
-        folded = [_fold(x) for x in pc.filter(lines, other).to_pylist()]
-        lines = pc.replace_with_mask(lines, other, pa.array(folded, _L))
-    long = pc.and_(ascii_, pc.greater(length, 75))
-    if pc.any(long).as_py():
-        cut = pc.filter(lines, long)
-        size = pc.utf8_length(cut)
-        out = pc.utf8_slice_codeunits(cut, 0, 75)
-        start = 75
-        while start < pc.max(size).as_py():
-            piece = cat("\r\n ", pc.utf8_slice_codeunits(cut, start, start + 74))
-            out = cat(out, pc.if_else(pc.greater(size, start), piece, _s("")))
-            start += 74
-        lines = pc.replace_with_mask(lines, long, out)
-    return lines
+    n = len(lines)
+    bounds = np.frombuffer(lines.buffers()[1], np.int64)[lines.offset : lines.offset + n + 1]
+    data = lines.buffers()[2]
+    if not n or data is None:  # no line, or only empty ones
+        return lines
+    base = int(bounds[0])
+    ends = bounds[1:] - base
+    octets = np.frombuffer(data, np.uint8)[base : base + int(ends[-1])]
+    start = bounds[:-1] - base
+    limit = 75
+    at = np.flatnonzero(ends - start > limit)
+    cuts = []
+    while len(at):
+        cut = start[at] + limit
+        for _ in range(3):  # at most three continuation bytes (0b10xxxxxx) end a character
+            cut -= (octets[cut] & 0xC0) == 0x80
+        cuts.append(cut)
+        start[at] = cut
+        limit = 74  # a continuation line starts with a space
+        at = at[ends[at] - cut > limit]
+    if not cuts:
+        return lines
+    every = np.sort(np.concatenate(cuts))
+    per_line = np.bincount(np.searchsorted(ends, every, side="right"), minlength=n)[:n]
+    shift = np.concatenate([[0], np.cumsum(per_line)]) * len(_BREAK)
+    folded = np.insert(octets, np.repeat(every, len(_BREAK)), np.tile(_BREAK, len(every)))
+    out = pa.LargeStringArray.from_buffers(
+        n, pa.py_buffer(np.concatenate([[0], ends]) + shift), pa.py_buffer(folded)
+    )
+    return pc.if_else(pc.is_valid(lines), out, _NULL) if lines.null_count else out
 
 
 def _line(values: pa.Array) -> pa.Array:
