@@ -601,9 +601,10 @@ def _write_all(
 
     jobs: dict[str, Callable[[], list[Path]]] = {f: partial(export, f) for f in FORMATS}
     jobs.update(chart=charts, page=page)
-    # The longest first, so that the last one to start is short. Each file's bytes depend on
-    # the package only, not on which job ends first; the paths come back in a fixed order.
-    started = ("page", "jsonl", "geojson", "timelinejs", "ics", "chart")
+    # The longest first, so that the last one to start is short; beside the page's columns
+    # first the GeoJSON, which makes none of its own (the peak of memory). Each file's bytes
+    # depend on the package only, not on which job ends first; paths come in a fixed order.
+    started = ("page", "geojson", "jsonl", "ics", "timelinejs", "chart")
     # Without the columns every writer reads the one view: nothing to run side by side.
     with ThreadPoolExecutor(WRITERS if light is not None else 1) as pool:
         done = {name: pool.submit(jobs[name]) for name in started}
