@@ -160,3 +160,22 @@ def test_write_all_from_columns_equals_the_views(
         if path.is_file():
             other = tmp_path / "columns" / path.relative_to(tmp_path / "view")
             assert other.read_bytes() == path.read_bytes(), path.name
+
+
+def test_excerpts_checked_a_few_rows_at_a_time(
+    generated: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The spans are compared with their texts a slice of rows at a time: every slice is
+    compared, the last one too."""
+    monkeypatch.setattr("belarus_timeline.outputs.columnpassages._ROWS", 2)
+    columns, view = _pages(generated, 7)
+    assert columns == view
+    root = shutil.copytree(generated, tmp_path / "odd")
+
+    def moved(rows: Rows) -> None:
+        rows[-1][_column(rows, "char_start")] = "1"  # no longer its excerpt
+
+    edit_table(root, "evidence", moved)
+    assert _columns(root, 7) is None
