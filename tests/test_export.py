@@ -27,7 +27,8 @@ import pytest
 
 from belarus_timeline import cli
 from belarus_timeline.errors import DownloadError, PackageError
-from belarus_timeline.outputs.formats import FORMATS, export, run_export, write_all
+from belarus_timeline.outputs.formats import FORMATS, export, run_export
+from belarus_timeline.outputs.writeall import write_all
 from belarus_timeline.package import DataPackage
 from helpers import ROOT, copy_package
 
@@ -120,7 +121,7 @@ def test_write_all_is_byte_identical_across_processes(
     """A fresh interpreter (another hash seed, another process) gives the same bytes."""
     code = (
         "import sys; from pathlib import Path; "
-        "from belarus_timeline.outputs.formats import write_all; "
+        "from belarus_timeline.outputs.writeall import write_all; "
         "write_all(Path(sys.argv[1]), Path(sys.argv[2]))"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}

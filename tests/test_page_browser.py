@@ -27,9 +27,9 @@ from typing import Any
 
 import pytest
 
-from belarus_timeline.outputs.formats import write_all
 from belarus_timeline.outputs.page import page_html
 from belarus_timeline.outputs.views import build_view
+from belarus_timeline.outputs.writeall import write_all
 from helpers import ROOT, copy_package
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

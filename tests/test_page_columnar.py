@@ -17,9 +17,9 @@ from belarus_timeline.outputs.catalog import dataset
 from belarus_timeline.outputs.chart import chart_bytes
 from belarus_timeline.outputs.columnar import shared_package
 from belarus_timeline.outputs.columnpage import column_page_chunks, light_view, spread
-from belarus_timeline.outputs.formats import write_all
 from belarus_timeline.outputs.page import page_chunks
 from belarus_timeline.outputs.views import build_view
+from belarus_timeline.outputs.writeall import write_all
 from belarus_timeline.package import DataPackage
 from helpers import ROOT, edit_table
 from test_export_columnar import (
@@ -154,7 +154,7 @@ def test_write_all_from_columns_equals_the_views(
 ) -> None:
     root = _tricky_page(generated, tmp_path / "tricky")
     write_all(root, tmp_path / "columns")
-    monkeypatch.setattr("belarus_timeline.outputs.formats.light_view", lambda *a: None)
+    monkeypatch.setattr("belarus_timeline.outputs.writeall.light_view", lambda *a: None)
     write_all(root, tmp_path / "view")
     for path in sorted((tmp_path / "view").rglob("*")):
         if path.is_file():

@@ -48,7 +48,7 @@ from belarus_timeline.manifest import (
     release_name,
 )
 from belarus_timeline.outputs.catalog import dataset_bytes
-from belarus_timeline.outputs.formats import write_all
+from belarus_timeline.outputs.writeall import write_all
 from belarus_timeline.package import DataPackage, Resource, bundled_version
 from belarus_timeline.progress import bar
 from belarus_timeline.semver import bump_between, bump_rank, parse

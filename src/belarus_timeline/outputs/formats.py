@@ -8,23 +8,18 @@ Every writer is deterministic (same package → same bytes): events come in the 
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import html
 import json
-import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from belarus_timeline.files import atomic_write
 from belarus_timeline.load import package_for
-from belarus_timeline.outputs.catalog import dataset
 from belarus_timeline.outputs.columnar import geojson_chunks, shared_package
 from belarus_timeline.outputs.columnics import ics_chunks
 from belarus_timeline.outputs.columnjsonl import jsonl_chunks
-from belarus_timeline.outputs.columnpage import column_page_chunks, light_view, spread
 from belarus_timeline.outputs.columnslides import slide_chunks
 from belarus_timeline.outputs.featuretext import (
     FEATURE_LEVEL,
@@ -42,8 +37,6 @@ from belarus_timeline.outputs.jsontext import (
     indented_json_chunks,
     item_text,
 )
-from belarus_timeline.outputs.page import page_chunks
-from belarus_timeline.outputs.spread import Spread
 from belarus_timeline.outputs.views import (
     EventView,
     Participant,
@@ -59,7 +52,7 @@ FORMATS = ("timelinejs", "geojson", "ics", "jsonl")
 #: File-name ending of each format; ``timeline.json`` says which JSON it is.
 EXTENSIONS = {"timelinejs": "timeline.json", "geojson": "geojson", "ics": "ics", "jsonl": "jsonl"}
 
-#: Where :func:`write_all` puts each format, relative to its output folder.
+#: Where ``writeall.write_all`` puts each format, relative to its output folder.
 EXPORT_PATHS = {
     "timelinejs": "exports/timeline.json",
     "geojson": "exports/events.geojson",
@@ -519,98 +512,6 @@ def export(fmt: str, root: Path, out: Path) -> Path:
     return atomic_write(Path(out), _chunks(fmt, build_view(Path(root))))
 
 
-_Write = Callable[[Path, bytes | Iterable[bytes]], Path]
-
-
-def write_all(
-    root: Path, out_dir: Path, *, sources_root: Path | None = None, write: _Write = atomic_write
-) -> list[Path]:
-    """Write every export, the chart (PNG, SVG) and ``timeline.html`` into ``out_dir``.
-
-    ``sources_root`` is the folder the sources' ``archive_path`` is relative to (the repository,
-    when ``root`` is a release folder without ``sources/``); it defaults to ``root``. The same
-    package always gives byte-identical files. Returns the paths written, in a fixed order.
-    ``write(path, data)`` writes each file (a release's also takes what its zip needs).
-    """
-    # matplotlib is an optional, heavy dependency: import the chart only when writing it.
-    from belarus_timeline.outputs.chart import MAX_MARKED_EVENTS, chart_bytes
-
-    charts = chart_bytes, MAX_MARKED_EVENTS
-    # The view and the exports make millions of objects and no reference cycles: the cyclic
-    # garbage collector's full passes over them would only cost time (about a tenth).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _write_all(Path(root), Path(out_dir), sources_root, charts, write)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-#: Files written side by side. Their work is mostly in Arrow's kernels and zlib (on the
-#: side, see ``files.Sidecar``), which let go of the GIL: two writers keep two cores busy.
-WRITERS = 2
-
-T = TypeVar("T")
-
-
-def _once(make: Callable[[], T]) -> Callable[[], T]:
-    """``make()`` on the first call, the same object after; made once whatever the threads."""
-    lock = threading.Lock()
-    made: list[T] = []
-
-    def get() -> T:
-        with lock:
-            if not made:
-                made.append(make())
-        return made[0]
-
-    return get
-
-
-def _write_all(
-    root: Path,
-    out_dir: Path,
-    sources_root: Path | None,
-    chart: tuple[Callable[[TimelineView, Spread | None], tuple[bytes, bytes]], int],
-    write: _Write,
-) -> list[Path]:
-    # The whole view (every event as objects) only where the columns do not write the same.
-    full = _once(partial(build_view, root))
-    chart_bytes, marked = chart
-    light = light_view(root)
-    view = light or full()
-    src = Path(sources_root) if sources_root is not None else view.root
-    data = dataset(DataPackage(root))
-
-    def export(fmt: str) -> list[Path]:
-        return [write(out_dir / EXPORT_PATHS[fmt], _chunks(fmt, view, full))]
-
-    def charts() -> list[Path]:
-        many = spread(shared_package(light)) if light is not None else None
-        big = many is not None and len(many.label) > marked  # else marks, labels, links: view's
-        png, svg = (
-            chart_bytes(light, many) if big and light is not None else chart_bytes(full(), None)
-        )
-        return [write(out_dir / "chart.png", png), write(out_dir / "chart.svg", svg)]
-
-    def page() -> list[Path]:
-        chunks = light and column_page_chunks(shared_package(light), light, src, data)
-        chunks = chunks or _encoded(page_chunks(full(), src, data), size=1)
-        return [write(out_dir / "timeline.html", chunks)]
-
-    jobs: dict[str, Callable[[], list[Path]]] = {f: partial(export, f) for f in FORMATS}
-    jobs.update(chart=charts, page=page)
-    # The longest first, so that the last one to start is short; beside the page's columns
-    # first the GeoJSON, which makes none of its own (the peak of memory). Each file's bytes
-    # depend on the package only, not on which job ends first; paths come in a fixed order.
-    started = ("page", "geojson", "jsonl", "ics", "timelinejs", "chart")
-    # Without the columns every writer reads the one view: nothing to run side by side.
-    with ThreadPoolExecutor(WRITERS if light is not None else 1) as pool:
-        done = {name: pool.submit(jobs[name]) for name in started}
-    return [p for name in jobs for p in done[name].result()]
-
-
 def run_export(fmt: str, version: str | None, out: Path | None) -> Path:
     """The ``belarus-timeline export`` command: the bundled data (``version`` None) or a
     published release, written to ``out`` (a file, or a folder to put the default name in) or
@@ -636,5 +537,4 @@ __all__ = [
     "render",
     "run_export",
     "timelinejs",
-    "write_all",
 ]
