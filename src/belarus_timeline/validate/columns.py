@@ -433,9 +433,11 @@ class Vocabularies:
         return out if isinstance(out, pa.ChunkedArray) else pa.chunked_array([out])
 
     def code_of(self, key: Hashable, values: list[str]) -> np.ndarray:
-        """The codes of those of ``values`` the dictionary holds."""
-        at = pc.index_in(pa.array(values, pa.string()), value_set=self.values[key])
-        return _int32(at.drop_null())
+        """The codes of those of ``values`` the dictionary holds (ascending). The dictionary is
+        looked up in a set of ``values``, not the reverse: a set of a dictionary of ids took
+        1.7 GB of Arrow for evidence's statement_id at 10M events (the validator's peak)."""
+        at = pc.index_in(self.values[key], value_set=pa.array(values, pa.string()))
+        return np.flatnonzero(mask(pc.is_valid(at))).astype(np.int32)
 
     def holds(self, key: Hashable, sep: str) -> bool:
         """Whether a value of the dictionary holds ``sep``."""
