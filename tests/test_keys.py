@@ -20,7 +20,16 @@ from belarus_timeline.package import TableSchema
 from belarus_timeline.tables import RawTable
 from belarus_timeline.validate import validate_package
 from belarus_timeline.validate.columns import Table
-from belarus_timeline.validate.keys import SEP, Coder, combine, encode, first_rows, index_in, is_in
+from belarus_timeline.validate.keys import (
+    SEP,
+    Coder,
+    combine,
+    encode,
+    first_rows,
+    index_in,
+    is_in,
+    repeats,
+)
 from helpers import copy_package
 
 TRICKY = ["", "a", "b", SEP, "a" + SEP, SEP + "b", "a" + SEP + "b", "ab"]
@@ -151,3 +160,23 @@ def test_combined_codes_are_the_ranks_of_the_pairs(seed: int) -> None:
         got = combine(a, b)
         assert got.dtype == np.int32
         assert got.tolist() == plain.tolist()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_repeats_is_whether_a_tuple_repeats(seed: int) -> None:
+    """Each way of telling (a table of every tuple, the sorted integers, the pairs ranked when
+    the integers would overflow) against a set of the tuples."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 400))
+    for sizes in ([n * 3], [3, 5], [n * 50, n * 50], [2**31 - 1, 2**31 - 1, 7]):
+        parts = [rng.integers(0, min(s, 2**31 - 1), n, dtype=np.int64) for s in sizes]
+        parts = [np.minimum(p, s - 1).astype(np.int32) for p, s in zip(parts, sizes, strict=True)]
+        parts[0][-1] = sizes[0] - 1  # the largest code present (the table's size)
+        tuples = list(zip(*(p.tolist() for p in parts), strict=True))
+        assert repeats(parts) == (len(set(tuples)) < n)
+        distinct = sorted(set(tuples))
+        unique = [np.array(col, np.int32) for col in zip(*distinct, strict=True)]
+        assert not repeats(unique)
+        doubled = [np.concatenate([u, u[:1]]) for u in unique]
+        assert repeats(doubled)
+    assert not repeats([]) and not repeats([np.array([5], np.int32)])

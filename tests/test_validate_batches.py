@@ -11,12 +11,13 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from belarus_timeline.package import DataPackage
 from belarus_timeline.tables import RawTable, read_raw
-from belarus_timeline.validate import runner, validate_package
-from belarus_timeline.validate.batches import NotClean, clean_batches, prefetched
+from belarus_timeline.validate import columns, runner, validate_package
+from belarus_timeline.validate.batches import NotClean, cells_at, clean_batches, prefetched
 from belarus_timeline.validate.columns import Table
 from helpers import copy_package, edit_table
 
@@ -204,3 +205,73 @@ def test_prefetched_gives_every_item_in_order_and_stops_cleanly() -> None:
         items = prefetched((i for i in range(10)), pool)
         assert next(items) == 0
         items.close()  # the pending read is waited for: no "generator already executing"
+
+
+def _same_length_same_hash(col: Any) -> np.ndarray:
+    """A hash that collides for every two cells of one length (most ids here)."""
+    return np.asarray(pc.utf8_length(col).to_numpy(zero_copy_only=False), np.uint64)
+
+
+@pytest.mark.parametrize(
+    ("case", "bad_hash"),
+    [
+        (c, h)
+        for c in ("valid", "duplicate keys across batches", "bad cells and duplicates")
+        for h in (lambda col: np.zeros(len(col), np.uint64), _same_length_same_hash)
+    ],
+)
+def test_colliding_hashes_are_confirmed_by_the_cells(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, bad_hash: Any
+) -> None:
+    """A key no later check reads is held as hashes across batches: with a hash under which
+    many different keys collide, the cells read again from the file decide, so no duplicate
+    is reported that the cells do not have and every real one still is (the whole read's
+    report)."""
+    rows = CASES[case][0]
+    pkg = copy_package(tmp_path / "pkg")
+    for table, change in rows:
+        edit_table(pkg, table, change)
+    whole = validate_package(pkg, limit=None, tables_out={})
+    read_again: list[tuple[str, int]] = []
+
+    def spy(path: Path, column: str, at: np.ndarray) -> pa.Array:
+        read_again.append((path.stem, len(at)))
+        return cells_at(path, column, at)
+
+    monkeypatch.setattr(columns, "hash64", bad_hash)
+    monkeypatch.setattr(runner, "cells_at", spy)
+    monkeypatch.setattr(runner, "_BATCH_BYTES", TINY)
+    report = validate_package(pkg, limit=None)
+    assert report.to_dict() == whole.to_dict()
+    assert min(r for r in read_again if r[0] == "evidence") > ("evidence", 0)
+
+
+def test_keys_are_read_again_only_where_hashes_collide(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the real hash, a valid package's keys are not read again; a duplicate's rows are
+    (only those two)."""
+    read_again: list[tuple[str, list[int]]] = []
+
+    def spy(path: Path, column: str, at: np.ndarray) -> pa.Array:
+        read_again.append((path.stem, at.tolist()))
+        return cells_at(path, column, at)
+
+    monkeypatch.setattr(runner, "cells_at", spy)
+    monkeypatch.setattr(runner, "_BATCH_BYTES", TINY)
+    pkg = copy_package(tmp_path / "pkg")
+    assert validate_package(pkg).valid
+    assert read_again == []
+    table, change = _copy_key("evidence", "evidence_id", 1, -1)
+    edit_table(pkg, table, change)
+    n = validate_package(pkg).rows["evidence"]
+    assert read_again == [("evidence", [0, n - 1])]
+
+
+def test_cells_at_are_the_cells_of_the_whole_read(tmp_path: Path) -> None:
+    pkg = copy_package(tmp_path / "pkg")
+    path = pkg / "data" / "evidence.csv"
+    ids = read_raw(path).table.column("evidence_id")
+    rows = np.array([0, 3, 4, len(ids) - 1])
+    assert cells_at(path, "evidence_id", rows).to_pylist() == ids.take(rows).to_pylist()
+    assert cells_at(path, "evidence_id", rows[:0]).to_pylist() == []

@@ -18,6 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -63,24 +64,7 @@ def clean_batches(path: Path, batch_bytes: int) -> Iterator[tuple[list[str], pa.
         return "skip"
 
     try:
-        reader = pacsv.open_csv(
-            path,
-            # Arrow's streaming reader reads up to 32 blocks ahead of its consumer: 4 MiB
-            # blocks hold that to 128 MiB (16 MiB ones read 474 MB ahead at the first batch).
-            read_options=pacsv.ReadOptions(
-                column_names=header, skip_rows=1, block_size=min(batch_bytes, 1 << 22)
-            ),
-            parse_options=pacsv.ParseOptions(
-                newlines_in_values=False,
-                invalid_row_handler=on_invalid,
-                ignore_empty_lines=False,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(header, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        reader = _reader(path, header, on_invalid, block_size=min(batch_bytes, 1 << 22))
         parts: list[pa.RecordBatch] = []
         size = 0
         for batch in reader:
@@ -97,6 +81,49 @@ def clean_batches(path: Path, batch_bytes: int) -> Iterator[tuple[list[str], pa.
             yield header, _checked(parts)
     except pa.ArrowInvalid as exc:  # e.g. a row longer than a block, a cell out of sync
         raise NotClean(str(exc)) from None
+
+
+def _reader(
+    path: Path,
+    header: list[str],
+    on_invalid: Any,
+    *,
+    block_size: int,
+    columns: list[str] | None = None,
+) -> pacsv.CSVStreamingReader:
+    """Arrow's streaming reader of a clean file's rows (the options ``read_raw`` reads with),
+    every column or ``columns``."""
+    return pacsv.open_csv(
+        path,
+        # Arrow's streaming reader reads up to 32 blocks ahead of its consumer: 4 MiB blocks
+        # hold that to 128 MiB (16 MiB ones read 474 MB ahead at the first batch).
+        read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=block_size),
+        parse_options=pacsv.ParseOptions(
+            newlines_in_values=False,
+            invalid_row_handler=on_invalid,
+            ignore_empty_lines=False,
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(header, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+            include_columns=columns,
+        ),
+    )
+
+
+def cells_at(path: Path, column: str, rows: np.ndarray) -> pa.Array:
+    """The cells of ``column`` in ``rows`` (ascending positions among the data rows) of a file
+    :func:`clean_batches` read to the end: the file read again, that column alone kept."""
+    header = read_header(path)
+    found: list[pa.Array] = [pa.array([], pa.string())]
+    at = 0
+    for batch in _reader(path, header, None, block_size=1 << 22, columns=[column]):
+        lo, hi = np.searchsorted(rows, [at, at + batch.num_rows])
+        if hi > lo:
+            found.append(batch.column(0).take(pa.array(rows[lo:hi] - at)))
+        at += batch.num_rows
+    return pa.concat_arrays(found)
 
 
 def _checked(parts: list[pa.RecordBatch]) -> pa.Table:

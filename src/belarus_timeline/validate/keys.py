@@ -58,6 +58,33 @@ def combine(*codes: np.ndarray) -> np.ndarray:
     return out
 
 
+def repeats(codes: list[np.ndarray]) -> bool:
+    """Whether two rows have the same tuple of codes (one array of non-negative codes per
+    part, of equal lengths). A single part or a few small ones are marked in a table of every
+    possible tuple (a byte each); else the tuples' integers are sorted and neighbours compared
+    (8 bytes a row, where joining and sorting the cells' strings takes some 60)."""
+    if not codes or len(codes[0]) < 2:
+        return False
+    sizes = [int(c.max()) + 1 for c in codes]
+    span = 1
+    for size in sizes:
+        span *= size
+    if span >= 1 << 62:  # the tuples' integers would not fit in int64: ranked pair by pair
+        return repeats([combine(*codes)])
+    wide = codes[0]
+    if len(codes) > 1:
+        wide = wide.astype(np.int64)
+        for part, size in zip(codes[1:], sizes[1:], strict=True):
+            wide *= size
+            wide += part
+    if span <= 4 * len(wide):
+        seen = np.zeros(span, dtype=bool)
+        seen[wide] = True
+        return int(np.count_nonzero(seen)) < len(wide)
+    ordered = np.sort(wide)
+    return bool((ordered[1:] == ordered[:-1]).any())
+
+
 def _ranks(wide: np.ndarray) -> np.ndarray:
     """``np.unique(wide, return_inverse=True)[1]`` as int32, in less memory: numpy's holds
     five arrays of 8 bytes per row at once (some 1.5 GB for the 37M (event, actor) pairs of 10M

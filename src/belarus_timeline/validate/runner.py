@@ -16,7 +16,7 @@ import pyarrow as pa
 from belarus_timeline.errors import PackageError
 from belarus_timeline.package import DataPackage
 from belarus_timeline.tables import RawTable, read_raw
-from belarus_timeline.validate.batches import NotClean, clean_batches, prefetched
+from belarus_timeline.validate.batches import NotClean, cells_at, clean_batches, prefetched
 from belarus_timeline.validate.codes import Code, emits
 from belarus_timeline.validate.columns import SPAN_TABLES, Table, Vocabularies, is_parquet
 from belarus_timeline.validate.descriptor import (
@@ -321,8 +321,13 @@ def _read_batched(
     table whole, so every finding comes from the whole-table checks (exactly as before)."""
     keep, vocab = kept
     keys = set(u.schema.primary_key) | unique_fields(u.schema)
+    # Key fields no later check reads whose unique check compares a cell alone: held as
+    # hashes (the cells of the rows whose hashes collide read again from the file).
+    compound = set(u.schema.primary_key) if len(u.schema.primary_key) > 1 else set()
+    hashable = keys - keep.get(name, set()) - compound
+    path = pkg.root / u.resource.path
     parts: list[Table] = []
-    batches = prefetched(clean_batches(pkg.root / u.resource.path, _BATCH_BYTES), pool)
+    batches = prefetched(clean_batches(path, _BATCH_BYTES), pool)
     try:
         for header, cells in batches:
             t = tables[name] = Table(name, u.resource.path, u.schema, RawTable(header, cells))
@@ -339,6 +344,8 @@ def _read_batched(
                 raise NotClean("a finding")
             t.forget("found")  # looked up in this batch alone when the key is the table's own
             t.slim(keep.get(name, set()) | keys, vocab)
+            t.digest({f for f in hashable if t.has(f) and f not in t.coded})
+            t.cells_of = partial(cells_at, path)
             parts.append(t)
             pa.default_memory_pool().release_unused()
     except NotClean:

@@ -161,7 +161,9 @@ def _ranks(st: Table, codes: Coder, out: Collector) -> None:
     # Among the preferred rows, a second one of the same event and property.
     pref = np.flatnonzero(preferred)
     first = np.arange(len(preferred))
-    first[pref] = pref[first_rows(encode(pa.array(group[pref], pa.int64()))[0])]
+    # (first_rows takes the group codes as they are: coding them again in order of first
+    # appearance took 4 GB of Arrow's hash table for the 19.5M statements of 10M events.)
+    first[pref] = pref[first_rows(group[pref])]
     out.rows(
         first != np.arange(len(first)),
         layer="semantic",

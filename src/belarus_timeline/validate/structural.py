@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -18,7 +20,7 @@ from belarus_timeline.validate.columns import (
     mask,
     shown,
 )
-from belarus_timeline.validate.keys import is_in
+from belarus_timeline.validate.keys import SEP, is_in, repeats
 from belarus_timeline.validate.report import Collector, Finding
 
 
@@ -302,6 +304,11 @@ def _loadable_dates(t: Table, f: Field, present: np.ndarray, out: Collector) -> 
 def _duplicates(
     t: Table, fields: list[str], eligible: np.ndarray, codes_out: list[Code], out: Collector
 ) -> None:
+    if len(fields) == 1 and fields[0] in t.digested:
+        _duplicates_hashed(t, fields[0], eligible, codes_out, out)
+        return
+    if _distinct_codes(t, fields, eligible):
+        return
     key = key_column(t, fields)
     rows = np.flatnonzero(eligible)
     # Fast path: as many distinct keys as eligible rows means no duplicates.
@@ -314,16 +321,32 @@ def _duplicates(
     codes = np.concatenate(
         [np.zeros(0, np.int64)] + [c.indices.to_numpy(zero_copy_only=False) for c in chunks]
     )
-    uniq, first_at = np.unique(codes[rows], return_index=True)
+    _report_repeats(t, fields, rows, codes[rows], shown(key), codes_out, out)
+
+
+def _report_repeats(
+    t: Table,
+    fields: list[str],
+    rows: np.ndarray,
+    codes: np.ndarray,
+    values: Any,
+    codes_out: list[Code],
+    out: Collector,
+) -> None:
+    """A finding for every row of ``rows`` (ascending) whose key (its code in ``codes``, one
+    per row of ``rows``) an earlier one has; ``values``: the keys shown, by table row."""
+    uniq, first_at = np.unique(codes, return_index=True)
     if len(uniq) == len(rows):
         return
-    dup = eligible.copy()
+    dup = np.zeros(t.raw.num_rows, dtype=bool)
+    dup[rows] = True
     dup[rows[first_at]] = False
+    code_of = np.zeros(t.raw.num_rows, dtype=np.int64)
+    code_of[rows] = codes
     first = np.zeros(int(codes.max()) + 1 if len(codes) else 0, dtype=np.int64)
     numbers = t.raw.numbers
     first[uniq] = rows[first_at] + 2 if numbers is None else numbers[rows[first_at]]
     label = ", ".join(fields)
-    shown_key = shown(key)
     for code in codes_out:
         out.rows(
             dup,
@@ -331,10 +354,66 @@ def _duplicates(
             code=code,
             file=t.file,
             fld=fields[0] if len(fields) == 1 else label,
-            values=shown_key,
-            message=lambda i: f"({label}) repeats row {first[codes[i]]}; it must be unique.",
+            values=values,
+            message=lambda i: f"({label}) repeats row {first[code_of[i]]}; it must be unique.",
             fix=lambda i: "Give the row its own key, or delete the duplicate row.",
         )
+
+
+def _duplicates_hashed(
+    t: Table, name: str, eligible: np.ndarray, codes_out: list[Code], out: Collector
+) -> None:
+    """``_duplicates`` of a column held as hashes (``Table.digest``): rows with a hash no other
+    eligible row has hold a key no other row has; the cells of the rest are read again from
+    the file and compared (a duplicate is reported only where the cells are equal)."""
+    hashes = t.digests(name)
+    assert hashes is not None and t.cells_of is not None
+    mine = hashes if eligible.all() else hashes[eligible]
+    if not _repeated(np.sort(mine)).any():  # (a radix sort: 10x faster than the argsort below)
+        return
+    rows = np.flatnonzero(eligible)
+    order = np.argsort(mine, kind="stable")
+    same = _repeated(mine[order])
+    shared = np.zeros(len(rows), dtype=bool)
+    shared[1:] |= same
+    shared[:-1] |= same
+    seen = np.sort(rows[order[shared]])  # the rows whose hash another row has, ascending
+    cells = t.cells_of(name, seen)
+    codes = np.asarray(pc.dictionary_encode(cells).indices.to_numpy(zero_copy_only=False))
+    _report_repeats(t, [name], seen, codes, _Some(seen, shown(cells)), codes_out, out)
+
+
+def _repeated(ordered: np.ndarray) -> np.ndarray:
+    """Whether each value of a sorted array equals the next."""
+    out: np.ndarray = ordered[1:] == ordered[:-1]
+    return out
+
+
+@dataclass
+class _Some:
+    """The cells of some rows (ascending), looked up by table row."""
+
+    rows: np.ndarray
+    cells: pa.Array
+
+    def __getitem__(self, i: int) -> Any:
+        return self.cells[int(np.searchsorted(self.rows, i))].as_py()
+
+
+def _distinct_codes(t: Table, fields: list[str], eligible: np.ndarray) -> bool:
+    """Whether the eligible rows' keys are all distinct, told from the columns' codes when
+    every field is coded (equal codes are equal cells; with several fields, also when no
+    value holds the separator, which could make two tuples join into one key string).
+    False when that cannot be told this way: the strings are compared."""
+    found = [t.codes(f) for f in fields]
+    vocab = t.vocab
+    if vocab is None or any(f is None for f in found):
+        return False
+    coded = [f for f in found if f is not None]
+    if len(coded) > 1 and any(vocab.holds(k, SEP) for k, _ in coded):
+        return False
+    rows = None if eligible.all() else np.flatnonzero(eligible)
+    return not repeats([c if rows is None else c[rows] for _, c in coded])
 
 
 def _distinct(key: pa.Array | pa.ChunkedArray) -> bool:
