@@ -8,11 +8,13 @@ from hostile_base import (
     ACTORS,
     ALIASES,
     EVENTS,
+    EVIDENCE,
     FURNITURE,
     PARTICIPANTS,
     PLACES,
     QUOTES,
     SOURCES,
+    STATEMENTS,
     VC,
     Mutation,
     V,
@@ -587,4 +589,8 @@ REFERENCE_CASES = [
     ),
     V("pk-furniture", "references", _dup("source_furniture", 2), "primary-key", FURNITURE, None),
     V("pk-sources", "references", _dup("sources", 2), "primary-key", SOURCES, 3, "source_id"),
+    # Read in batches, evidence's key is held as hashes and statements' as codes: a repeat
+    # must still be found (and confirmed on the cells) there.
+    V("pk-evidence-repeated", "references", _dup("evidence", 2), "primary-key", EVIDENCE, None),
+    V("pk-statements", "references", _dup("statements", 2), "primary-key", STATEMENTS, None),
 ]
