@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from belarus_timeline import downloader as dl
-from belarus_timeline import release, tablefiles
+from belarus_timeline import tablefiles
 from belarus_timeline.cli import main
 from belarus_timeline.publish import publish
 from belarus_timeline.release import build_release
@@ -134,9 +134,9 @@ def test_hostile_build_case_of_a_package_too_large_to_keep(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """The same answers when the build lets the validator slim its tables and reads each
-    table again to write it (above release.KEEP_TABLES_MAX_BYTES of CSV), whole or, with
+    table again to write it (above runner.WHOLE_MAX_BYTES of CSV), whole or, with
     ``spill``, in batches with its rows put in order on disk (above SPILL_MIN_BYTES)."""
-    monkeypatch.setattr(release, "KEEP_TABLES_MAX_BYTES", 0)
+    monkeypatch.setattr(runner, "WHOLE_MAX_BYTES", 0)
     if spill:
         monkeypatch.setattr(tablefiles, "SPILL_MIN_BYTES", 0)
     _check_case(case, session, tmp_path, monkeypatch, capsys)
@@ -213,6 +213,7 @@ def test_hostile_validate_case_read_in_batches(
     if argv[:1] != ["validate"]:
         pytest.skip("not a validate case")
     whole = _run([*argv, "--json"], capsys)
+    monkeypatch.setattr(runner, "WHOLE_MAX_BYTES", 0)  # read in turn, whatever its size
     monkeypatch.setattr(runner, "_BATCH_BYTES", 1024)  # the package's large tables: 2-7 batches
     batched = _run([*argv, "--json"], capsys)
     assert "Traceback" not in batched[1] + batched[2], batched[2]

@@ -25,6 +25,7 @@ from belarus_timeline.package import DataPackage
 from belarus_timeline.semver import Version
 from belarus_timeline.snapshot import read_snapshot
 from belarus_timeline.tables import read_arrow
+from belarus_timeline.validate import runner
 from helpers import (
     PACKAGE_PARTS,
     ROOT,
@@ -76,7 +77,7 @@ def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
 def test_a_package_too_large_to_keep_builds_the_same_release(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Above KEEP_TABLES_MAX_BYTES of CSV the validator slims its tables and each table is
+    """Above runner.WHOLE_MAX_BYTES of CSV the validator slims its tables and each table is
     read again to be written (bounded memory): the release is the same, byte for byte."""
     pkg = copy_package(tmp_path / "pkg")
     kept = build(pkg, tmp_path / "kept", record=False)
@@ -88,7 +89,7 @@ def test_a_package_too_large_to_keep_builds_the_same_release(
         return validate(*args, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(rel, "validate_package", spy)
-    monkeypatch.setattr(rel, "KEEP_TABLES_MAX_BYTES", 0)
+    monkeypatch.setattr(runner, "WHOLE_MAX_BYTES", 0)
     slim = build(pkg, tmp_path / "slim", record=False)
     assert asked == [None]  # the validator kept nothing for the build
     assert tree_digest(kept.path) == tree_digest(slim.path)

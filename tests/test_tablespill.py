@@ -13,6 +13,7 @@ import pytest
 from belarus_timeline import release as rel
 from belarus_timeline import tablefiles, tablespill
 from belarus_timeline.package import DataPackage
+from belarus_timeline.validate import runner
 from helpers import copy_package, tree_digest
 
 
@@ -46,7 +47,7 @@ def test_tables_written_from_disk_make_the_same_release(
         return write(path, *args, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(tablefiles, "write_spilled", spy)
-    monkeypatch.setattr(rel, "KEEP_TABLES_MAX_BYTES", 0)
+    monkeypatch.setattr(runner, "WHOLE_MAX_BYTES", 0)
     monkeypatch.setattr(tablefiles, "SPILL_MIN_BYTES", 0)
     monkeypatch.setattr(tablespill, "_BLOCK", 1 << 14)
     monkeypatch.setattr(tablespill, "_BATCH", 1 << 15)

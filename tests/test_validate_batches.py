@@ -25,6 +25,12 @@ Rows = list[list[str]]
 TINY = 1024  # bytes of cells per batch: the sample package's large tables span 2-7 batches
 
 
+@pytest.fixture(autouse=True)
+def _in_turn(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Packages of any size read in turn (by default only those above WHOLE_MAX_BYTES)."""
+    monkeypatch.setattr(runner, "WHOLE_MAX_BYTES", 0)
+
+
 def _copy_key(table: str, column: str, src: int, dst: int) -> Any:
     """Row ``dst`` takes row ``src``'s key: a duplicate in another batch."""
 

@@ -22,6 +22,12 @@ from helpers import copy_package, edit_table
 Rows = list[list[str]]
 
 
+@pytest.fixture(autouse=True)
+def _in_turn(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Packages of any size read in turn (by default only those above WHOLE_MAX_BYTES)."""
+    monkeypatch.setattr(runner, "WHOLE_MAX_BYTES", 0)
+
+
 def _set(table: str, row: int, column: str, value: str) -> Any:
     def change(rows: Rows) -> None:
         rows[row][rows[0].index(column)] = value
@@ -149,3 +155,22 @@ def test_jobs_started_in_any_order_each_run_once_and_come_back_in_job_order(
     started = [i for i in dict.fromkeys(first or []) if i < 4]
     assert ran[: len(started)] == started
     assert [s.report.notes[-1] for s in subs] == ["0", "1", "2", "3"]
+
+
+def test_packages_up_to_whole_max_bytes_are_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The size of the tables' files decides: up to WHOLE_MAX_BYTES read whole, above it in
+    turn; a build's tables are handed out whole whatever the size."""
+    pkg = copy_package(tmp_path / "pkg")
+    size = sum(p.stat().st_size for p in (pkg / "data").glob("*.csv"))
+    streamed: list[int] = []
+    real = runner._read_in_turn
+    monkeypatch.setattr(runner, "_read_in_turn", lambda *a: streamed.append(1) or real(*a))
+    for limit, expected in [(size, []), (size - 1, [1])]:
+        monkeypatch.setattr(runner, "WHOLE_MAX_BYTES", limit)
+        assert validate_package(pkg).valid
+        assert streamed == expected
+        streamed.clear()
+        assert validate_package(pkg, tables_out={}).valid
+        assert not streamed

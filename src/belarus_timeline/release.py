@@ -55,7 +55,7 @@ from belarus_timeline.semver import bump_between, bump_rank, parse
 from belarus_timeline.snapshot import read_snapshot, snapshot_dir, write_snapshot
 from belarus_timeline.tablefiles import Deflate, csv_bytes, typed, write_tables
 from belarus_timeline.tables import table_names
-from belarus_timeline.validate import validate_package
+from belarus_timeline.validate import runner, validate_package
 from belarus_timeline.validate.columns import Table
 
 __all__ = ["BuildResult", "VersionError", "build_release", "release_dir_name", "write_zip"]
@@ -84,11 +84,6 @@ TOOLS = ("pyarrow", "pandas", "numpy", "pydantic", "belarus-timeline")
 #: Licence files every release carries, copied from the package's root: the data's (CC BY 4.0)
 #: and the code's (MIT, for the script inside timeline.html).
 LICENSE_FILES = ("LICENSE-DATA", "LICENSE")
-# Up to this much CSV, the build writes the tables the validator read (each file read once).
-# Above it, the validator keeps only the columns its checks across tables need and each table
-# is read again as it is written: one more read, but memory holds a table or two, not the
-# whole package (a build of 10M events would not fit in memory otherwise).
-KEEP_TABLES_MAX_BYTES = 2 * 1024**3
 
 
 def release_dir_name(version: str) -> str:
@@ -216,9 +211,11 @@ def build_release(
     except ValueError as exc:
         raise VersionError(f"datapackage.json: version {version!r}: {exc}.") from exc
     # The tables the validator read and typed are the ones written: each file is read once
-    # (below KEEP_TABLES_MAX_BYTES of CSV).
+    # (up to the size the validator reads whole). Above it, the validator keeps only the
+    # columns its checks across tables need and each table is read again as it is written:
+    # one more read, but memory holds a table or two, not the whole package.
     kept: dict[str, Table] = {}
-    keep = csv_bytes(pkg) <= KEEP_TABLES_MAX_BYTES
+    keep = csv_bytes(pkg) <= runner.WHOLE_MAX_BYTES
     with bar("validate", 1) as b:
         report = validate_package(root, tables_out=kept if keep else None)
         b.update()
