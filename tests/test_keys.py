@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from belarus_timeline.package import TableSchema
@@ -180,3 +181,22 @@ def test_repeats_is_whether_a_tuple_repeats(seed: int) -> None:
         doubled = [np.concatenate([u, u[:1]]) for u in unique]
         assert repeats(doubled)
     assert not repeats([]) and not repeats([np.array([5], np.int32)])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_encode_gives_arrows_codes_whether_or_not_cells_come_in_runs(seed: int) -> None:
+    """Coded from the first cell of each run or from every cell: the codes and values of
+    ``pc.dictionary_encode`` (numbered in order of first appearance), over chunks too."""
+    rng = random.Random(seed)
+    values = [rng.choice(["a", "b", "ab", "", "é", "a\x1fb"]) for _ in range(rng.randint(1, 40))]
+    rows = [v for v in values for _ in range(rng.choice([1, 1, 3, 7]))]
+    cut = rng.randint(0, len(rows))
+    for col in (pa.array(rows), pa.chunked_array([pa.array(rows[:cut]), pa.array(rows[cut:])])):
+        expected = pc.dictionary_encode(
+            pa.chunked_array([col]) if isinstance(col, pa.Array) else col
+        )
+        codes, got = encode(col)
+        want = np.concatenate([c.indices.to_numpy() for c in expected.chunks] or [[]])
+        assert codes.dtype == np.int32
+        assert codes.tolist() == want.tolist()
+        assert got.to_pylist() == expected.chunks[-1].dictionary.to_pylist()
