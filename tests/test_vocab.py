@@ -18,8 +18,10 @@ import pytest
 
 from belarus_timeline.package import TableSchema
 from belarus_timeline.tables import RawTable
-from belarus_timeline.validate.columns import DroppedColumn, Table, Vocabularies, _lookup, mask
+from belarus_timeline.validate import vocab as vocab_module
+from belarus_timeline.validate.columns import DroppedColumn, Table, mask
 from belarus_timeline.validate.keys import SEP, Coder, first_rows, index_in, is_in
+from belarus_timeline.validate.vocab import Vocabularies, _lookup
 
 IDS = ["", "a", "b", SEP, "a" + SEP, "ab", "é", "e1"]
 INTS = ["", "1", "01", "-3", "x", "99999999999999999999"]
@@ -155,11 +157,19 @@ def test_a_coded_table_slimmed_again_reads_the_same_cells(seed: int) -> None:
             coded[name].col("z")
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_coded_parts_joined_read_as_the_whole_table(seed: int) -> None:
+@pytest.mark.parametrize(
+    ("seed", "own", "group"),
+    [(s, o, g) for s in range(6) for o, g in [(False, 0), (True, 1 << 28), (True, 1)]],
+)
+def test_coded_parts_joined_read_as_the_whole_table(
+    seed: int, own: bool, group: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Batches coded one by one, then joined (``Table.concat``: the typed values of a coded
     column are its joined codes, null where missing or invalid): every cell and typed value is
-    the whole table's, invalid and missing ones included."""
+    the whole table's, invalid and missing ones included. ``own``: each batch coded in a
+    dictionary of its own, looked up in the shared one when joined (``group``: bytes of the
+    batches' dictionaries looked up at a time)."""
+    monkeypatch.setattr(vocab_module, "_JOIN_BYTES", group)
     rng = random.Random(seed)
     whole = _table("t", rng.randrange(1, 40), random.Random(seed))
     plain = _table("t", whole.raw.num_rows, random.Random(seed))
@@ -175,9 +185,11 @@ def test_coded_parts_joined_read_as_the_whole_table(seed: int) -> None:
             whole.schema,
             RawTable(whole.raw.header, whole.raw.table.slice(a, b - a)),
         )
-        part.slim({"x", "y", "n", "d", "z"}, vocab)
+        part.slim({"x", "y", "n", "d", "z"}, vocab, part=own)
+        assert bool(part.pending) == own
         parts.append(part)
     joined = Table.concat(parts)
+    assert not joined.pending
     assert {"x", "y", "n", "d"} <= set(joined.coded)
     whole.slim({"x", "y", "n", "d", "z"}, Vocabularies([[("t", f)] for f in ("x", "y", "n", "d")]))
     for f in ("x", "y", "n", "d"):  # the codes null where the cell is missing or invalid
@@ -188,3 +200,35 @@ def test_coded_parts_joined_read_as_the_whole_table(seed: int) -> None:
         assert joined.values(f).to_pylist() == plain.values(f).to_pylist()
         assert joined.typed[f].missing.tolist() == plain.typed[f].missing.tolist()
         assert joined.typed[f].invalid.tolist() == plain.typed[f].invalid.tolist()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_batches_coded_on_their_own_share_the_domain_dictionary(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A table read in batches after another table of its domain was coded: its joined codes
+    equal the other table's exactly where the cells are equal (values the other lacks are
+    appended), whatever the groups of the look-up."""
+    monkeypatch.setattr(vocab_module, "_JOIN_BYTES", random.Random(seed).choice([1, 40, 1 << 28]))
+    rng = random.Random(seed)
+    vocab = Vocabularies([[("t1", "x"), ("t2", "x")]])
+    first = _table("t1", rng.randrange(0, 30), random.Random(seed))
+    first.slim({"x"}, vocab)
+    whole = _table("t2", rng.randrange(1, 40), random.Random(seed + 100))
+    n = whole.raw.num_rows
+    cuts = sorted({0, n, *(rng.randrange(n + 1) for _ in range(3))})
+    parts = []
+    for a, b in pairwise(cuts):
+        raw = RawTable(whole.raw.header, whole.raw.table.slice(a, b - a))
+        part, cells = Table("t2", whole.file, whole.schema, raw), raw.table.column("x").to_pylist()
+        part.slim({"x"}, vocab, part=True)
+        assert part.col("x").to_pylist() == cells  # (decoded from the batch's own dictionary)
+        parts.append(part)
+    joined = Table.concat(parts)
+    assert joined.col("x").to_pylist() == whole.col("x").to_pylist()
+    k1, c1 = first.codes("x") or (None, np.zeros(0))
+    k2, c2 = joined.codes("x") or (None, np.zeros(0))
+    assert k1 == k2 is not None
+    cells = first.col("x").to_pylist() + joined.col("x").to_pylist()
+    codes = np.concatenate([c1, c2]).tolist()
+    assert len(set(zip(cells, codes, strict=True))) == len(set(cells)) == len(set(codes))

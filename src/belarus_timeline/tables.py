@@ -139,16 +139,19 @@ def _prescan(path: Path) -> None:
             )
         except pa.ArrowInvalid:
             _raise_encoding_error(path)
-        # Counted in the mapped pages a block at a time (numpy's compare is vectorised; a
-        # read into Python bytes and bytes.count took 3x as long).
-        raw = np.frombuffer(data, dtype=np.uint8)
-        quotes = sum(
-            int(np.count_nonzero(raw[i : i + _QUOTE_BLOCK] == _QUOTE))
-            for i in range(0, len(raw), _QUOTE_BLOCK)
-        )
-        del raw
+        quotes = quotes_in(data)  # in the mapped pages: no copy
     if quotes % 2:
         _unclosed_quote(path)
+
+
+def quotes_in(data: bytes | pa.Buffer) -> int:
+    """The double quotes in ``data``, counted 4 MiB at a time with numpy (vectorised: bytes.count
+    took 3x as long)."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    return sum(
+        int(np.count_nonzero(raw[i : i + _QUOTE_BLOCK] == _QUOTE))
+        for i in range(0, len(raw), _QUOTE_BLOCK)
+    )
 
 
 _QUOTE, _QUOTE_BLOCK = ord('"'), 1 << 22

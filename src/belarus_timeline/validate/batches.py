@@ -28,6 +28,7 @@ from belarus_timeline.tables import (
     any_line_break,
     blank_rows,
     column_names,
+    quotes_in,
     read_header,
 )
 
@@ -46,7 +47,7 @@ def clean_batches(path: Path, batch_bytes: int) -> Iterator[tuple[list[str], pa.
         quotes = 0
         with path.open("rb") as fh:
             for block in iter(lambda: fh.read(1 << 24), b""):
-                quotes += block.count(b'"')
+                quotes += quotes_in(block)
     except (EncodingProblem, CsvProblem, OSError) as exc:
         raise NotClean(str(exc)) from None
     if quotes % 2:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,9 +11,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from belarus_timeline.package import Field, TableSchema
+from belarus_timeline.package import TableSchema
 from belarus_timeline.tables import RawTable, TypedColumn, convert
 from belarus_timeline.validate.hashing import hash64
+from belarus_timeline.validate.vocab import Vocabularies, _int32
+from belarus_timeline.validate.vocab import mask as mask  # (the layers import it from here)
 
 # Tables that hold source spans, and the column that must equal the span's text.
 SPAN_TABLES = {
@@ -40,6 +42,9 @@ class Table:
     # dictionary's key (raw cells and typed values of a text field are then codes).
     coded: dict[str, Hashable] = field(default_factory=dict, repr=False, compare=False)
     vocab: Vocabularies | None = field(default=None, repr=False, compare=False)
+    # Columns of a batch ``slim`` coded in a dictionary of the batch's own (``concat`` codes
+    # them in the shared one), by name: that dictionary.
+    pending: dict[str, pa.Array] = field(default_factory=dict, repr=False, compare=False)
     # Columns ``digest`` holds as 64-bit hashes of their cells (a large table's key, until its
     # unique check), and how to read the cells of some of their rows again from the file.
     digested: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
@@ -85,6 +90,8 @@ class Table:
         col = self.raw.table.column(name)
         if name in self.coded and self.vocab is not None:  # decoded on demand, not kept
             return self.vocab.decode(self.coded[name], col)
+        if name in self.pending:
+            return pa.chunked_array([pc.take(self.pending[name], col)])
         return col
 
     def codes(self, name: str) -> tuple[Hashable, np.ndarray] | None:
@@ -158,18 +165,21 @@ class Table:
             raise DroppedColumn(self.name, name)
         return name in self.raw.table.column_names
 
-    def slim(self, keep: set[str], vocab: Vocabularies | None = None) -> None:
+    def slim(
+        self, keep: set[str], vocab: Vocabularies | None = None, *, part: bool = False
+    ) -> None:
         """Drop every column outside ``keep`` (raw cells, typed values, remembered matches):
         once the checks of this table alone have run, the checks across tables read only the
         columns they declare, and the rest of the memory is freed. Reading a dropped column
         afterwards raises :class:`DroppedColumn`. With ``vocab``, the kept columns worth it are
-        held as int32 codes into its shared dictionaries (``col`` decodes them)."""
+        held as int32 codes into its shared dictionaries (``col`` decodes them); with ``part``
+        (a batch of a table), into a dictionary of the batch's own until ``concat``."""
         typed = self.typed  # converted first: what is kept stays as it was
         names = frozenset(n for n in self.raw.table.column_names if n not in keep)
         kept = {k: v for k, v in typed.items() if k not in names}
         table = self.raw.table.drop_columns(list(names))
         if vocab is not None:
-            table = self._code(table, kept, vocab)
+            table = self._code(table, kept, vocab, part)
         for name, tc in kept.items():
             kept[name] = TypedColumn(tc.values, *_masks(tc))
         with self._lock:
@@ -179,26 +189,35 @@ class Table:
                     del self._memo[key]
         self.coded = {k: v for k, v in self.coded.items() if k not in names}
         # (slimmed again, e.g. batches joined: the columns coded then stay coded)
-        self.vocab = (vocab or self.vocab) if self.coded else None
+        self.pending = {k: v for k, v in self.pending.items() if k not in names}
+        self.vocab = (vocab or self.vocab) if self.coded or self.pending else None
         self.digested = self.digested - names
         self.dropped = names
         self.raw.table = table
 
-    def _code(self, table: pa.Table, kept: dict[str, Any], vocab: Vocabularies) -> pa.Table:
+    def _code(
+        self, table: pa.Table, kept: dict[str, Any], vocab: Vocabularies, part: bool
+    ) -> pa.Table:
         """``table`` with the columns worth it as codes (their typed values in ``kept`` too)."""
         for name in table.column_names:
-            if name in self.coded or name in self.digested:
+            if name in self.coded or name in self.digested or name in self.pending:
                 continue
-            codes = vocab.encode(self.name, name, table.column(name))
-            if codes is None:
-                continue
+            if part:
+                found = vocab.encode_part(self.name, name, table.column(name))
+                if found is None:
+                    continue
+                self.pending[name], codes = found
+            else:
+                codes = vocab.encode(self.name, name, table.column(name))
+                if codes is None:
+                    continue
+                self.coded[name] = vocab.key(self.name, name)
             table = table.set_column(table.column_names.index(name), name, codes)
             tc = kept.get(name)
             if tc is not None:
                 # Typed values depend on the cell alone: the same codes, null where missing or
                 # invalid (``values`` takes them from the dictionary, converted).
                 kept[name] = TypedColumn(_nulls_where(codes, tc.missing | tc.invalid), *_masks(tc))
-            self.coded[name] = vocab.key(self.name, name)
         return table
 
     def digest(self, names: set[str]) -> None:
@@ -238,7 +257,14 @@ class Table:
         the parts had no row set aside)."""
         first = parts[0]
         table = pa.concat_tables([p.raw.table for p in parts])
-        for name in [*first.coded, *first.digested]:  # one chunk, as ``codes`` reads them
+        coded = dict(first.coded)
+        for name in first.pending:  # the batches' own codes, as codes of the shared dictionary
+            assert first.vocab is not None
+            own = [(p.pending[name], p.raw.table.column(name)) for p in parts]
+            at = table.column_names.index(name)
+            table = table.set_column(at, name, first.vocab.join(first.name, name, own))
+            coded[name] = first.vocab.key(first.name, name)
+        for name in [*coded, *first.digested]:  # one chunk, as ``codes`` reads them
             at = table.column_names.index(name)
             table = table.set_column(at, name, table.column(name).combine_chunks())
         raw = RawTable(first.raw.header, table)
@@ -247,7 +273,7 @@ class Table:
         for k in typed[0]:
             missing = np.concatenate([t[k].missing for t in typed])
             invalid = np.concatenate([t[k].invalid for t in typed])
-            if k in first.coded:
+            if k in coded:
                 # The codes joined above, null where missing or invalid (as ``_code`` makes
                 # them): no second copy of the codes.
                 values = _nulls_where(table.column(k), missing | invalid)
@@ -259,7 +285,7 @@ class Table:
                 )
             fields[k] = TypedColumn(values, *_masks(TypedColumn(values, missing, invalid)))
         out = cls(first.name, first.file, first.schema, raw, dropped=first.dropped)
-        out.coded, out.vocab = dict(first.coded), first.vocab
+        out.coded, out.vocab = coded, first.vocab
         out.digested, out.cells_of = first.digested, first.cells_of
         out._memo["typed"] = _Fields(fields, first.dropped)
         for key in first._memo:
@@ -275,6 +301,8 @@ class Table:
     def values(self, name: str) -> pa.Array:
         """The typed values of a column (null where the cell is empty or invalid)."""
         v: pa.Array = self.typed[name].values
+        if name in self.pending:  # (a batch's own codes: read only once the batches are joined)
+            raise DroppedColumn(self.name, name)
         if name in self.coded and self.vocab is not None:
             return self.vocab.typed(self.coded[name], self.schema.field(name), v)
         return v
@@ -327,141 +355,6 @@ def _chunks(a: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
     return list(a.chunks) if isinstance(a, pa.ChunkedArray) else [a]
 
 
-class Vocabularies:
-    """Dictionaries shared by the columns of a domain (e.g. one for every event_id column):
-    each kept column becomes int32 codes into its domain's dictionary, which grows as columns
-    (or parts of one) are coded; the codes given earlier stay valid. ``domains``: the groups of
-    (table, field) whose values are compared with one another; any other column has a
-    dictionary of its own."""
-
-    def __init__(self, domains: Iterable[Iterable[tuple[str, str]]]) -> None:
-        self._key: dict[tuple[str, str], Hashable] = {}
-        self.shared: set[Hashable] = set()
-        for group in domains:
-            refs = list(group)
-            keys = {self._key.get(r, r) for r in refs}
-            for r, k in list(self._key.items()):  # merge domains that share a column
-                if k in keys:
-                    self._key[r] = refs[0]
-            for r in refs:
-                self._key[r] = refs[0]
-            self.shared.add(refs[0])
-        self.values: dict[Hashable, pa.Array] = {}
-        self._sep: dict[Hashable, bool] = {}
-        self._decided: dict[tuple[str, str], bool] = {}
-        # By key, the dictionary converted to the field's type (and the size it had then).
-        self._typed: dict[tuple[Hashable, str, str | None], tuple[int, pa.Array]] = {}
-        self._lock = threading.Lock()
-
-    def key(self, table: str, name: str) -> Hashable:
-        """The key of the dictionary of a table's column."""
-        return self._key.get((table, name), (table, name))
-
-    def encode(self, table: str, name: str, col: pa.ChunkedArray) -> pa.ChunkedArray | None:
-        """The codes of ``col``'s cells (a table's column, or the next rows of one) in its
-        dictionary, grown by the values it did not hold, as one int32 chunk. None where coding
-        is not worth it (most cells distinct, in a dictionary of the column's own) or not
-        possible: decided on a column's first rows, so that its parts all have one type."""
-        key = self.key(table, name)
-        with self._lock:
-            known = self.values.get(key)
-            if (
-                self._decided.get((table, name), key in self.shared)
-                and known is not None
-                and pa.types.is_string(col.type)
-                and not col.null_count
-                and len(known) <= 2 * len(col)
-            ):
-                self._decided[(table, name)] = True
-                return self._encode_known(key, col, known)
-        enc = pc.dictionary_encode(col)
-        local = enc.chunks[-1].dictionary if enc.num_chunks else pa.array([], pa.string())
-        with self._lock:
-            if (table, name) not in self._decided:
-                self._decided[(table, name)] = (
-                    pa.types.is_string(col.type)
-                    and (key in self.shared or len(local) * 2 <= len(col))
-                    and local.nbytes < _MAX_DICTIONARY
-                )
-            if not self._decided[(table, name)]:
-                return None
-            known = self.values.get(key, pa.array([], pa.string()))
-            # Per local value, its code in the dictionary; the unseen ones are appended.
-            lookup = _lookup(local, known)
-            unseen = lookup < 0
-            lookup[unseen] = len(known) + np.arange(int(unseen.sum()), dtype=np.int32)
-            self.values[key] = (
-                pa.concat_arrays([known, local.filter(pa.array(unseen))]) if unseen.any() else known
-            )
-        indices = pa.chunked_array([c.indices for c in enc.chunks], pa.int32())
-        codes = lookup[_int32(pc.fill_null(indices, 0))] if len(lookup) else _int32(indices)
-        nulls = mask(pc.is_null(indices)) if indices.null_count else None
-        return pa.chunked_array([pa.array(codes, pa.int32(), mask=nulls)])
-
-    def _encode_known(
-        self, key: Hashable, col: pa.ChunkedArray, known: pa.Array
-    ) -> pa.ChunkedArray:
-        """``col`` coded by looking its cells up in a dictionary not much larger than it (no
-        dictionary of the column's own first: most of its values are known, e.g. the ids of a
-        table another one refers to); the values not found are appended."""
-        codes = _int32(pc.fill_null(pc.index_in(col, value_set=known), -1)).copy()
-        unseen = codes < 0
-        if unseen.any():
-            enc = pc.dictionary_encode(col.filter(pa.array(unseen)).combine_chunks())
-            codes[unseen] = len(known) + _int32(enc.indices)
-            self.values[key] = pa.concat_arrays([known, enc.dictionary])
-        return pa.chunked_array([pa.array(codes, pa.int32())])
-
-    def decode(self, key: Hashable, codes: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
-        """The strings of ``codes`` (nulls stay null)."""
-        out = pc.take(self.values[key], codes)
-        return out if isinstance(out, pa.ChunkedArray) else pa.chunked_array([out])
-
-    def typed(self, key: Hashable, f: Field, codes: pa.ChunkedArray) -> pa.ChunkedArray:
-        """The typed values of ``codes`` (null where null): a cell's conversion depends on the
-        cell alone, so the dictionary is converted once and taken from."""
-        if f.type == "string":
-            return self.decode(key, codes)
-        # (By type and format too: a foreign key may share a dictionary across fields.)
-        at = (key, f.type, f.format)
-        with self._lock:
-            size, done = self._typed.get(at, (-1, None))
-            if done is None or size != len(self.values[key]):
-                done = convert(self.values[key], f).values
-                self._typed[at] = (len(self.values[key]), done)
-        out = pc.take(done, codes)
-        return out if isinstance(out, pa.ChunkedArray) else pa.chunked_array([out])
-
-    def code_of(self, key: Hashable, values: list[str]) -> np.ndarray:
-        """The codes of those of ``values`` the dictionary holds (ascending). The dictionary is
-        looked up in a set of ``values``, not the reverse: a set of a dictionary of ids took
-        1.7 GB of Arrow for evidence's statement_id at 10M events (the validator's peak)."""
-        at = pc.index_in(self.values[key], value_set=pa.array(values, pa.string()))
-        return np.flatnonzero(mask(pc.is_valid(at))).astype(np.int32)
-
-    def holds(self, key: Hashable, sep: str) -> bool:
-        """Whether a value of the dictionary holds ``sep``."""
-        with self._lock:
-            if key not in self._sep:
-                values = self.values[key]
-                found = bool(len(values)) and bool(pc.any(pc.match_substring(values, sep)).as_py())
-                self._sep[key] = found
-            return self._sep[key]
-
-
-def _lookup(local: pa.Array, known: pa.Array) -> np.ndarray:
-    """Per value of ``local``, its position in ``known`` (-1 if absent; both hold distinct
-    values). The smaller one is hashed: a part of a table (one batch) is looked up in a large
-    dictionary by probing the dictionary's values against the part's."""
-    if len(local) >= len(known):
-        return _int32(pc.fill_null(pc.index_in(local, value_set=known), -1)).copy()
-    at = pc.index_in(known, value_set=local)
-    hit = mask(pc.is_valid(at))
-    lookup = np.full(len(local), -1, dtype=np.int32)
-    lookup[_int32(at.filter(pa.array(hit)))] = np.flatnonzero(hit).astype(np.int32)
-    return lookup
-
-
 def _nulls_where(codes: pa.ChunkedArray, null: np.ndarray) -> pa.ChunkedArray:
     """``codes`` (one chunk) with nulls where ``null``, sharing the codes' buffer."""
     if not null.any():
@@ -479,18 +372,6 @@ def _masks(tc: TypedColumn) -> tuple[np.ndarray, np.ndarray]:
     return tuple(  # type: ignore[return-value]
         np.broadcast_to(np.False_, len(m)) if not m.any() else m for m in (tc.missing, tc.invalid)
     )
-
-
-# A dictionary's text stays well inside a ``string`` array's 2 GiB of data.
-_MAX_DICTIONARY = 1 << 30
-
-
-def _int32(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    return np.asarray(a.to_numpy(zero_copy_only=False), dtype=np.int32)
-
-
-def mask(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    return np.asarray(pc.fill_null(a, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def by_runs(col: pa.ChunkedArray, per_value: Callable[[Any], np.ndarray]) -> np.ndarray:

@@ -6,7 +6,7 @@ and hashes long strings again for every check; coding each column once (one hash
 together with the columns of other tables it is compared with) and combining the codes with
 integer arithmetic gives the same groups. A column's codes are numbered in the order the values
 first appear, so the first row of every group is found in one pass. Tables slimmed as they are
-read hold their kept columns as codes already (``columns.Vocabularies``: one dictionary per
+read hold their kept columns as codes already (``vocab.Vocabularies``: one dictionary per
 domain, numbered table by table): those are taken as they are, so nothing here may depend on
 the numbering (``first_rows`` finds the first rows of codes in any order).
 

@@ -18,7 +18,7 @@ from belarus_timeline.package import DataPackage
 from belarus_timeline.tables import RawTable, read_raw
 from belarus_timeline.validate.batches import NotClean, cells_at, clean_batches, prefetched
 from belarus_timeline.validate.codes import Code, emits
-from belarus_timeline.validate.columns import SPAN_TABLES, Table, Vocabularies, is_parquet
+from belarus_timeline.validate.columns import SPAN_TABLES, Table, is_parquet
 from belarus_timeline.validate.descriptor import (
     check_declared_files,
     check_metadata,
@@ -55,6 +55,7 @@ from belarus_timeline.validate.structural import (
     unique_fields,
 )
 from belarus_timeline.validate.text import check_text, check_text_table
+from belarus_timeline.validate.vocab import Vocabularies
 
 
 @emits(Code.PACKAGE_ERROR)
@@ -360,7 +361,7 @@ def _read_batched(
             if any(s.report.findings or s.report.truncated for s in _run(None, out, jobs)):
                 raise NotClean("a finding")
             t.forget("found")  # looked up in this batch alone when the key is the table's own
-            t.slim(keep.get(name, set()) | keys, vocab)
+            t.slim(keep.get(name, set()) | keys, vocab, part=True)
             t.digest({f for f in hashable if t.has(f) and f not in t.coded})
             t.cells_of = partial(cells_at, path)
             parts.append(t)
