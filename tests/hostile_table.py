@@ -386,6 +386,10 @@ VALUE_CASES = [
     ),
     VC("pattern-cameo-letters", "events", 2, "cameo_code", "abc", "constraint-error"),
     VC("pattern-edtf-garbage", "events", 2, "edtf", "Feb 2022", "constraint-error"),
+    # A key column whose target is read (and coded) before it: in batches, its pattern is
+    # checked on the batch's cells, not looked up in the target's key (both must find it).
+    VC("pattern-statement-event", "statements", 2, "event_id", "No-Event", "constraint-error"),
+    VC("pattern-participant-event", "participants", 3, "event_id", "Ev 1", "constraint-error"),
     VC("required-empty", "events", 2, "title", "", "constraint-error"),
     VC("required-id-empty", "actors", 3, "actor_id", "", "constraint-error"),
     VC("whitespace-only-required", "events", 2, "summary", "   ", "whitespace-only"),

@@ -24,38 +24,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from belarus_timeline.validate.columns import Table, mask
+from belarus_timeline.validate.columns import Table
+from belarus_timeline.validate.vocab import dictionary_codes
 
 Column: TypeAlias = pa.Array | pa.ChunkedArray
 Ref = tuple[str, str]  # (table, field)
 SEP = "\x1f"
-
-
-def encode(col: Column) -> tuple[np.ndarray, pa.Array]:
-    """Per row, the code of its cell (0, 1, 2... in order of first appearance) as int32 (Arrow's
-    own indices: half the memory of int64; a column has fewer than 2**31 rows), and the
-    distinct values in code order. Where equal cells come in long runs (tables grouped by
-    event), only the first cell of each run is hashed: a value first appears at a run's start,
-    so the codes are the same."""
-    n = len(col)
-    if n >= 2 and not col.null_count:
-        starts = np.empty(n, dtype=bool)
-        starts[0] = True
-        starts[1:] = mask(pc.not_equal(col.slice(1), col.slice(0, n - 1)))
-        heads = np.flatnonzero(starts)
-        if 4 * len(heads) <= 3 * n:  # (a comparison per row costs far less than a hash)
-            codes, values = _encode(col.take(pa.array(heads)))
-            return codes[np.cumsum(starts, dtype=np.int32) - 1], values
-    return _encode(col)
-
-
-def _encode(col: Column) -> tuple[np.ndarray, pa.Array]:
-    enc = pc.dictionary_encode(col)
-    chunks = enc.chunks if isinstance(enc, pa.ChunkedArray) else [enc]
-    parts = [np.zeros(0, np.int32)]
-    parts += [np.asarray(c.indices.to_numpy(zero_copy_only=False), np.int32) for c in chunks]
-    values = chunks[-1].dictionary if chunks else pa.array([], col.type)
-    return np.concatenate(parts), values
+encode = dictionary_codes  # a column's codes in order of first appearance, and its values
 
 
 def combine(*codes: np.ndarray) -> np.ndarray:
