@@ -500,8 +500,8 @@ def _pattern_ok(t: Table, f: Field, tables: dict[str, Table]) -> np.ndarray:
         if g.type != "string" or g.pattern is None or anchored(g.pattern) != anchored(pattern):
             continue
         if target.codes(ref) is not None and t.codes(f.name) is None:
-            # (A batch read after its target was coded: looking its cells up would decode
-            # and hash the whole target for every batch; the regex on the batch costs less.)
+            # (Read after its target was coded, a table or a batch of one: looking its cells
+            # up would decode and hash the whole target each time; the regex costs less.)
             continue
         if not (_matches(target, ref, g.pattern) | target.typed[ref].missing).all():
             continue

@@ -65,22 +65,9 @@ class Vocabularies:
         enc = pc.dictionary_encode(col)
         local = enc.chunks[-1].dictionary if enc.num_chunks else pa.array([], pa.string())
         with self._lock:
-            if (table, name) not in self._decided:
-                self._decided[(table, name)] = (
-                    pa.types.is_string(col.type)
-                    and (key in self.shared or len(local) * 2 <= len(col))
-                    and local.nbytes < _MAX_DICTIONARY
-                )
-            if not self._decided[(table, name)]:
+            if not self._decide(table, name, col, local):
                 return None
-            known = self.values.get(key, pa.array([], pa.string()))
-            # Per local value, its code in the dictionary; the unseen ones are appended.
-            lookup = _lookup(local, known)
-            unseen = lookup < 0
-            lookup[unseen] = len(known) + np.arange(int(unseen.sum()), dtype=np.int32)
-            self.values[key] = (
-                pa.concat_arrays([known, local.filter(pa.array(unseen))]) if unseen.any() else known
-            )
+            lookup = self._grown(key, local)
         indices = pa.chunked_array([c.indices for c in enc.chunks], pa.int32())
         codes = lookup[_int32(pc.fill_null(indices, 0))] if len(lookup) else _int32(indices)
         nulls = mask(pc.is_null(indices)) if indices.null_count else None
@@ -109,7 +96,6 @@ class Vocabularies:
         look-up per table, where coding each batch in the shared dictionary probed or hashed
         the whole dictionary for every batch (at 10M events, 20 batches of evidence against
         19.5M statement ids)."""
-        key = self.key(table, name)
         if col.null_count:
             enc = pc.dictionary_encode(col)
             local = enc.chunks[-1].dictionary if enc.num_chunks else pa.array([], pa.string())
@@ -118,15 +104,32 @@ class Vocabularies:
             found, local = dictionary_codes(col)
             codes = pa.array(found, pa.int32())
         with self._lock:
-            if (table, name) not in self._decided:
-                self._decided[(table, name)] = (
-                    pa.types.is_string(col.type)
-                    and (key in self.shared or len(local) * 2 <= len(col))
-                    and local.nbytes < _MAX_DICTIONARY
-                )
-            if not self._decided[(table, name)]:
+            if not self._decide(table, name, col, local):
                 return None
         return local, pa.chunked_array([codes])
+
+    def _decide(self, table: str, name: str, col: pa.ChunkedArray, local: pa.Array) -> bool:
+        """Whether a column is coded (``local``: the distinct values of its first rows), decided
+        once, so that its parts all have one type: a string column of a shared domain or of
+        mostly repeated values, whose dictionary stays well inside 2 GiB. (Lock held.)"""
+        if (table, name) not in self._decided:
+            self._decided[(table, name)] = (
+                pa.types.is_string(col.type)
+                and (self.key(table, name) in self.shared or len(local) * 2 <= len(col))
+                and local.nbytes < _MAX_DICTIONARY
+            )
+        return self._decided[(table, name)]
+
+    def _grown(self, key: Hashable, local: pa.Array) -> np.ndarray:
+        """Per value of ``local`` (distinct values), its code in the dictionary of ``key``, the
+        values it lacked appended to it. (Lock held.)"""
+        known = self.values.get(key, pa.array([], pa.string()))
+        lookup = _lookup(local, known)
+        unseen = lookup < 0
+        lookup[unseen] = len(known) + np.arange(int(unseen.sum()), dtype=np.int32)
+        if unseen.any():
+            self.values[key] = pa.concat_arrays([known, local.filter(pa.array(unseen))])
+        return lookup
 
     def join(
         self, table: str, name: str, parts: list[tuple[pa.Array, pa.ChunkedArray]]
@@ -146,13 +149,7 @@ class Vocabularies:
             ):
                 both = pc.dictionary_encode(pa.concat_arrays(group))
                 with self._lock:
-                    known = self.values.get(key, pa.array([], pa.string()))
-                    lookup = _lookup(both.dictionary, known)
-                    unseen = lookup < 0
-                    lookup[unseen] = len(known) + np.arange(int(unseen.sum()), dtype=np.int32)
-                    if unseen.any():
-                        new = both.dictionary.filter(pa.array(unseen))
-                        self.values[key] = pa.concat_arrays([known, new])
+                    lookup = self._grown(key, both.dictionary)
                 codes = lookup[_int32(both.indices)]
                 ends = np.cumsum([0, *(len(d) for d in group)]).tolist()
                 maps += [codes[a:b] for a, b in pairwise(ends)]
