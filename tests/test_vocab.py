@@ -1,4 +1,4 @@
-"""Kept columns held as codes into shared dictionaries (validate/columns.py ``Vocabularies``).
+"""Kept columns held as codes into shared dictionaries (validate/vocab.py ``Vocabularies``).
 
 A slimmed table's kept columns become int32 codes; every reader must see what it saw with the
 strings: the raw cells, the typed values (invalid and missing cells included), comparisons,
