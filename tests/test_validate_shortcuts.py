@@ -17,6 +17,7 @@ from belarus_timeline.package import TableSchema, outside_reason
 from belarus_timeline.tables import RawTable
 from belarus_timeline.validate import provenance, statements, structural
 from belarus_timeline.validate.columns import Table, anchored, by_runs, mask
+from belarus_timeline.validate.keys import Coder
 
 ID = "^[a-z0-9]+(-[a-z0-9]+)*$"
 
@@ -73,25 +74,29 @@ def _id(name: str, pattern: str | None = ID) -> dict[str, Any]:
         (["a-1", "b-2", "c"], "^[a-z]-[0-9]$", ID),  # stricter here than there
     ],
 )
+@pytest.mark.parametrize("coded", [False, True])  # keys hashed, or the package's codes
 def test_a_foreign_key_stands_in_for_the_pattern_only_when_exact(
-    targets: list[str], local_pattern: str, target_pattern: str | None
+    targets: list[str], local_pattern: str, target_pattern: str | None, coded: bool
 ) -> None:
     target = _table("target", [_id("key", target_pattern)], [[v] for v in targets])
     values = ["a-1", "a-1", "Bad", "Bad", "", "c", "zz", "-x", "c", "b-2", "a-1"]
     fk = [{"fields": "ref", "reference": {"resource": "target", "fields": "key"}}]
     local = _table("local", [_id("ref", local_pattern)], [[v] for v in values], foreignKeys=fk)
     tables = {"target": target, "local": local}
-    got = structural._pattern_ok(local, local.schema.field("ref"), tables)
+    coder = Coder(tables, [[("local", "ref"), ("target", "key")]]) if coded else None
+    got = structural._pattern_ok(local, local.schema.field("ref"), tables, coder)
     present = np.array([v != "" for v in values])
     expected = _regex(local.col("ref"), local_pattern)
     assert (got & present).tolist() == (expected & present).tolist()
 
 
-def test_a_self_reference_stands_in_for_the_pattern_exactly() -> None:
+@pytest.mark.parametrize("coded", [False, True])
+def test_a_self_reference_stands_in_for_the_pattern_exactly(coded: bool) -> None:
     rows = [["p-1", ""], ["p-2", "p-1"], ["Bad", "p-2"], ["p-3", "Bad"], ["p-4", "nowhere"]]
     fk = [{"fields": "parent", "reference": {"resource": "", "fields": "id"}}]
     t = _table("places", [_id("id"), _id("parent")], rows, foreignKeys=fk)
-    got = structural._pattern_ok(t, t.schema.field("parent"), {"places": t})
+    coder = Coder({"places": t}, [[("places", "id"), ("places", "parent")]]) if coded else None
+    got = structural._pattern_ok(t, t.schema.field("parent"), {"places": t}, coder)
     expected = _regex(t.col("parent"), ID)
     present = np.array([r[1] != "" for r in rows])
     assert (got & present).tolist() == (expected & present).tolist()

@@ -21,7 +21,7 @@ from belarus_timeline.tables import RawTable
 from belarus_timeline.validate import vocab as vocab_module
 from belarus_timeline.validate.columns import DroppedColumn, Table, mask
 from belarus_timeline.validate.keys import SEP, Coder, first_rows, index_in, is_in
-from belarus_timeline.validate.vocab import Vocabularies, _lookup
+from belarus_timeline.validate.vocab import Vocabularies, _lookup, merge_domains
 
 IDS = ["", "a", "b", SEP, "a" + SEP, "ab", "é", "e1"]
 INTS = ["", "1", "01", "-3", "x", "99999999999999999999"]
@@ -232,3 +232,32 @@ def test_batches_coded_on_their_own_share_the_domain_dictionary(
     cells = first.col("x").to_pylist() + joined.col("x").to_pylist()
     codes = np.concatenate([c1, c2]).tolist()
     assert len(set(zip(cells, codes, strict=True))) == len(set(cells)) == len(set(codes))
+
+
+def test_domains_sharing_a_column_are_merged() -> None:
+    a, b, c, d, e = (("t", k) for k in "abcde")
+    assert merge_domains([[a, b], [c, d], [d, e], [e, a]]) == [[a, b, c, d, e]]
+    assert merge_domains([[a, b], [c], [b, a], [d, c]]) == [[a, b], [c, d]]
+    assert merge_domains([[], [a, a]]) == [[a]]
+    vocab = Vocabularies([[a, b], [c, d], [b, c], [e]])
+    assert len({vocab.key(*r) for r in (a, b, c, d)}) == 1 and vocab.key(*e) != vocab.key(*a)
+
+
+def test_one_coder_serves_threads_and_domains_that_share_a_column() -> None:
+    """The validator's coder: domains merged (codes compare across them), each coded once
+    however many threads ask at the same time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    plain, _, _ = _pair(3)
+    domains = [[("t1", "x"), ("t2", "x")], [("t2", "x"), ("t2", "y")]]
+    coder = Coder(plain, domains)
+    refs = [("t1", "x"), ("t2", "y"), ("t2", "x")] * 8
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(coder.codes, refs))
+    assert all(g is coder.done[r] for g, r in zip(got, refs, strict=True))
+    assert coder.shared(("t1", "x"), ("t2", "y")) and not coder.shared(("t1", "x"), ("t1", "y"))
+    cells = {r: plain[r[0]].col(r[1]).to_pylist() for r in refs[:3]}
+    for r, s in [(r, s) for r in cells for s in cells]:  # equal codes exactly at equal cells
+        for i, u in enumerate(cells[r]):
+            for j, v in enumerate(cells[s]):
+                assert (coder.done[r][i] == coder.done[s][j]) == (u == v)

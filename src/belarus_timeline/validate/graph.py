@@ -34,9 +34,10 @@ READS: dict[str, set[str]] = {
 
 
 @emits(Code.CYCLE, Code.LINK_CONTRADICTS_DATES)
-def check_graph(tables: dict[str, Table], out: Collector) -> None:
-    """Cycles of part_of links and of within_place_id; order links against the dates."""
-    codes = Coder(tables, DOMAINS)
+def check_graph(tables: dict[str, Table], out: Collector, coder: Coder | None = None) -> None:
+    """Cycles of part_of links and of within_place_id; order links against the dates
+    (``coder``: the package's codes, shared with the other checks; None: this layer's own)."""
+    codes = coder or Coder(tables, DOMAINS)
     places = need(tables, "places", ["place_id", "within_place_id"])
     if places is not None:
         ids = codes.codes((places.name, "place_id"))

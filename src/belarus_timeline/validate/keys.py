@@ -17,6 +17,7 @@ different tuples join into one string; otherwise the joined strings themselves a
 
 from __future__ import annotations
 
+import threading
 from itertools import pairwise
 from typing import TypeAlias
 
@@ -25,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from belarus_timeline.validate.columns import Table
-from belarus_timeline.validate.vocab import dictionary_codes
+from belarus_timeline.validate.vocab import dictionary_codes, merge_domains
 
 Column: TypeAlias = pa.Array | pa.ChunkedArray
 Ref = tuple[str, str]  # (table, field)
@@ -132,30 +133,42 @@ def is_in(codes: np.ndarray, targets: np.ndarray) -> np.ndarray:
 
 class Coder:
     """Codes of the columns of ``tables``, each domain (columns whose values are compared with
-    one another, e.g. every event_id column) coded once, together."""
+    one another, e.g. every event_id column; domains sharing a column are merged) coded once,
+    together, when one of its columns is first asked for. One coder may serve every check of
+    a package, from several threads: a domain is coded by one of them, the others wait."""
 
     def __init__(self, tables: dict[str, Table], domains: list[list[Ref]]) -> None:
         self.tables = tables
-        self.domain = {ref: d for d in domains for ref in d}
+        self.domain = {ref: d for d in merge_domains(domains) for ref in d}
         self.done: dict[Ref, np.ndarray] = {}
         self._sep: dict[Ref, bool] = {}
         self.memo: dict[tuple[tuple[Ref, ...], ...], list[np.ndarray]] = {}
+        self._locks = {d[0]: threading.Lock() for d in self.domain.values()}
+        self._lock = threading.Lock()  # (a column of no domain)
 
     def col(self, ref: Ref) -> pa.ChunkedArray:
         return self.tables[ref[0]].col(ref[1])
 
+    def shared(self, a: Ref, b: Ref) -> bool:
+        """Whether two columns are coded together (their codes compare)."""
+        return self.domain.get(a, [a])[0] == self.domain.get(b, [b])[0]
+
     def codes(self, ref: Ref) -> np.ndarray:
         """The codes of one column (comparable with those of its domain)."""
-        if ref not in self.done:
-            refs = [r for r in self.domain.get(ref, [ref]) if self._present(r)]
-            if self._stored(refs):
-                return self.done[ref]
-            codes, values = encode(_concat([self.col(r) for r in refs]))
-            holds = bool(len(values)) and bool(pc.any(pc.match_substring(values, SEP)).as_py())
-            ends = np.cumsum([0] + [self.tables[r[0]].raw.num_rows for r in refs]).tolist()
-            for r, (a, b) in zip(refs, pairwise(ends), strict=True):
-                self.done[r], self._sep[r] = codes[a:b], holds
+        domain = self.domain.get(ref, [ref])
+        with self._locks.get(domain[0], self._lock):
+            if ref not in self.done:
+                refs = [r for r in domain if self._present(r)]
+                if not self._stored(refs):
+                    self._encode(refs)
         return self.done[ref]
+
+    def _encode(self, refs: list[Ref]) -> None:
+        codes, values = encode(_concat([self.col(r) for r in refs]))
+        holds = bool(len(values)) and bool(pc.any(pc.match_substring(values, SEP)).as_py())
+        ends = np.cumsum([0] + [self.tables[r[0]].raw.num_rows for r in refs]).tolist()
+        for r, (a, b) in zip(refs, pairwise(ends), strict=True):
+            self.done[r], self._sep[r] = codes[a:b], holds
 
     def holds_sep(self, ref: Ref) -> bool:
         """Whether a cell of the column (or of another of its domain) holds the separator."""
@@ -167,8 +180,8 @@ class Coder:
         tables (one list of the same length per table), numbered together: equal iff the joined
         strings are."""
         memo = tuple(tuple(p) for p in parts)
-        if memo not in self.memo:
-            self.memo[memo] = self._keys(parts)
+        if memo not in self.memo:  # (two threads may both make them: the same codes)
+            self.memo.setdefault(memo, self._keys(parts))
         return self.memo[memo]
 
     def _keys(self, parts: tuple[list[Ref], ...]) -> list[np.ndarray]:

@@ -29,6 +29,7 @@ from belarus_timeline.validate.descriptor import (
 from belarus_timeline.validate.graph import DOMAINS as GRAPH_DOMAINS
 from belarus_timeline.validate.graph import READS as GRAPH_READS
 from belarus_timeline.validate.graph import check_graph
+from belarus_timeline.validate.keys import Coder
 from belarus_timeline.validate.provenance import READS as PROVENANCE_READS
 from belarus_timeline.validate.provenance import (
     Texts,
@@ -99,30 +100,24 @@ def validate_package(
         # Arrow and numpy release the GIL: independent checks run side by side, each into a
         # collector of its own, merged in the sequential order (a single thread's report).
         changed = check_declared_files(pkg, usable, out, pool)
-        base: Path | None = None
-        if sources_root is None and (pkg.root / "manifest.json").is_file():
-            report.notes.append(
-                "provenance checks skipped: a release does not carry the archived source "
-                "texts; pass --sources <repository checkout> to check every span."
-            )
-        else:
-            base = Path(sources_root).resolve() if sources_root is not None else pkg.root
+        base = _texts_base(pkg, sources_root, report)
         streamed = tables_out is None and _in_turn(pkg, usable)
+        coder: Coder | None = None  # (read in turn, the tables hold their codes)
         if streamed:
             tables, local = _read_in_turn(pkg, usable, out, pool, base)
         else:
-            tables, local = _read_all(pkg, usable, out, pool), _Local()
+            (tables, coder), local = _read_all(pkg, usable, out, pool), _Local()
         if tables_out is not None:
             tables_out.update(tables)
         for t in tables.values():
             t.forget("matches")  # only check_table uses them
         jobs: list[Callable[[Collector], None]] = [
-            partial(check_foreign_keys, tables),
-            partial(check_semantic, tables, formulas=not streamed, spans=local.spans),
-            partial(check_statements, tables, part="head" if streamed else "all"),
+            partial(check_foreign_keys, tables, coder=coder),
+            partial(check_semantic, tables, formulas=not streamed, spans=local.spans, coder=coder),
+            partial(check_statements, tables, part="head" if streamed else "all", coder=coder),
             partial(check_statements, tables, part="tail") if streamed else _nothing,
             partial(check_text, {} if streamed else tables),
-            partial(check_graph, tables),
+            partial(check_graph, tables, coder=coder),
             _nothing
             if base is None or local.provenance is not None
             else partial(check_provenance, pkg, tables, base),
@@ -139,6 +134,18 @@ def validate_package(
     ]:
         out.merge(sub)
     return report
+
+
+def _texts_base(pkg: DataPackage, sources_root: Path | str | None, report: Report) -> Path | None:
+    """The folder the archived texts' paths are relative to; None for a release checked
+    without ``sources_root`` (it carries no texts: the report says the layer is skipped)."""
+    if sources_root is None and (pkg.root / "manifest.json").is_file():
+        report.notes.append(
+            "provenance checks skipped: a release does not carry the archived source "
+            "texts; pass --sources <repository checkout> to check every span."
+        )
+        return None
+    return Path(sources_root).resolve() if sources_root is not None else pkg.root
 
 
 # Up to this much CSV, the tables are read whole and every table's checks run side by side;
@@ -206,15 +213,18 @@ def _streamable(usable: dict[str, Any]) -> bool:
 
 def _read_all(
     pkg: DataPackage, usable: dict[str, Any], out: Collector, pool: ThreadPoolExecutor | None
-) -> dict[str, Table]:
-    """Every table read, then each table's own checks (the tables kept whole)."""
+) -> tuple[dict[str, Table], Coder]:
+    """Every table read, then each table's own checks (the tables kept whole); the tables and
+    their codes, one coder for every check: each domain's columns (every event_id column)
+    hashed once, not once per foreign key and per layer."""
     tables = load_tables(pkg, usable, out, pool)
+    coder = Coder(tables, shared_domains(usable))
     for t in tables.values():
         _count(t, out)
     files = [t.file for t in tables.values()]
     if len(set(files)) == len(files):  # findings of different tables never share a limit
         jobs: list[Callable[[Collector], None]] = [
-            partial(check_table, t, tables=tables) for t in tables.values()
+            partial(check_table, t, tables=tables, coder=coder) for t in tables.values()
         ]
         rows = [t.raw.num_rows for t in tables.values()]
         largest = sorted(range(len(jobs)), key=lambda i: -rows[i])
@@ -222,8 +232,8 @@ def _read_all(
             out.merge(sub)
     else:
         for t in tables.values():
-            check_table(t, out, tables)
-    return tables
+            check_table(t, out, tables, coder=coder)
+    return tables, coder
 
 
 def _read_in_turn(
@@ -480,15 +490,21 @@ def kept_columns(usable: dict[str, Any], *, spans_checked: bool = False) -> dict
     return keep
 
 
-def shared_vocabularies(usable: dict[str, Any]) -> Vocabularies:
-    """The dictionaries the kept columns are coded in: one per set of columns compared with
-    one another (each layer's domains, each foreign key with the key it points to)."""
+def shared_domains(usable: dict[str, Any]) -> list[list[tuple[str, str]]]:
+    """The sets of columns compared with one another: each layer's domains, each foreign key
+    with the key it points to (merged where they share a column, by whoever codes them)."""
     domains = [*SEMANTIC_DOMAINS, *STATEMENTS_DOMAINS, *GRAPH_DOMAINS]
     for name, u in usable.items():
         for fk in u.schema.foreign_keys:
             for a, b in zip(fk.fields, fk.reference_fields, strict=False):
                 domains.append([(name, a), (fk.resource or name, b)])
-    return Vocabularies(domains)
+    return domains
+
+
+def shared_vocabularies(usable: dict[str, Any]) -> Vocabularies:
+    """The dictionaries the kept columns are coded in: one per set of columns compared with
+    one another (:func:`shared_domains`)."""
+    return Vocabularies(shared_domains(usable))
 
 
 def _count(t: Table, out: Collector) -> None:

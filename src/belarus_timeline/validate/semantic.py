@@ -52,11 +52,13 @@ def check_semantic(
     *,
     formulas: bool = True,
     spans: list[Collector] | None = None,
+    coder: Coder | None = None,
 ) -> None:
     """Rules across fields and tables (``formulas``: with each table's formula cells, which
     :func:`check_formulas` otherwise checks table by table; ``spans``: the findings of
     :func:`check_span_order` run on each span table as it was read, in ``SPAN_TABLES``'s
-    order, None to check the spans here)."""
+    order, None to check the spans here; ``coder``: the package's codes, shared with the
+    other checks, or None for codes of this layer's own)."""
     for t in tables.values() if formulas else ():
         check_formulas(t, out)
     ev = need(
@@ -80,7 +82,7 @@ def check_semantic(
     else:
         for sub in spans:
             out.merge(sub)
-    codes = Coder(tables, DOMAINS)
+    codes = coder or Coder(tables, DOMAINS)
     _within_event(tables, "quotes", "said_on", codes, out)
     _within_event(tables, "claims", "stated_on", codes, out)
     claims = need(tables, "claims", ["period"])

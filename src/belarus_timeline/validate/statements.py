@@ -63,11 +63,14 @@ def _values(st: Table) -> pa.Array:
 
 
 @emits()
-def check_statements(tables: dict[str, Table], out: Collector, *, part: str = "all") -> None:
+def check_statements(
+    tables: dict[str, Table], out: Collector, *, part: str = "all", coder: Coder | None = None
+) -> None:
     """Statements, their ranks and references; link evidence; renderings of utterances.
     ``part``: "all"; "head", what comes before the date derivations of evidence spans (which
-    :func:`check_derivations` then checks on their own), or "tail", what comes after them."""
-    codes = Coder(tables, DOMAINS)
+    :func:`check_derivations` then checks on their own), or "tail", what comes after them.
+    ``coder``: the package's codes, shared with the other checks (None: this layer's own)."""
+    codes = coder or Coder(tables, DOMAINS)
     if part != "tail":
         st = need(
             tables, "statements", ["statement_id", "event_id", "property", "edtf", "place_id"]

@@ -20,7 +20,7 @@ from belarus_timeline.validate.columns import (
     mask,
     shown,
 )
-from belarus_timeline.validate.keys import SEP, is_in, repeats
+from belarus_timeline.validate.keys import SEP, Coder, is_in, repeats
 from belarus_timeline.validate.report import Collector, Finding
 
 
@@ -39,10 +39,15 @@ from belarus_timeline.validate.report import Collector, Finding
     Code.PRIMARY_KEY,
 )
 def check_table(
-    t: Table, out: Collector, tables: dict[str, Table] | None = None, part: str = "all"
+    t: Table,
+    out: Collector,
+    tables: dict[str, Table] | None = None,
+    part: str = "all",
+    coder: Coder | None = None,
 ) -> None:
     """Everything a Table Schema says about one table, as frictionless checks it (``tables``,
-    all the tables, lets a foreign key's look-up stand in for its pattern check). ``part``:
+    all the tables, lets a foreign key's look-up stand in for its pattern check; ``coder``,
+    the package's codes, makes that look-up one of integers). ``part``:
     "cells" leaves out the unique and primary-key checks, which need every row (a batch of
     rows); "keys" runs those alone (the batches' rows joined, once their cells had nothing
     to report)."""
@@ -58,7 +63,7 @@ def check_table(
         if tc is None:
             continue
         if part != "keys":
-            _cells(t, f, out, tables or {})
+            _cells(t, f, out, tables or {}, coder)
         if part == "cells":
             continue
         present = ~tc.missing & ~tc.invalid
@@ -198,7 +203,9 @@ def _row_widths(t: Table, out: Collector) -> None:
 
 
 @emits(Code.CONSTRAINT_ERROR, Code.TYPE_ERROR)
-def _cells(t: Table, f: Field, out: Collector, tables: dict[str, Table]) -> None:
+def _cells(
+    t: Table, f: Field, out: Collector, tables: dict[str, Table], coder: Coder | None
+) -> None:
     """Required, type, enum, pattern and range of one field's cells."""
     tc = t.typed[f.name]
     strings = t.col(f.name)
@@ -247,7 +254,7 @@ def _cells(t: Table, f: Field, out: Collector, tables: dict[str, Table]) -> None
             fix=f"Use one of: {', '.join(f.enum or ())}.",
         )
     if f.pattern is not None and f.type == "string":
-        bad = present & ~_pattern_ok(t, f, tables)
+        bad = present & ~_pattern_ok(t, f, tables, coder)
         out.rows(
             bad,
             layer="structural",
@@ -428,7 +435,11 @@ def _distinct(key: pa.Array | pa.ChunkedArray) -> bool:
 
 
 @emits(Code.FOREIGN_KEY)
-def check_foreign_keys(tables: dict[str, Table], out: Collector) -> None:
+def check_foreign_keys(
+    tables: dict[str, Table], out: Collector, coder: Coder | None = None
+) -> None:
+    """Every foreign key's complete values found in its target (``coder``: the package's
+    codes, where the key and its target are coded together)."""
     for t in tables.values():
         for fk in t.schema.foreign_keys:
             target_name = fk.resource or t.name
@@ -440,7 +451,7 @@ def check_foreign_keys(tables: dict[str, Table], out: Collector) -> None:
             complete = np.ones(t.raw.num_rows, dtype=bool)
             for f in fk.fields:
                 complete &= ~t.typed[f].missing
-            bad = complete & ~_found(t, fk, target)
+            bad = complete & ~_found(t, fk, target, coder)
             label = ", ".join(fk.fields)
             ref = f"{target_name}.{', '.join(fk.reference_fields)}"
             out.rows(
@@ -456,7 +467,7 @@ def check_foreign_keys(tables: dict[str, Table], out: Collector) -> None:
         t.forget("found")  # no later check needs them
 
 
-def _found(t: Table, fk: ForeignKey, target: Table) -> np.ndarray:
+def _found(t: Table, fk: ForeignKey, target: Table, coder: Coder | None) -> np.ndarray:
     """Rows of ``t`` whose key is a key of ``target`` (remembered: the pattern check uses it)."""
 
     def compute() -> np.ndarray:
@@ -464,6 +475,10 @@ def _found(t: Table, fk: ForeignKey, target: Table) -> np.ndarray:
             mine, theirs = t.codes(fk.fields[0]), target.codes(fk.reference_fields[0])
             if mine is not None and theirs is not None and mine[0] == theirs[0]:
                 return is_in(mine[1], theirs[1])
+            refs = (t.name, fk.fields[0]), (target.name, fk.reference_fields[0])
+            if coder is not None and coder.shared(*refs):
+                # (The target's keys hashed once for every key into it, not once each.)
+                return is_in(coder.codes(refs[0]), coder.codes(refs[1]))
         remote = key_column(target, list(fk.reference_fields))
         local = key_column(t, list(fk.fields))
         return by_runs(local, lambda c: mask(pc.is_in(c, value_set=remote)))
@@ -484,7 +499,7 @@ def _matches(t: Table, name: str, pattern: str) -> np.ndarray:
     return matched
 
 
-def _pattern_ok(t: Table, f: Field, tables: dict[str, Table]) -> np.ndarray:
+def _pattern_ok(t: Table, f: Field, tables: dict[str, Table], coder: Coder | None) -> np.ndarray:
     """Whether each cell of ``f`` matches its pattern. A value found among the keys of a
     foreign key's target column with the same pattern, where every non-empty key matches it,
     matches too: only the values not found are run through the regex."""
@@ -505,7 +520,7 @@ def _pattern_ok(t: Table, f: Field, tables: dict[str, Table]) -> np.ndarray:
             continue
         if not (_matches(target, ref, g.pattern) | target.typed[ref].missing).all():
             continue
-        ok = _found(t, fk, target).copy()
+        ok = _found(t, fk, target, coder).copy()
         rest = np.flatnonzero(~ok)
         if len(rest):
             part = t.col(f.name).take(pa.array(rest))

@@ -23,17 +23,9 @@ class Vocabularies:
     dictionary of its own."""
 
     def __init__(self, domains: Iterable[Iterable[tuple[str, str]]]) -> None:
-        self._key: dict[tuple[str, str], Hashable] = {}
-        self.shared: set[Hashable] = set()
-        for group in domains:
-            refs = list(group)
-            keys = {self._key.get(r, r) for r in refs}
-            for r, k in list(self._key.items()):  # merge domains that share a column
-                if k in keys:
-                    self._key[r] = refs[0]
-            for r in refs:
-                self._key[r] = refs[0]
-            self.shared.add(refs[0])
+        groups = merge_domains(domains)
+        self._key: dict[tuple[str, str], Hashable] = {r: g[0] for g in groups for r in g}
+        self.shared: set[Hashable] = {g[0] for g in groups}
         self.values: dict[Hashable, pa.Array] = {}
         self._sep: dict[Hashable, bool] = {}
         self._decided: dict[tuple[str, str], bool] = {}
@@ -197,6 +189,27 @@ class Vocabularies:
                 found = bool(len(values)) and bool(pc.any(pc.match_substring(values, sep)).as_py())
                 self._sep[key] = found
             return self._sep[key]
+
+
+def merge_domains(domains: Iterable[Iterable[tuple[str, str]]]) -> list[list[tuple[str, str]]]:
+    """The domains with those that share a column merged into one (each column in one group,
+    in order of first mention): values compared across two domains through a shared column
+    must be coded in one dictionary."""
+    group: dict[tuple[str, str], int] = {}  # column -> its group's number
+    groups: dict[int, list[tuple[str, str]]] = {}
+    for k, domain in enumerate(domains):
+        refs = list(dict.fromkeys(domain))
+        if not refs:
+            continue
+        merged = sorted({group[r] for r in refs if r in group} | {k})
+        into = merged[0]
+        members = groups.setdefault(into, [])
+        for other in merged[1:]:
+            members += groups.pop(other, [])
+        members += [r for r in refs if r not in members]
+        for r in members:
+            group[r] = into
+    return [sorted(g, key=list(group).index) for g in groups.values()]
 
 
 def dictionary_codes(col: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
