@@ -4,6 +4,7 @@ breaks the pattern, archive paths through links, excerpt blocks partly checked."
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from belarus_timeline.tables import RawTable
 from belarus_timeline.validate import provenance, statements, structural
 from belarus_timeline.validate.columns import Table, anchored, by_runs, mask
 from belarus_timeline.validate.keys import Coder
+from belarus_timeline.validate.report import Collector, Report
 
 ID = "^[a-z0-9]+(-[a-z0-9]+)*$"
 
@@ -137,27 +139,58 @@ def test_resolving_folders_once_says_what_outside_reason_says(tmp_path: Path) ->
         assert inside.reason(rel) == outside_reason(base, rel), rel
 
 
+@pytest.mark.parametrize(
+    ("kept", "view_limit"),
+    [(0, provenance._VIEW_LIMIT), (1 << 20, provenance._VIEW_LIMIT), (0, 20)],
+    ids=["read-again", "kept", "beyond-views"],
+)
 def test_excerpts_compared_text_by_text_give_the_plain_comparison(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kept: int, view_limit: int
 ) -> None:
     """Texts read one at a time for the rows of two tables at once, in blocks smaller than a
-    source's rows, rows not in the texts' order, some rows unchecked: the plain comparison."""
+    source's rows, rows not in the texts' order, some rows unchecked, spans short (held in
+    their string view) and long (in the text's buffer), ASCII and not, texts kept from their
+    verification or read again, and texts past a view's reach: the plain comparison."""
     monkeypatch.setattr(provenance, "_BLOCK", 4)
     monkeypatch.setattr(provenance, "_RECENT", 1)
-    texts = ["Hello, “world”!", "abcdef", "ёжик в тумане"]
+    monkeypatch.setattr(provenance, "_KEPT_BYTES", kept)
+    monkeypatch.setattr(provenance, "_VIEW_LIMIT", view_limit)
+    texts = [
+        "Hello, “world”! A line longer than a string view holds in itself.",
+        "abcdef",
+        "ёжик в тумане, и ещё немного текста",
+        "plain ASCII text, long enough for views of both kinds",
+    ]
+    rows = []
     for k, text in enumerate(texts):
         (tmp_path / f"{k}.txt").write_text(text, encoding="utf-8")
-    found = {f"s{k}": (tmp_path / f"{k}.txt", len(text)) for k, text in enumerate(texts)}
-    known = provenance.Texts(found)
+        data = (tmp_path / f"{k}.txt").read_bytes()
+        rows.append(
+            {
+                "source_id": f"s{k}",
+                "archive_path": f"{k}.txt",
+                "sha256": hashlib.sha256(data).hexdigest(),
+            }
+        )
+    sources = Table(
+        "sources",
+        "data/sources.csv",
+        TableSchema.from_descriptor({"fields": [{"name": f} for f in rows[0]]}),
+        RawTable(list(rows[0]), pa.Table.from_pylist(rows)),
+    )
+    known = provenance.source_texts({"sources": sources}, tmp_path, Collector(Report("x"), None))
+    assert known is not None and known.lengths.tolist() == [len(t) for t in texts]
     rng = np.random.default_rng(3)
-    for trial in range(6):
+    for trial in range(12):
         spans, plains = [], []
         for n in (23, 9):
-            code = rng.integers(0, 3, n) if trial % 2 else np.sort(rng.integers(0, 3, n))
-            start = rng.integers(0, 5, n)
-            end = start + rng.integers(1, 5, n)
+            code = rng.integers(0, len(texts), n)
+            code = code if trial % 2 else np.sort(code)
+            start = np.array([rng.integers(0, len(texts[c])) for c in code])
+            ends = [len(texts[c]) + 1 for c in code]
+            end = np.array([rng.integers(a + 1, b) for a, b in zip(start, ends, strict=True)])
             excerpts = [
-                texts[c][a:b] if rng.random() < 0.7 else "x"
+                texts[c][a:b] if rng.random() < 0.7 else texts[c][a : b - 1] + "x"
                 for c, a, b in zip(code, start, end, strict=True)
             ]
             col = pa.chunked_array([pa.array(excerpts[:5]), pa.array(excerpts[5:])])

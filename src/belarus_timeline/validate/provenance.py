@@ -84,25 +84,37 @@ def check_spans_of(
 
 class Texts:
     """The archived texts that are safe, present, unchanged and UTF-8: their source ids (in
-    order of first appearance), paths and lengths in code points. A text itself is read again
-    when it is needed; the last few are remembered."""
+    order of first appearance), paths and lengths in code points. The bytes of the first
+    texts read, up to ``_KEPT_BYTES`` in all, are kept; any other text is read again when it
+    is needed, and the last few are remembered."""
 
-    def __init__(self, found: dict[str, tuple[Path, int]]) -> None:
+    def __init__(self, found: dict[str, tuple[Path, int]], kept: dict[Path, bytes]) -> None:
         self.names = pa.array(list(found), pa.string())
         self.paths = [path for path, _ in found.values()]
         self.lengths = np.array([n for _, n in found.values()], dtype=np.int64)
-        self._recent: dict[int, str] = {}
+        self._kept = [kept.get(path) for path in self.paths]
+        self._recent: dict[int, bytes] = {}
 
-    def text(self, code: int) -> str:
-        """The text of the source at position ``code`` of ``names``."""
+    def data(self, code: int) -> bytes:
+        """The UTF-8 bytes of the text of the source at position ``code`` of ``names``."""
+        kept = self._kept[code]
+        if kept is not None:
+            return kept
         if code not in self._recent:
             if len(self._recent) >= _RECENT:
                 del self._recent[next(iter(self._recent))]
-            self._recent[code] = self.paths[code].read_bytes().decode("utf-8")
+            self._recent[code] = self.paths[code].read_bytes()
         return self._recent[code]
+
+    def text(self, code: int) -> str:
+        """The text of the source at position ``code`` of ``names``."""
+        return self.data(code).decode("utf-8")
 
 
 _RECENT = 8  # texts remembered (a finding's hint reads its row's text)
+# The texts' bytes kept from their verification for the spans (read once, not twice): all of
+# them at a million events (190 MB), an eighth at ten million.
+_KEPT_BYTES = 256 << 20
 
 
 @emits(Code.UNSAFE_PATH, Code.MISSING_SOURCE_TEXT, Code.HASH_MISMATCH, Code.ENCODING_ERROR)
@@ -110,6 +122,8 @@ def _source_texts(src: Table, base: Path, out: Collector) -> Texts:
     """The archived texts of the sources that are safe to read, present, unchanged and UTF-8
     (a source id given twice: its last such text, at the place of its first)."""
     texts: dict[str, tuple[Path, int]] = {}
+    kept: dict[Path, bytes] = {}
+    room = _KEPT_BYTES
     ids, paths, hashes = (
         src.strings("source_id"),
         src.strings("archive_path"),
@@ -167,7 +181,9 @@ def _source_texts(src: Table, base: Path, out: Collector) -> Texts:
             )
             continue
         try:
-            texts[sid] = (path, len(data.decode("utf-8")))
+            texts[sid] = (path, len(data) if data.isascii() else len(data.decode("utf-8")))
+            if len(data) <= room:
+                kept[path], room = data, room - len(data)
         except UnicodeDecodeError as exc:
             out.add(
                 Finding(
@@ -178,7 +194,7 @@ def _source_texts(src: Table, base: Path, out: Collector) -> Texts:
                     fix="Re-archive it as UTF-8.",
                 )
             )
-    return Texts(texts)
+    return Texts(texts, kept)
 
 
 class _Inside:
@@ -345,16 +361,20 @@ def _report_spans(s: Spans, texts: Texts, furniture: _Furniture | None, out: Col
         )
 
 
-_BLOCK = 1 << 16  # rows of a table whose slices are compared at a time
+_BLOCK = 1 << 16  # rows of a table whose spans are compared at a time
+_BLOCK_BYTES = 8 << 20  # and bytes of the texts they cite (a block's int64 temporaries: 8x)
 
 
 def compare_excerpts(spans: list[Spans], texts: Texts) -> None:
     """Set ``mismatch`` for the rows to check whose excerpt is not ``text[char_start:char_end]``.
 
-    Exact comparison needs the slice itself: one Python str slice per row (exactly the
-    documented ``text[char_start:char_end]``), compared with the excerpts in Arrow a block of
-    rows at a time. The texts are taken in turn, each read once for the rows of every table
-    that cite it, so memory holds one text and one block per table."""
+    The texts are taken in turn, each for the rows of every table that cite it, and compared
+    a block of rows at a time (memory holds a block of texts per table, and the texts kept
+    when they were verified): no Python string per row. In a block, the offsets (code
+    points) become the offsets of their first bytes in the texts' UTF-8, so that a span is
+    the bytes between the two, which equal the excerpt's bytes exactly where the strings are
+    equal (UTF-8 gives one byte string per string); the spans are an Arrow string view
+    array over the texts' bytes, compared with views of the excerpts."""
     todo = []
     for s in spans:
         rows = np.flatnonzero(s.check)
@@ -362,43 +382,115 @@ def compare_excerpts(spans: list[Spans], texts: Texts) -> None:
         bounds = np.searchsorted(s.code[rows], np.arange(len(texts.paths) + 1)).tolist()
         todo.append((s, rows, bounds, _Block(s)))
     for c in range(len(texts.paths)):
-        text: str | None = None
-        for s, rows, bounds, block in todo:
+        text: tuple[bytes, np.ndarray] | None = None
+        for _, rows, bounds, block in todo:
             part = rows[bounds[c] : bounds[c + 1]]
             if len(part):
-                text = texts.text(c) if text is None else text
-                a, b = s.start[part].tolist(), s.end[part].tolist()
-                block.add(part, [text[x:y] for x, y in zip(a, b, strict=True)])
+                text = text or _with_leads(texts.data(c))
+                block.add(part, *text)
     for *_, block in todo:
         block.flush()
 
 
+def _with_leads(data: bytes) -> tuple[bytes, np.ndarray]:
+    """A text's UTF-8 and where its multi-byte characters start (none in ASCII, the usual)."""
+    if data.isascii():
+        return data, np.zeros(0, np.int64)
+    return data, np.flatnonzero(np.frombuffer(data, dtype=np.uint8) >= 0xC0)
+
+
+_VIEW_LIMIT = (1 << 31) - 1  # a string view's offset into its buffer is an int32
+_INLINE = 12  # bytes of a string view's own 16 that hold a short string (Arrow's layout)
+
+
 class _Block:
-    """Slices waiting to be compared with the excerpts of their rows."""
+    """Rows waiting to be compared with their spans of the texts: the rows of each text, and
+    the texts (each once, one after another in a buffer at flush)."""
 
     def __init__(self, s: Spans) -> None:
-        self.s, self.rows, self.n = s, [np.zeros(0, np.int64)], 0
-        self.slices: list[str] = []
+        self.s = s
+        self.rows: list[np.ndarray] = []
+        self.slot: list[int] = []  # per group of rows, its text's position in ``texts``
+        self.texts: list[bytes] = []
+        self.leads: list[np.ndarray] = []
+        self.n = self.size = 0
 
-    def add(self, rows: np.ndarray, slices: list[str]) -> None:
+    def add(self, rows: np.ndarray, data: bytes, leads: np.ndarray) -> None:
+        """The rows citing one text (``data``, its UTF-8; ``leads``, where its multi-byte
+        characters start)."""
+        if len(data) > _VIEW_LIMIT:  # (beyond a view's reach: compared as Python slices)
+            text, s = data.decode("utf-8"), self.s
+            a, b = s.start[rows].tolist(), s.end[rows].tolist()
+            slices = pa.array([text[x:y] for x, y in zip(a, b, strict=True)], pa.string())
+            s.mismatch[rows] = ~mask(pc.equal(s.excerpt.take(pa.array(rows)), slices))
+            return
+        if self.size + len(data) > _VIEW_LIMIT:
+            self.flush()
+        if not self.texts or self.texts[-1] is not data:
+            self.texts.append(data)
+            self.leads.append(leads)
+            self.size += len(data)
         self.rows.append(rows)
-        self.slices.extend(slices)
+        self.slot.append(len(self.texts) - 1)
         self.n += len(rows)
-        if self.n >= _BLOCK:
+        if self.n >= _BLOCK or self.size >= _BLOCK_BYTES:
             self.flush()
 
     def flush(self) -> None:
         if not self.n:
             return
-        rows, excerpt = np.concatenate(self.rows), self.s.excerpt
-        actual = pa.array(self.slices, pa.string())
+        s, rows = self.s, np.concatenate(self.rows)
+        joined = b"".join([*self.texts, bytes(_INLINE)])  # (a view's first bytes: see _views)
+        b = np.frombuffer(joined, dtype=np.uint8)
+        sizes = np.array([len(t) for t in self.texts], np.int64)
+        begins = np.cumsum(sizes) - sizes  # each text's first byte in ``joined``
+        # The bytes a code point takes past its first, added up over the multi-byte ones:
+        # code point g (counted over the joined texts) starts at byte g + the extra bytes of
+        # the characters before it.
+        lead = np.concatenate([np.zeros(0, np.int64), *map(np.add, self.leads, begins)])
+        extra = np.concatenate([[0], np.cumsum(1 + (b[lead] >= 0xE0) + (b[lead] >= 0xF0))])
+        lead_cp = lead - extra[:-1]
+        first_cp = begins - extra[np.searchsorted(lead, begins)]
+
+        def byte(cp: np.ndarray) -> np.ndarray:
+            g = np.repeat(first_cp[self.slot], [len(r) for r in self.rows]) + cp
+            out: np.ndarray = g + extra[np.searchsorted(lead_cp, g)]
+            return out
+
+        start, end = byte(s.start[rows]), byte(s.end[rows])
+        actual = _views(b, start, end, pa.py_buffer(joined))
         # Rows in file order, one after the other (texts cited in order): compared in place.
         if (np.diff(rows) == 1).all():
-            expected = excerpt.slice(int(rows[0]), len(rows))
+            expected = s.excerpt.slice(int(rows[0]), len(rows))
         else:
-            expected = excerpt.take(pa.array(rows))
-        self.s.mismatch[rows] = ~mask(pc.equal(expected, actual))
-        self.rows, self.slices, self.n = [np.zeros(0, np.int64)], [], 0
+            expected = s.excerpt.take(pa.array(rows))
+        # (Views of both: the texts' bytes are compared where they are, never copied.)
+        s.mismatch[rows] = ~mask(pc.equal(expected.cast(pa.string_view()), actual))
+        self.rows, self.slot, self.texts, self.leads = [], [], [], []
+        self.n = self.size = 0
+
+
+def _views(b: np.ndarray, start: np.ndarray, end: np.ndarray, data: pa.Buffer) -> pa.Array:
+    """The byte strings ``b[start:end]`` as an Arrow string view array over ``data`` (``b``'s
+    buffer, which ends in 12 zero bytes): per row 16 bytes, four little-endian words: its
+    length, then the string itself when it has up to 12 bytes (zeros past its end), else its
+    first 4 bytes, its buffer (0) and its offset."""
+    size = end - start
+    views = np.empty((len(size), 16), dtype=np.uint8)
+    views[:, 4:] = np.lib.stride_tricks.sliding_window_view(b, _INLINE)[start]
+    words = views.view("<u4")
+    words[:, 0] = size
+    # Of the 3 words after the length, the bytes past the string's end are zeroed.
+    words[:, 1:] &= _LOW_BYTES[np.clip(size[:, None] - [0, 4, 8], 0, 4)]
+    long = size > _INLINE
+    words[:, 2] = np.where(long, 0, words[:, 2])
+    words[:, 3] = np.where(long, start, words[:, 3])
+    return pa.Array.from_buffers(
+        pa.string_view(), len(size), [None, pa.py_buffer(views.reshape(-1)), data]
+    )
+
+
+_LOW_BYTES = np.array([0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF], "<u4")  # a word's first k bytes
 
 
 def _offset_hint(s: Spans, texts: Texts, i: int) -> str:
