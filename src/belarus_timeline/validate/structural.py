@@ -74,14 +74,14 @@ def check_table(
             if t.schema.primary_key == (f.name,) and not tc.invalid.any():
                 pk_codes.insert(0, Code.UNIQUE_ERROR)  # same rows: one pass for both
             else:
-                _duplicates(t, [f.name], present, [Code.UNIQUE_ERROR], out)
+                _duplicates(t, [f.name], present, [Code.UNIQUE_ERROR], out, coder)
     if part == "cells":
         return
     if t.schema.primary_key and all(k in t.typed for k in t.schema.primary_key):
         complete = np.ones(t.raw.num_rows, dtype=bool)
         for k in t.schema.primary_key:
             complete &= ~t.typed[k].missing
-        _duplicates(t, list(t.schema.primary_key), complete, pk_codes, out)
+        _duplicates(t, list(t.schema.primary_key), complete, pk_codes, out, coder)
 
 
 def unique_fields(schema: TableSchema) -> set[str]:
@@ -309,12 +309,17 @@ def _loadable_dates(t: Table, f: Field, present: np.ndarray, out: Collector) -> 
 
 
 def _duplicates(
-    t: Table, fields: list[str], eligible: np.ndarray, codes_out: list[Code], out: Collector
+    t: Table,
+    fields: list[str],
+    eligible: np.ndarray,
+    codes_out: list[Code],
+    out: Collector,
+    coder: Coder | None = None,
 ) -> None:
     if len(fields) == 1 and fields[0] in t.digested:
         _duplicates_hashed(t, fields[0], eligible, codes_out, out)
         return
-    if _distinct_codes(t, fields, eligible):
+    if _distinct_codes(t, fields, eligible, coder):
         return
     key = key_column(t, fields)
     rows = np.flatnonzero(eligible)
@@ -407,20 +412,27 @@ class _Some:
         return self.cells[int(np.searchsorted(self.rows, i))].as_py()
 
 
-def _distinct_codes(t: Table, fields: list[str], eligible: np.ndarray) -> bool:
+def _distinct_codes(t: Table, fields: list[str], eligible: np.ndarray, coder: Coder | None) -> bool:
     """Whether the eligible rows' keys are all distinct, told from the columns' codes when
-    every field is coded (equal codes are equal cells; with several fields, also when no
-    value holds the separator, which could make two tuples join into one key string).
-    False when that cannot be told this way: the strings are compared."""
+    every field is coded, in the table or, for a key of several fields, by ``coder`` (where
+    joining the cells costs more than coding them): equal codes are equal cells; with several
+    fields, also when no value holds the separator, which could make two tuples join into one
+    key string. False when that cannot be told this way: the strings are compared."""
     found = [t.codes(f) for f in fields]
     vocab = t.vocab
-    if vocab is None or any(f is None for f in found):
-        return False
-    coded = [f for f in found if f is not None]
-    if len(coded) > 1 and any(vocab.holds(k, SEP) for k, _ in coded):
+    if vocab is not None and all(f is not None for f in found):
+        coded = [c for _, c in filter(None, found)]
+        if len(coded) > 1 and any(vocab.holds(k, SEP) for k, _ in filter(None, found)):
+            return False
+    elif coder is not None and len(fields) > 1:  # (one column's cells: sorted, below)
+        refs = [(t.name, f) for f in fields]
+        coded = [coder.codes(r) for r in refs]
+        if len(coded) > 1 and any(coder.holds_sep(r) for r in refs):
+            return False
+    else:
         return False
     rows = None if eligible.all() else np.flatnonzero(eligible)
-    return not repeats([c if rows is None else c[rows] for _, c in coded])
+    return not repeats([c if rows is None else c[rows] for c in coded])
 
 
 def _distinct(key: pa.Array | pa.ChunkedArray) -> bool:
