@@ -153,7 +153,6 @@ def test_excerpts_compared_text_by_text_give_the_plain_comparison(
     verification or read again, and texts past a view's reach: the plain comparison."""
     monkeypatch.setattr(provenance, "_BLOCK", 4)
     monkeypatch.setattr(provenance, "_RECENT", 1)
-    monkeypatch.setattr(provenance, "_KEPT_BYTES", kept)
     monkeypatch.setattr(provenance, "_VIEW_LIMIT", view_limit)
     texts = [
         "Hello, “world”! A line longer than a string view holds in itself.",
@@ -178,8 +177,9 @@ def test_excerpts_compared_text_by_text_give_the_plain_comparison(
         TableSchema.from_descriptor({"fields": [{"name": f} for f in rows[0]]}),
         RawTable(list(rows[0]), pa.Table.from_pylist(rows)),
     )
-    known = provenance.source_texts({"sources": sources}, tmp_path, Collector(Report("x"), None))
-    assert known is not None and known.lengths.tolist() == [len(t) for t in texts]
+    known = provenance._source_texts(sources, tmp_path, Collector(Report("x"), None), kept)
+    assert known.lengths.tolist() == [len(t) for t in texts]
+    assert sum(d is not None for d in known._kept) == (len(texts) if kept else 0)
     rng = np.random.default_rng(3)
     for trial in range(12):
         spans, plains = [], []

@@ -39,7 +39,7 @@ def check_provenance(
     src = need(tables, "sources", ["source_id", "archive_path", "sha256"])
     if src is None:
         return
-    texts = _source_texts(src, base, out)
+    texts = _source_texts(src, base, out, _KEPT_BYTES)
     furniture = _furniture(tables, texts.names)
     spans = []
     for name, text_field in SPAN_TABLES.items():
@@ -55,9 +55,10 @@ def check_provenance(
 
 def source_texts(tables: dict[str, Table], base: Path, out: Collector) -> Texts | None:
     """The verified texts of the sources table (None without a usable one): the first step of
-    :func:`check_provenance` when tables are checked as they are read."""
+    :func:`check_provenance` when tables are checked as they are read (none of their bytes
+    kept: they would be held through the whole read, where memory is bounded)."""
     src = need(tables, "sources", ["source_id", "archive_path", "sha256"])
-    return None if src is None else _source_texts(src, base, out)
+    return None if src is None else _source_texts(src, base, out, 0)
 
 
 def furniture_of(tables: dict[str, Table], texts: Texts) -> _Furniture | None:
@@ -112,18 +113,19 @@ class Texts:
 
 
 _RECENT = 8  # texts remembered (a finding's hint reads its row's text)
-# The texts' bytes kept from their verification for the spans (read once, not twice): all of
-# them at a million events (190 MB), an eighth at ten million.
+# The texts' bytes kept from their verification for the spans (read once, not twice) when
+# every table is read whole: all of them at a million events (190 MB).
 _KEPT_BYTES = 256 << 20
 
 
 @emits(Code.UNSAFE_PATH, Code.MISSING_SOURCE_TEXT, Code.HASH_MISMATCH, Code.ENCODING_ERROR)
-def _source_texts(src: Table, base: Path, out: Collector) -> Texts:
+def _source_texts(src: Table, base: Path, out: Collector, keep: int) -> Texts:
     """The archived texts of the sources that are safe to read, present, unchanged and UTF-8
-    (a source id given twice: its last such text, at the place of its first)."""
+    (a source id given twice: its last such text, at the place of its first), the bytes of
+    the first ones kept, up to ``keep`` bytes in all."""
     texts: dict[str, tuple[Path, int]] = {}
     kept: dict[Path, bytes] = {}
-    room = _KEPT_BYTES
+    room = keep
     ids, paths, hashes = (
         src.strings("source_id"),
         src.strings("archive_path"),
