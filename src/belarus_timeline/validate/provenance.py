@@ -364,7 +364,7 @@ def _report_spans(s: Spans, texts: Texts, furniture: _Furniture | None, out: Col
 
 
 _BLOCK = 1 << 16  # rows of a table whose spans are compared at a time
-_BLOCK_BYTES = 8 << 20  # and bytes of the texts they cite (a block's int64 temporaries: 8x)
+_BLOCK_BYTES = 8 << 20  # and bytes of the texts they cite (copied into one buffer at flush)
 
 
 def compare_excerpts(spans: list[Spans], texts: Texts) -> None:
