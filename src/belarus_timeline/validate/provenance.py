@@ -406,13 +406,12 @@ _INLINE = 12  # bytes of a string view's own 16 that hold a short string (Arrow'
 
 
 class _Block:
-    """Rows waiting to be compared with their spans of the texts: the rows of each text, and
-    the texts (each once, one after another in a buffer at flush)."""
+    """Rows waiting to be compared with their spans of the texts: per text (each comes once),
+    its rows, its bytes and where its multi-byte characters start."""
 
     def __init__(self, s: Spans) -> None:
         self.s = s
         self.rows: list[np.ndarray] = []
-        self.slot: list[int] = []  # per group of rows, its text's position in ``texts``
         self.texts: list[bytes] = []
         self.leads: list[np.ndarray] = []
         self.n = self.size = 0
@@ -428,13 +427,11 @@ class _Block:
             return
         if self.size + len(data) > _VIEW_LIMIT:
             self.flush()
-        if not self.texts or self.texts[-1] is not data:
-            self.texts.append(data)
-            self.leads.append(leads)
-            self.size += len(data)
         self.rows.append(rows)
-        self.slot.append(len(self.texts) - 1)
+        self.texts.append(data)
+        self.leads.append(leads)
         self.n += len(rows)
+        self.size += len(data)
         if self.n >= _BLOCK or self.size >= _BLOCK_BYTES:
             self.flush()
 
@@ -455,7 +452,7 @@ class _Block:
         first_cp = begins - extra[np.searchsorted(lead, begins)]
 
         def byte(cp: np.ndarray) -> np.ndarray:
-            g = np.repeat(first_cp[self.slot], [len(r) for r in self.rows]) + cp
+            g = np.repeat(first_cp, [len(r) for r in self.rows]) + cp
             out: np.ndarray = g + extra[np.searchsorted(lead_cp, g)]
             return out
 
@@ -468,7 +465,7 @@ class _Block:
             expected = s.excerpt.take(pa.array(rows))
         # (Views of both: the texts' bytes are compared where they are, never copied.)
         s.mismatch[rows] = ~mask(pc.equal(expected.cast(pa.string_view()), actual))
-        self.rows, self.slot, self.texts, self.leads = [], [], [], []
+        self.rows, self.texts, self.leads = [], [], []
         self.n = self.size = 0
 
 
