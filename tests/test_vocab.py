@@ -261,3 +261,28 @@ def test_one_coder_serves_threads_and_domains_that_share_a_column() -> None:
         for i, u in enumerate(cells[r]):
             for j, v in enumerate(cells[s]):
                 assert (coder.done[r][i] == coder.done[s][j]) == (u == v)
+
+
+def test_a_column_decided_not_coded_on_its_first_batch_stays_so_unhashed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Whether a column of no shared domain is coded is decided on its first batch (most cells
+    distinct: not coded); a later batch, even of repeated cells, is then left as it is, its
+    cells not hashed, so that every batch of the column has one type when they are joined."""
+    vocab = Vocabularies([])
+    distinct = pa.chunked_array([pa.array([f"id{i}" for i in range(10)])])
+    repeated = pa.chunked_array([pa.array(["same"] * 10)])
+    assert vocab.encode_part("t", "z", distinct) is None
+
+    def hashed(col: object) -> None:
+        raise AssertionError("a batch of a column decided not coded was hashed")
+
+    monkeypatch.setattr(vocab_module, "dictionary_codes", hashed)
+    monkeypatch.setattr(vocab_module.pc, "dictionary_encode", hashed)
+    assert vocab.encode_part("t", "z", repeated) is None
+    assert vocab.encode("t", "z", repeated) is None
+    monkeypatch.undo()
+    other = Vocabularies([])
+    found = other.encode_part("t", "z", repeated)  # decided on repeated cells: coded
+    assert found is not None
+    assert other.encode_part("t", "z", distinct) is not None  # (and stays so)

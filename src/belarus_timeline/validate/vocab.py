@@ -54,6 +54,8 @@ class Vocabularies:
             ):
                 self._decided[(table, name)] = True
                 return self._encode_known(key, col, known)
+            if self._decided.get((table, name)) is False:
+                return None
         enc = pc.dictionary_encode(col)
         local = enc.chunks[-1].dictionary if enc.num_chunks else pa.array([], pa.string())
         with self._lock:
@@ -88,6 +90,9 @@ class Vocabularies:
         look-up per table, where coding each batch in the shared dictionary probed or hashed
         the whole dictionary for every batch (at 10M events, 20 batches of evidence against
         19.5M statement ids)."""
+        with self._lock:
+            if self._decided.get((table, name)) is False:
+                return None  # (decided on an earlier batch: its values need not be hashed)
         if col.null_count:
             enc = pc.dictionary_encode(col)
             local = enc.chunks[-1].dictionary if enc.num_chunks else pa.array([], pa.string())
