@@ -278,7 +278,7 @@ def test_a_column_decided_not_coded_on_its_first_batch_stays_so_unhashed(
         raise AssertionError("a batch of a column decided not coded was hashed")
 
     monkeypatch.setattr(vocab_module, "dictionary_codes", hashed)
-    monkeypatch.setattr(vocab_module.pc, "dictionary_encode", hashed)
+    monkeypatch.setattr(pc, "dictionary_encode", hashed)
     assert vocab.encode_part("t", "z", repeated) is None
     assert vocab.encode("t", "z", repeated) is None
     monkeypatch.undo()
