@@ -86,9 +86,9 @@ def check_spans_of(
 
 class Texts:
     """The archived texts that are safe, present, unchanged and UTF-8: their source ids (in
-    order of first appearance), paths and lengths in code points. The bytes of some texts,
-    up to ``_KEPT_BYTES`` in all, are kept from their verification; any other text is read
-    again when it is needed, and the last few are remembered."""
+    order of first appearance), paths and lengths in code points. The bytes of the first
+    texts read, up to ``_KEPT_BYTES`` in all, are kept; any other text is read again when it
+    is needed, and the last few are remembered."""
 
     def __init__(self, found: dict[str, tuple[str, int]], kept: dict[str, bytes]) -> None:
         self.names = pa.array(list(found), pa.string())
