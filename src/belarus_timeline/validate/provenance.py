@@ -6,7 +6,6 @@ import hashlib
 import os
 from dataclasses import dataclass
 from functools import partial
-from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -385,19 +384,33 @@ def compare_excerpts(spans: list[Spans], texts: Texts) -> None:
     for s in spans:
         rows = np.flatnonzero(s.check)
         rows = rows[np.argsort(s.code[rows], kind="stable")]
-        cited = np.unique(s.code[rows])
-        bounds = np.searchsorted(s.code[rows], np.append(cited, cited[-1:] + 1)).tolist()
-        parts = dict(zip(cited.tolist(), pairwise(bounds), strict=True))
-        todo.append((s, rows, parts, _Block(s)))
-    # Only the texts cited (a batch of a table cites a few of the sources).
+        codes = s.code[rows]  # (ascending: each text's rows are a run)
+        starts = (np.flatnonzero(codes[1:] != codes[:-1]) + 1).tolist()
+        runs = zip([0, *starts], [*starts, len(codes)], strict=True) if len(codes) else []
+        todo.append((s, rows, {int(codes[a]): (a, b) for a, b in runs}, _Block(s)))
+    # Only the texts cited (a batch of a table cites a few of the sources). A text several
+    # tables cite (every table read whole) has its multi-byte characters found once, for all
+    # of them; a text one table cites (a batch read in turn), by its block with the others.
+    shared = len(todo) > 1
     for c in sorted(set().union(*(parts for _, _, parts, _ in todo))):
         data: bytes | None = None
+        leads: np.ndarray | None = None
         for _, rows, parts, block in todo:
             if c in parts:
                 data = data if data is not None else texts.data(c)
-                block.add(rows[slice(*parts[c])], data)
+                if shared and leads is None:
+                    leads = _leads(data)
+                block.add(rows[slice(*parts[c])], data, leads)
     for *_, block in todo:
         block.flush()
+
+
+def _leads(data: bytes) -> np.ndarray:
+    """Where a UTF-8 text's multi-byte characters start (the texts are valid UTF-8: no other
+    byte is 0xC0 or above); none in ASCII."""
+    if data.isascii():
+        return np.zeros(0, np.int64)
+    return np.flatnonzero(np.frombuffer(data, dtype=np.uint8) >= 0xC0)
 
 
 _VIEW_LIMIT = (1 << 31) - 1  # a string view's offset into its buffer is an int32
@@ -406,16 +419,18 @@ _INLINE = 12  # bytes of a string view's own 16 that hold a short string (Arrow'
 
 class _Block:
     """Rows waiting to be compared with their spans of the texts: per text (each comes once),
-    its rows and its bytes."""
+    its rows, its bytes and, when given, where its multi-byte characters start."""
 
     def __init__(self, s: Spans) -> None:
         self.s = s
         self.rows: list[np.ndarray] = []
         self.texts: list[bytes] = []
+        self.leads: list[np.ndarray | None] = []
         self.n = self.size = 0
 
-    def add(self, rows: np.ndarray, data: bytes) -> None:
-        """The rows citing one text (``data``, its UTF-8)."""
+    def add(self, rows: np.ndarray, data: bytes, leads: np.ndarray | None = None) -> None:
+        """The rows citing one text (``data``, its UTF-8; ``leads``, :func:`_leads` of it, or
+        None: then found at flush)."""
         if len(data) > _VIEW_LIMIT:  # (beyond a view's reach: compared as Python slices)
             text, s = data.decode("utf-8"), self.s
             a, b = s.start[rows].tolist(), s.end[rows].tolist()
@@ -426,6 +441,7 @@ class _Block:
             self.flush()
         self.rows.append(rows)
         self.texts.append(data)
+        self.leads.append(leads)
         self.n += len(rows)
         self.size += len(data)
         if self.n >= _BLOCK or self.size >= _BLOCK_BYTES:
@@ -439,11 +455,17 @@ class _Block:
         b = np.frombuffer(joined, dtype=np.uint8)
         sizes = np.array([len(t) for t in self.texts], np.int64)
         begins = np.cumsum(sizes) - sizes  # each text's first byte in ``joined``
-        # Where the multi-byte characters start (the texts are valid UTF-8: no other byte is
-        # 0xC0 or above), found over the whole block at once. The bytes a code point takes
-        # past its first, added up over the multi-byte ones: code point g (counted over the
-        # joined texts) starts at byte g + the extra bytes of the characters before it.
-        lead = np.flatnonzero(b >= 0xC0)
+        # Where the multi-byte characters start: as given, else found over the whole block
+        # at once (:func:`_leads`). The bytes a code point takes past its first, added up
+        # over the multi-byte ones: code point g (counted over the joined texts) starts at
+        # byte g + the extra bytes of the characters before it.
+        given = [x for x in self.leads if x is not None]
+        if len(given) < len(self.leads):
+            lead = np.flatnonzero(b >= 0xC0)
+        else:
+            lead = np.concatenate(
+                [np.zeros(0, np.int64), *(x + at for x, at in zip(given, begins, strict=True))]
+            )
         extra = np.concatenate([[0], np.cumsum(1 + (b[lead] >= 0xE0) + (b[lead] >= 0xF0))])
         lead_cp = lead - extra[:-1]
         first_cp = begins - extra[np.searchsorted(lead, begins)]
@@ -462,7 +484,7 @@ class _Block:
             expected = s.excerpt.take(pa.array(rows))
         # (Views of both: the texts' bytes are compared where they are, never copied.)
         s.mismatch[rows] = ~mask(pc.equal(expected.cast(pa.string_view()), actual))
-        self.rows, self.texts = [], []
+        self.rows, self.texts, self.leads = [], [], []
         self.n = self.size = 0
 
 
