@@ -406,8 +406,8 @@ def compare_excerpts(spans: list[Spans], texts: Texts) -> None:
 
 
 def _leads(data: bytes) -> np.ndarray:
-    """Where a UTF-8 text's multi-byte characters start (the texts are valid UTF-8: no other
-    byte is 0xC0 or above); none in ASCII."""
+    """Where the multi-byte characters of UTF-8 bytes (a text, or a block of texts joined)
+    start (the texts are valid UTF-8: no other byte is 0xC0 or above); none in ASCII."""
     if data.isascii():
         return np.zeros(0, np.int64)
     return np.flatnonzero(np.frombuffer(data, dtype=np.uint8) >= 0xC0)
@@ -461,7 +461,7 @@ class _Block:
         # byte g + the extra bytes of the characters before it.
         given = [x for x in self.leads if x is not None]
         if len(given) < len(self.leads):
-            lead = np.flatnonzero(b >= 0xC0)
+            lead = _leads(joined)
         else:
             lead = np.concatenate(
                 [np.zeros(0, np.int64), *(x + at for x, at in zip(given, begins, strict=True))]

@@ -54,7 +54,7 @@ class Vocabularies:
             ):
                 self._decided[(table, name)] = True
                 return self._encode_known(key, col, known)
-            if self._decided.get((table, name)) is False:
+            if self._declined(table, name):
                 return None
         enc = pc.dictionary_encode(col)
         local = enc.chunks[-1].dictionary if enc.num_chunks else pa.array([], pa.string())
@@ -91,8 +91,8 @@ class Vocabularies:
         the whole dictionary for every batch (at 10M events, 20 batches of evidence against
         19.5M statement ids)."""
         with self._lock:
-            if self._decided.get((table, name)) is False:
-                return None  # (decided on an earlier batch: its values need not be hashed)
+            if self._declined(table, name):
+                return None
         if col.null_count:
             enc = pc.dictionary_encode(col)
             local = enc.chunks[-1].dictionary if enc.num_chunks else pa.array([], pa.string())
@@ -104,6 +104,11 @@ class Vocabularies:
             if not self._decide(table, name, col, local):
                 return None
         return local, pa.chunked_array([codes])
+
+    def _declined(self, table: str, name: str) -> bool:
+        """Whether the column was decided not coded (on earlier rows): its values need not be
+        hashed again. (Lock held.)"""
+        return self._decided.get((table, name)) is False
 
     def _decide(self, table: str, name: str, col: pa.ChunkedArray, local: pa.Array) -> bool:
         """Whether a column is coded (``local``: the distinct values of its first rows), decided
