@@ -285,6 +285,32 @@ def test_json_strings_equal_json_encoder() -> None:
     assert got == [None if v is None else encode_basestring(v) for v in values]
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_json_strings_escape_exactly_the_values_the_encoder_escapes(seed: int) -> None:
+    """Random values of characters escaped or not, single- and multi-byte, nulls among them, in
+    arrays sliced from a larger one (offsets not starting at 0) and with a null's bytes left
+    in place (a value whose bytes hold a quote, then nulled): each as the encoder writes it."""
+    rng = random.Random(seed)
+    alphabet = ["a", "1", " ", '"', "\\", "\n", "\x00", "\x1f", "\x7f", "é", "“", "😀", "\u2028"]
+    values = [
+        None if rng.random() < 0.1 else "".join(rng.choices(alphabet, k=rng.randrange(0, 6)))
+        for _ in range(rng.randrange(1, 40))
+    ]
+    whole = pa.array(values, pa.large_string())
+    a = rng.randrange(len(values) + 1)
+    part, cells = whole.slice(a), values[a:]
+    assert json_strings(part).to_pylist() == [
+        None if v is None else encode_basestring(v) for v in cells
+    ]
+    shown = pa.array([v is not None and '"' not in v for v in values])  # (as a validity bitmap)
+    hidden = pa.Array.from_buffers(
+        pa.large_string(), len(values), [shown.buffers()[1], *whole.buffers()[1:]]
+    )
+    assert json_strings(hidden).to_pylist() == [
+        None if v is None or '"' in v else encode_basestring(v) for v in values
+    ]
+
+
 def test_lines_folded_column_wise_equal_fold() -> None:
     lines = [*_lines(), *_NASTY, "a" * 300, "é" * 100, "a" * 74 + "é" * 3]
     assert fold(pa.array(lines)).to_pylist() == [_fold(x) for x in lines]

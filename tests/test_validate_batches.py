@@ -166,6 +166,10 @@ def test_batches_hold_the_rows_of_the_whole_read(tmp_path: Path) -> None:
         b"a,b\n\xff,1\n",  # not UTF-8
         b'a,b\n1,2\n"3\xe2\x80",4\n',  # not UTF-8 in a quoted cell of a later row
         b'a,b\n1,2\n3,"4\n',  # a quote never closed
+        # A quote never closed that the reader itself takes (the row ends at the line end),
+        # found by the count of the quotes read, at the end of the file:
+        b'a,b\n1,2"\n3,4\n',
+        b"a,b\n" + b"5,6\n" * 2000 + b'1,2"\n3,4\n' + b"5,6\n" * 2000,  # (batches later)
         b"a,b",  # no line end
     ],
 )

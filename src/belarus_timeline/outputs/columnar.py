@@ -45,8 +45,6 @@ _L = pa.large_string()
 _IND = "  "
 #: Events written per batch: bounded memory, and text columns far below their offsets' limit.
 BATCH = 20_000
-#: Characters that ``json``'s string encoder escapes.
-_ESCAPED = r'[\x00-\x1f"\\]'
 
 
 class Fallback(Exception):
@@ -68,11 +66,29 @@ def json_strings(values: pa.Array) -> pa.Array:
     and the few values with a character to escape escaped by that very function."""
     values = pc.cast(values, _L)
     quoted = cat('"', values, '"')
-    needs = pc.fill_null(pc.match_substring_regex(values, _ESCAPED), False)
-    if not pc.any(needs).as_py():
+    needs = _escaped(values)
+    if not needs.any():
         return quoted
-    escaped = [_enc(v) for v in pc.filter(values, needs).to_pylist()]
-    return pc.replace_with_mask(quoted, needs, pa.array(escaped, _L))
+    escaped = [_enc(v) for v in values.filter(pa.array(needs)).to_pylist()]
+    return pc.replace_with_mask(quoted, pa.array(needs), pa.array(escaped, _L))
+
+
+def _escaped(values: pa.Array) -> np.ndarray:
+    """Per value (``large_string``; False where null), whether it holds a character the JSON
+    encoder escapes: a control character, '"' or '\\'. Found in the bytes of every value at
+    once (in UTF-8 these characters are single bytes, and no other character holds such a
+    byte): a third of the time of Arrow's regex on long texts, a tenth on ids."""
+    n = len(values)
+    offsets = np.frombuffer(values.buffers()[1], np.int64, n + 1, 8 * values.offset)
+    first, last = int(offsets[0]), int(offsets[-1])
+    out = np.zeros(n, bool)
+    if last > first:
+        b = np.frombuffer(values.buffers()[2], np.uint8, last - first, first)
+        at = np.flatnonzero((b < 0x20) | (b == 0x22) | (b == 0x5C))
+        out[np.searchsorted(offsets, at + first, "right") - 1] = True
+    if values.null_count:  # (a null's bytes, if it has any, are not a value's)
+        out &= np.asarray(values.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    return out
 
 
 def text_lists(items: pa.Array, offsets: np.ndarray, level: int) -> pa.Array:

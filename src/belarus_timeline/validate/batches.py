@@ -13,6 +13,7 @@ and findings cover every such case. The batches hold exactly the rows ``read_raw
 from __future__ import annotations
 
 import contextlib
+import io
 from collections.abc import Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -44,14 +45,8 @@ def clean_batches(path: Path, batch_bytes: int) -> Iterator[tuple[list[str], pa.
     :class:`NotClean` as soon as the file shows anything the whole-table reader must see."""
     try:
         header = read_header(path)
-        quotes = 0
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 24), b""):
-                quotes += quotes_in(block)
     except (EncodingProblem, CsvProblem, OSError) as exc:
         raise NotClean(str(exc)) from None
-    if quotes % 2:
-        raise NotClean("a double quote never closed")
     with path.open("rb") as fh:
         head = fh.read(1 << 20)
     if head.startswith(b"\xef\xbb\xbf") or column_names(header) != header or not header:
@@ -64,28 +59,51 @@ def clean_batches(path: Path, batch_bytes: int) -> Iterator[tuple[list[str], pa.
         bad.append(row.number)  # (raising here would not stop the reader's threads)
         return "skip"
 
-    try:
-        reader = _reader(path, header, on_invalid, block_size=min(batch_bytes, 1 << 22))
-        parts: list[pa.RecordBatch] = []
-        size = 0
-        for batch in reader:
+    # The double quotes are counted in the bytes as the reader reads them (not in a read of
+    # the file of its own first): an odd count, found at the end, means a quote never closed.
+    with path.open("rb", buffering=0) as raw:
+        counted = _Quotes(raw)
+        try:
+            reader = _reader(counted, header, on_invalid, block_size=min(batch_bytes, 1 << 22))
+            parts: list[pa.RecordBatch] = []
+            size = 0
+            for batch in reader:
+                if bad:
+                    raise NotClean("a row of the wrong width")
+                parts.append(batch)
+                size += batch.nbytes
+                if size >= batch_bytes:
+                    yield header, _checked(parts)
+                    parts, size = [], 0
             if bad:
                 raise NotClean("a row of the wrong width")
-            parts.append(batch)
-            size += batch.nbytes
-            if size >= batch_bytes:
+            if counted.quotes % 2:
+                raise NotClean("a double quote never closed")
+            if parts:
                 yield header, _checked(parts)
-                parts, size = [], 0
-        if bad:
-            raise NotClean("a row of the wrong width")
-        if parts:
-            yield header, _checked(parts)
-    except pa.ArrowInvalid as exc:  # e.g. a row longer than a block, a cell out of sync
-        raise NotClean(str(exc)) from None
+        except pa.ArrowInvalid as exc:  # e.g. a row longer than a block, a cell out of sync
+            raise NotClean(str(exc)) from None
+
+
+class _Quotes(io.RawIOBase):
+    """A file read through, its double quotes counted (``quotes``) in the bytes read."""
+
+    def __init__(self, raw: io.RawIOBase) -> None:
+        super().__init__()
+        self.raw = raw
+        self.quotes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self.raw.readinto(buffer) or 0
+        self.quotes += quotes_in(memoryview(buffer)[:n])
+        return n
 
 
 def _reader(
-    path: Path,
+    path: Path | io.RawIOBase,
     header: list[str],
     on_invalid: Any,
     *,
