@@ -14,12 +14,13 @@ from collections.abc import Callable
 from json.encoder import encode_basestring
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pyarrow as pa
 import pytest
 
 from belarus_timeline.errors import PackageError
-from belarus_timeline.outputs.columnar import geojson_chunks, json_strings, shared_package
+from belarus_timeline.outputs.columnar import cat, geojson_chunks, json_strings, shared_package
 from belarus_timeline.outputs.columnics import fold, ics_chunks, ics_text
 from belarus_timeline.outputs.columnjsonl import jsonl_chunks
 from belarus_timeline.outputs.columnslides import slide_chunks
@@ -283,6 +284,39 @@ def test_json_strings_equal_json_encoder() -> None:
     values = [*_NASTY, "", "plain", "a\\b", '"', "\b\f\x0b", None]
     got = json_strings(pa.array(values)).to_pylist()
     assert got == [None if v is None else encode_basestring(v) for v in values]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_cat_joins_as_python_joins_the_values(seed: int) -> None:
+    """``cat`` of constants and one column (inserted before and after each value) or several
+    columns: each row the parts' values joined, null where any part is null; columns of
+    either string type, sliced from larger ones."""
+    rng = random.Random(seed)
+    n = rng.randrange(0, 12)
+    texts = ["", "a", "é“", '"', "x\ny", "😀z"]
+
+    def column() -> tuple[pa.Array, list[str | None]]:
+        values = [None if rng.random() < 0.2 else rng.choice(texts) for _ in range(n + 3)]
+        kind = rng.choice([pa.string(), pa.large_string()])
+        return pa.array(values, kind).slice(3), values[3:]
+
+    for columns in (1, 1, 2, 3):
+        parts: list[Any] = [rng.choice(texts) for _ in range(rng.randrange(0, 3))]
+        cells: list[list[str | None]] = [[p] * n for p in parts]
+        for _ in range(columns):
+            at = rng.randrange(len(parts) + 1)
+            col, values = column()
+            parts.insert(at, col)
+            cells.insert(at, values)
+            for _ in range(rng.randrange(0, 2)):
+                text = rng.choice(texts)
+                parts.append(text)
+                cells.append([text] * n)
+        want = [
+            None if any(c[i] is None for c in cells) else "".join(str(c[i]) for c in cells)
+            for i in range(n)
+        ]
+        assert cat(*parts).to_pylist() == want
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -58,7 +58,21 @@ def _s(text: str) -> pa.Scalar:
 def cat(*parts: Any) -> pa.Array:
     """Element-wise concatenation of text columns and constant strings (a null stays null)."""
     args = [_s(p) if isinstance(p, str) else p if p.type == _L else pc.cast(p, _L) for p in parts]
+    columns = [k for k, p in enumerate(parts) if not isinstance(p, str)]
+    if len(columns) == 1:
+        # Constants around one column (quotes, indents...): inserted before and after each
+        # value, in half the time of Arrow's join of as many columns.
+        (k,) = columns
+        col, before, after = args[k], "".join(parts[:k]), "".join(parts[k + 1 :])
+        if before:
+            col = pc.binary_replace_slice(col, 0, 0, before)
+        if after:
+            col = pc.binary_replace_slice(col, _END, _END, after)
+        return col
     return pc.binary_join_element_wise(*args, _s(""))
+
+
+_END = 1 << 62  # (a slice starting past a value's end is its end)
 
 
 def json_strings(values: pa.Array) -> pa.Array:
