@@ -124,6 +124,12 @@ def _evidence(rows: Rows) -> None:
             alt[stance] = ("supports", "contradicts")[i % 2]
             alt[_column(rows, "char_start")] = str(i % 7)
             extra.append(alt)
+        if i % 6 == 4 and row[statement]:  # a span naming a statement of another event
+            alt = list(row)
+            alt[_column(rows, "evidence_id")] += f"-y{i}"
+            alt[_column(rows, "event_id")] = rows[1 + (i + 50) % 199][_column(rows, "event_id")]
+            alt[stance] = ("supports", "contradicts")[i % 2]
+            extra.append(alt)
     rows.extend(extra)
     _each(rows, "source_id", 3, lambda i, v: f"source-{i % 4}")  # source-3: not a source
     _each(rows, "event_id", 97, lambda i, v: "no-such-event")
