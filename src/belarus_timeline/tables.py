@@ -324,6 +324,29 @@ def _to_numpy_bool(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(pc.fill_null(a, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+def cell_bytes(cells: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The bytes of a ``string`` or ``large_string`` array's cells, one after the other, and
+    where each cell starts among them (``len + 1`` offsets, the first 0): for scanning every
+    byte of a column at once (see :func:`mark_rows`)."""
+    n = len(cells)
+    if n == 0:
+        return np.zeros(0, np.uint8), np.zeros(1, np.int64)
+    wide = pa.types.is_large_string(cells.type)
+    kind, width = (np.int64, 8) if wide else (np.int32, 4)
+    offsets = np.frombuffer(cells.buffers()[1], kind, n + 1, width * cells.offset)
+    first, size = int(offsets[0]), int(offsets[-1] - offsets[0])
+    data = cells.buffers()[2]
+    raw = np.frombuffer(data, np.uint8, size, first) if size else np.zeros(0, np.uint8)
+    return raw, offsets - first
+
+
+def mark_rows(rows: np.ndarray, offsets: np.ndarray, positions: np.ndarray) -> None:
+    """Set ``rows`` (a bool per cell) where the cell holds one of the byte ``positions`` (of
+    :func:`cell_bytes`, with its ``offsets``)."""
+    if len(positions):
+        rows[np.searchsorted(offsets, positions, side="right") - 1] = True
+
+
 def _offsets(col: pa.Array) -> np.ndarray:
     """The int32 offsets of a ``string`` array (length + 1 entries)."""
     return np.frombuffer(

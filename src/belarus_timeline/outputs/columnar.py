@@ -39,7 +39,7 @@ from belarus_timeline.outputs.jsontext import TextStream, indented_json_chunks
 from belarus_timeline.outputs.rows import records
 from belarus_timeline.outputs.views import TimelineView, _places, _vocabulary
 from belarus_timeline.package import DataPackage
-from belarus_timeline.tables import read_arrow, table_names
+from belarus_timeline.tables import cell_bytes, mark_rows, read_arrow, table_names
 
 _L = pa.large_string()
 _IND = "  "
@@ -92,14 +92,9 @@ def _escaped(values: pa.Array) -> np.ndarray:
     encoder escapes: a control character, '"' or '\\'. Found in the bytes of every value at
     once (in UTF-8 these characters are single bytes, and no other character holds such a
     byte): a third of the time of Arrow's regex on long texts, a tenth on ids."""
-    n = len(values)
-    offsets = np.frombuffer(values.buffers()[1], np.int64, n + 1, 8 * values.offset)
-    first, last = int(offsets[0]), int(offsets[-1])
-    out = np.zeros(n, bool)
-    if last > first:
-        b = np.frombuffer(values.buffers()[2], np.uint8, last - first, first)
-        at = np.flatnonzero((b < 0x20) | (b == 0x22) | (b == 0x5C))
-        out[np.searchsorted(offsets, at + first, "right") - 1] = True
+    b, offsets = cell_bytes(values)
+    out = np.zeros(len(values), bool)
+    mark_rows(out, offsets, np.flatnonzero((b < 0x20) | (b == 0x22) | (b == 0x5C)))
     if values.null_count:  # (a null's bytes, if it has any, are not a value's)
         out &= np.asarray(values.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     return out

@@ -103,7 +103,7 @@ class _Quotes(io.RawIOBase):
 
 
 def _reader(
-    path: Path | io.RawIOBase,
+    source: Path | io.RawIOBase,
     header: list[str],
     on_invalid: Any,
     *,
@@ -111,9 +111,9 @@ def _reader(
     columns: list[str] | None = None,
 ) -> pacsv.CSVStreamingReader:
     """Arrow's streaming reader of a clean file's rows (the options ``read_raw`` reads with),
-    every column or ``columns``."""
+    every column or ``columns``; ``source``: the file's path, or the file opened."""
     return pacsv.open_csv(
-        path,
+        source,
         # Arrow's streaming reader reads up to 32 blocks ahead of its consumer: 4 MiB blocks
         # hold that to 128 MiB (16 MiB ones read 474 MB ahead at the first batch).
         read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=block_size),

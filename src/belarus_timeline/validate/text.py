@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from belarus_timeline.tables import cell_bytes, mark_rows
 from belarus_timeline.validate.codes import Code, emits
 from belarus_timeline.validate.columns import SPAN_TABLES, Table, mask
 from belarus_timeline.validate.report import Collector
@@ -102,10 +103,7 @@ def _scan_chunk(chunk: pa.Array, layout_ok: bool) -> tuple[np.ndarray, np.ndarra
     if n == 0 or chunk.buffers()[2] is None:
         return control, bidi, False
     chunk = chunk if chunk.type == pa.string() else chunk.cast(pa.string())
-    offsets = np.frombuffer(chunk.buffers()[1], np.int32, n + 1, chunk.offset * 4)
-    offsets = offsets - offsets[0]  # positions relative to the chunk's first cell
-    first = int(np.frombuffer(chunk.buffers()[1], np.int32, 1, chunk.offset * 4)[0])
-    data = np.frombuffer(chunk.buffers()[2], np.uint8)[first : first + offsets[-1]]
+    data, offsets = cell_bytes(chunk)
     if len(data) == 0:
         return control, bidi, False
     # Cheap scans first: most columns hold none of these bytes.
@@ -119,18 +117,12 @@ def _scan_chunk(chunk: pa.Array, layout_ok: bool) -> tuple[np.ndarray, np.ndarra
             low = low[~np.isin(data[low], _LAYOUT)]
         lead = np.flatnonzero(data[:-1] == _C1_LEAD)
         c1 = lead[(data[lead + 1] >= 0x80) & (data[lead + 1] <= 0x9F)]
-        _mark(control, offsets, np.concatenate([low, c1]))
+        mark_rows(control, offsets, np.concatenate([low, c1]))
     if high_byte >= _BIDI_LEAD and np.count_nonzero(data == _BIDI_LEAD):
         lead = np.flatnonzero(data[:-2] == _BIDI_LEAD)
         b1, b2 = data[lead + 1], data[lead + 2]
         hit = ((b1 == 0x80) & (b2 >= 0xAA) & (b2 <= 0xAE)) | (
             (b1 == 0x81) & (b2 >= 0xA6) & (b2 <= 0xA9)
         )
-        _mark(bidi, offsets, lead[hit])
+        mark_rows(bidi, offsets, lead[hit])
     return control, bidi, low_byte <= 0x20 or high_byte >= 0xC2
-
-
-def _mark(rows: np.ndarray, offsets: np.ndarray, positions: np.ndarray) -> None:
-    """Set the rows whose cells hold the byte ``positions`` of the data buffer."""
-    if len(positions):
-        rows[np.searchsorted(offsets, positions, side="right") - 1] = True
