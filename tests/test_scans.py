@@ -14,7 +14,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from belarus_timeline import tables
 from belarus_timeline.package import TableSchema
 from belarus_timeline.tables import RawTable
 from belarus_timeline.validate.columns import Table, days, mask
@@ -138,16 +137,3 @@ def test_precision_and_edtf_agree_with_the_plain_computation(seed: int) -> None:
     assert [f.row - 2 for f in wrong] == list(expected)
     assert all(repr(expected[f.row - 2]) in f.fix for f in wrong)
     assert len(expected) > 10 and len(misaligned) > 10
-
-
-@pytest.mark.parametrize("seed", range(4))
-def test_quotes_in_counts_like_bytes_count_across_blocks(
-    seed: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Counted a block at a time (blocks of 7 bytes here): the count of bytes.count, from bytes
-    and from an Arrow buffer."""
-    monkeypatch.setattr(tables, "_QUOTE_BLOCK", 7)
-    rng = random.Random(seed)
-    data = bytes(rng.choice(b'"a,\n\xc3\xa9"') for _ in range(rng.randint(0, 200)))
-    assert tables.quotes_in(data) == data.count(b'"')
-    assert tables.quotes_in(pa.py_buffer(data)) == data.count(b'"')

@@ -12,6 +12,7 @@ import pytest
 
 from belarus_timeline import release as rel
 from belarus_timeline import tablefiles, tablespill
+from belarus_timeline.errors import PackageError
 from belarus_timeline.package import DataPackage
 from belarus_timeline.validate import runner
 from helpers import copy_package, tree_digest
@@ -80,3 +81,19 @@ def test_parquet_groups_bytes_do_not_depend_on_the_chunks(tmp_path: Path) -> Non
     sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
     assert sizes == [50_000, 50_000, 20_000]
     assert pq.read_table(tmp_path / "1.parquet").equals(table)
+
+
+@pytest.mark.parametrize(
+    "written",
+    [b"a,b\n1,2\n\xff,3\n", b"a,b\n1,2\n3,\xe2\x80", b'a,b\n1,"2\n'],
+    ids=["not UTF-8", "ends inside a character", "a quote never closed"],
+)
+def test_a_file_changed_since_it_was_validated_is_not_written(
+    tmp_path: Path, written: bytes
+) -> None:
+    """Read again to be written, a file that is no longer clean: an error naming it, nothing
+    written in place of its cells."""
+    path = tmp_path / "t.csv"
+    path.write_bytes(written)
+    with pytest.raises(PackageError, match="t.csv"):
+        list(tablespill._batches(path, ["a", "b"]))

@@ -5,6 +5,7 @@ something (the table then read again whole) or the file is not clean (read whole
 from __future__ import annotations
 
 import json
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from belarus_timeline import tables
+from belarus_timeline.errors import PackageError
 from belarus_timeline.package import DataPackage
-from belarus_timeline.tables import RawTable, read_raw
+from belarus_timeline.tables import CsvProblem, EncodingProblem, RawTable, read_raw
 from belarus_timeline.validate import columns, runner, validate_package
 from belarus_timeline.validate.batches import NotClean, cells_at, clean_batches, prefetched
 from belarus_timeline.validate.columns import Table
@@ -285,3 +288,38 @@ def test_cells_at_are_the_cells_of_the_whole_read(tmp_path: Path) -> None:
     rows = np.array([0, 3, 4, len(ids) - 1])
     assert cells_at(path, "evidence_id", rows).to_pylist() == ids.take(rows).to_pylist()
     assert cells_at(path, "evidence_id", rows[:0]).to_pylist() == []
+
+
+def test_cells_at_refuses_a_file_that_is_no_longer_utf8(tmp_path: Path) -> None:
+    """Read again for a finding's cells, a file written since it was validated: an error, not
+    cells that are not text (the byte is past the header's first 64 KiB, which are decoded)."""
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"a,b\n" + b"x,1\n" * 20_000 + b"\xff,2\n")
+    with pytest.raises(PackageError, match="changed while it was validated"):
+        cells_at(path, "a", np.array([0]))
+
+
+@pytest.mark.parametrize(
+    ("written", "error", "says"),
+    [
+        (b"a,b\n\xff,2\n", EncodingProblem, "0xff"),  # no longer UTF-8
+        (b"a,b\n1,2\n3,4\n", CsvProblem, "changed while it was read"),  # other text
+    ],
+)
+def test_a_file_written_between_its_prescan_and_its_read_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, written: bytes, error: type, says: str
+) -> None:
+    """The cells are read unchecked after the prescan checked the file's bytes: a file written
+    in between is found (by its size, time or inode) and reported as it is now."""
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"a,b\n1,2\n")
+    real = tables._prescan
+
+    def prescan_then_write(p: Path) -> None:
+        real(p)
+        path.write_bytes(written)
+        os.utime(path, ns=(1, 1))  # (a write within the clock's tick is still seen)
+
+    monkeypatch.setattr(tables, "_prescan", prescan_then_write)
+    with pytest.raises(error, match=says):
+        read_raw(path)

@@ -26,6 +26,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from belarus_timeline.canonical import CanonicalWriter, ascending
+from belarus_timeline.csvbytes import CheckedRead, as_strings
 from belarus_timeline.errors import PackageError
 from belarus_timeline.package import TableSchema
 from belarus_timeline.tables import (
@@ -117,31 +118,39 @@ def write_spilled(
 def _batches(path: Path, names: list[str], columns: list[str] | None = None) -> Iterator[pa.Table]:
     """The file's rows as strings, a batch at a time (``columns``: only these)."""
     include = [c for c in names if columns is None or c in columns]
-    try:
-        reader = pacsv.open_csv(
-            path,
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_BLOCK),
-            # Quote-aware splitting: a cell may hold a line break.
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                include_columns=include,
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-        held: list[pa.RecordBatch] = []
-        for batch in reader:
-            held.append(batch)
-            if sum(b.nbytes for b in held) >= _BATCH:
-                yield pa.Table.from_batches(held)
-                held = []
-        if held:
-            yield pa.Table.from_batches(held)
-    except pa.ArrowInvalid as exc:
-        # The validator read this file a moment ago: it changed since, or Arrow's streaming
-        # reader disagrees with its whole-file reader.
-        raise PackageError(f"{path}: cannot be read again to be written ({exc}).") from exc
+    changed = PackageError(f"{path}: changed since it was validated: build again.")
+    # Read as binary, the bytes checked UTF-8 as they are read (as the validator reads them).
+    with path.open("rb", buffering=0) as raw:
+        checked = CheckedRead(raw)
+        try:
+            reader = pacsv.open_csv(
+                checked,
+                read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_BLOCK),
+                # Quote-aware splitting: a cell may hold a line break.
+                parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.binary()),
+                    include_columns=include,
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+            held: list[pa.RecordBatch] = []
+            for batch in reader:
+                if not checked.utf8:
+                    raise changed
+                held.append(batch)
+                if sum(b.nbytes for b in held) >= _BATCH:
+                    yield as_strings(pa.Table.from_batches(held))
+                    held = []
+            if not checked.valid or checked.quotes % 2:  # (a quote never closed)
+                raise changed
+            if held:
+                yield as_strings(pa.Table.from_batches(held))
+        except pa.ArrowInvalid as exc:
+            # The validator read this file a moment ago: it changed since, or Arrow's streaming
+            # reader disagrees with its whole-file reader.
+            raise PackageError(f"{path}: cannot be read again to be written ({exc}).") from exc
 
 
 def _strings(names: list[str], n: int) -> pa.Table:

@@ -2,8 +2,8 @@
 
 Only a clean file is read this way: valid UTF-8 without a byte order mark, a header of distinct
 non-empty names, every row as wide as the header, no blank row and no line break in a cell.
-(Every byte of such a file is in the header or in a cell, and the reader checks that each cell
-is UTF-8: the whole file need not be mapped at once, as ``read_raw``'s prescan does.)
+(Its bytes are checked UTF-8 as they are read, ``tables.CheckedRead``: the whole file need not
+be mapped at once, as ``read_raw``'s prescan does.)
 Anything else raises :class:`NotClean` (possibly after some batches were read): the caller
 then reads the table whole, with :func:`belarus_timeline.tables.read_raw`, whose row numbering
 and findings cover every such case. The batches hold exactly the rows ``read_raw`` would read
@@ -13,7 +13,6 @@ and findings cover every such case. The batches hold exactly the rows ``read_raw
 from __future__ import annotations
 
 import contextlib
-import io
 from collections.abc import Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -23,13 +22,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from belarus_timeline.csvbytes import CheckedRead, as_strings
+from belarus_timeline.errors import PackageError
 from belarus_timeline.tables import (
     CsvProblem,
     EncodingProblem,
     any_line_break,
     blank_rows,
     column_names,
-    quotes_in,
     read_header,
 )
 
@@ -59,24 +59,25 @@ def clean_batches(path: Path, batch_bytes: int) -> Iterator[tuple[list[str], pa.
         bad.append(row.number)  # (raising here would not stop the reader's threads)
         return "skip"
 
-    # The double quotes are counted in the bytes as the reader reads them (not in a read of
-    # the file of its own first): an odd count, found at the end, means a quote never closed.
+    # The double quotes are counted and the bytes checked UTF-8 as the reader reads them (not
+    # in a read of the file of its own first): an odd count, found at the end, means a quote
+    # never closed; bytes that are not UTF-8 are left to the whole-table reader to report.
     with path.open("rb", buffering=0) as raw:
-        counted = _Quotes(raw)
+        counted = CheckedRead(raw)
         try:
             reader = _reader(counted, header, on_invalid, block_size=min(batch_bytes, 1 << 22))
             parts: list[pa.RecordBatch] = []
             size = 0
             for batch in reader:
-                if bad:
-                    raise NotClean("a row of the wrong width")
+                if bad or not counted.utf8:
+                    raise NotClean("a row of the wrong width, or bytes that are not UTF-8")
                 parts.append(batch)
                 size += batch.nbytes
                 if size >= batch_bytes:
                     yield header, _checked(parts)
                     parts, size = [], 0
-            if bad:
-                raise NotClean("a row of the wrong width")
+            if bad or not counted.valid:
+                raise NotClean("a row of the wrong width, or bytes that are not UTF-8")
             if counted.quotes % 2:
                 raise NotClean("a double quote never closed")
             if parts:
@@ -85,25 +86,8 @@ def clean_batches(path: Path, batch_bytes: int) -> Iterator[tuple[list[str], pa.
             raise NotClean(str(exc)) from None
 
 
-class _Quotes(io.RawIOBase):
-    """A file read through, its double quotes counted (``quotes``) in the bytes read."""
-
-    def __init__(self, raw: io.RawIOBase) -> None:
-        super().__init__()
-        self.raw = raw
-        self.quotes = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        n = self.raw.readinto(buffer) or 0
-        self.quotes += quotes_in(memoryview(buffer)[:n])
-        return n
-
-
 def _reader(
-    source: Path | io.RawIOBase,
+    source: CheckedRead,
     header: list[str],
     on_invalid: Any,
     *,
@@ -111,8 +95,10 @@ def _reader(
     columns: list[str] | None = None,
 ) -> pacsv.CSVStreamingReader:
     """Arrow's streaming reader of a clean file's rows (the options ``read_raw`` reads with),
-    every column or ``columns``; ``source``: the file's path, or the file opened."""
-    return pacsv.open_csv(
+    every column or ``columns``, from the file opened through ``source``. The cells are read as
+    binary (see :func:`belarus_timeline.tables.as_strings`): a batch's cells are UTF-8 once
+    ``source.utf8`` holds after it was read."""
+    reader = pacsv.open_csv(
         source,
         # Arrow's streaming reader reads up to 32 blocks ahead of its consumer: 4 MiB blocks
         # hold that to 128 MiB (16 MiB ones read 474 MB ahead at the first batch).
@@ -123,12 +109,14 @@ def _reader(
             ignore_empty_lines=False,
         ),
         convert_options=pacsv.ConvertOptions(
-            column_types=dict.fromkeys(header, pa.string()),
+            column_types=dict.fromkeys(header, pa.binary()),
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
             include_columns=columns,
         ),
     )
+    for batch in reader:
+        yield as_strings(batch)
 
 
 def cells_at(path: Path, column: str, rows: np.ndarray) -> pa.Array:
@@ -137,11 +125,15 @@ def cells_at(path: Path, column: str, rows: np.ndarray) -> pa.Array:
     header = read_header(path)
     found: list[pa.Array] = [pa.array([], pa.string())]
     at = 0
-    for batch in _reader(path, header, None, block_size=1 << 22, columns=[column]):
-        lo, hi = np.searchsorted(rows, [at, at + batch.num_rows])
-        if hi > lo:
-            found.append(batch.column(0).take(pa.array(rows[lo:hi] - at)))
-        at += batch.num_rows
+    with path.open("rb", buffering=0) as raw:
+        checked = CheckedRead(raw)
+        for batch in _reader(checked, header, None, block_size=1 << 22, columns=[column]):
+            lo, hi = np.searchsorted(rows, [at, at + batch.num_rows])
+            if hi > lo:
+                found.append(batch.column(0).take(pa.array(rows[lo:hi] - at)))
+            at += batch.num_rows
+    if not checked.valid:
+        raise PackageError(f"{path}: changed while it was validated: validate it again.")
     return pa.concat_arrays(found)
 
 
