@@ -2,7 +2,7 @@
 
 Only a clean file is read this way: valid UTF-8 without a byte order mark, a header of distinct
 non-empty names, every row as wide as the header, no blank row and no line break in a cell.
-(Its bytes are checked UTF-8 as they are read, ``tables.CheckedRead``: the whole file need not
+(Its bytes are checked UTF-8 as they are read, ``csvbytes.CheckedRead``: the whole file need not
 be mapped at once, as ``read_raw``'s prescan does.)
 Anything else raises :class:`NotClean` (possibly after some batches were read): the caller
 then reads the table whole, with :func:`belarus_timeline.tables.read_raw`, whose row numbering
