@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from belarus_timeline import downloader as dl
-from belarus_timeline import tablefiles
+from belarus_timeline import release, tablefiles
 from belarus_timeline.cli import main
 from belarus_timeline.publish import publish
 from belarus_timeline.release import build_release
@@ -271,6 +271,58 @@ def test_a_build_killed_midway_is_cleaned_by_the_next(
     assert sorted(p.name for p in dist.iterdir()) == sorted(
         [built.path.name, built.zip_path.name]
     ), "the leftover is gone"
+
+
+def _quote_opened_in_the_last_cell(data: bytes) -> bytes:
+    """The last row's last cell opens a quote it never closes: the row keeps its width (the
+    cell runs to the end of the file), only the count of the quotes shows it."""
+    at = data.rstrip(b"\n").rindex(b",") + 1
+    return data[:at] + b'"' + data[at:]
+
+
+# A table written between the build's validation and its reading again to be written: the
+# bytes it holds then (a defect: a quote never closed was written as one cell to the end).
+CHANGED_SINCE_VALIDATED = {
+    "not UTF-8": lambda data: data.replace(b"\n", b"\n\xff", 2),
+    "ends inside a character": lambda data: data.rstrip(b"\n") + b"\xe2\x80",
+    "a quote never closed": _quote_opened_in_the_last_cell,
+}
+
+
+@pytest.mark.parametrize("spill", [False, True], ids=["read-whole", "from-disk"])
+@pytest.mark.parametrize("change", CHANGED_SINCE_VALIDATED, ids=list(CHANGED_SINCE_VALIDATED))
+def test_a_table_written_while_it_is_built_is_refused(
+    change: str,
+    spill: bool,
+    session: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The build validates the package, then reads each table again to write it: a table
+    written in between is refused with one line naming it, no traceback, no release."""
+    pkg = tmp_path / "pkg"
+    shutil.copytree(session["template"], pkg)
+    path = pkg / "data" / "events.csv"
+    real = release.validate_package
+
+    def validated_then_written(*args: Any, **kwargs: Any) -> Any:
+        report = real(*args, **kwargs)
+        path.write_bytes(CHANGED_SINCE_VALIDATED[change](path.read_bytes()))
+        return report
+
+    monkeypatch.setattr(runner, "WHOLE_MAX_BYTES", 0)  # the table is read again, not kept
+    if spill:
+        monkeypatch.setattr(tablefiles, "SPILL_MIN_BYTES", 0)
+    monkeypatch.setattr(release, "validate_package", validated_then_written)
+    dist = tmp_path / "dist"
+    argv = ["build", "--root", str(pkg), "--dist", str(dist), "--no-exports", "--quiet"]
+    code, out, err = _run(argv, capsys)
+    assert "Traceback" not in out + err, err
+    assert code == 1, f"exit {code}\n{out[-2000:]}\n{err[-2000:]}"
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("belarus-timeline build: ") and "events.csv" in last, err
+    assert not dist.exists() or not [p for p in dist.iterdir() if not p.name.startswith(".")]
 
 
 @pytest.mark.parametrize(

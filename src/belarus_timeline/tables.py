@@ -531,6 +531,15 @@ def to_pandas(table: pa.Table, schema: TableSchema) -> pd.DataFrame:
     return pd.DataFrame(columns, copy=False)
 
 
+def unreadable(path: Path, exc: EncodingProblem | CsvProblem) -> PackageError:
+    """The error for a table file that is not UTF-8 or not CSV where it is read to be loaded
+    or written, not validated (e.g. written since it was validated)."""
+    what = "not UTF-8" if isinstance(exc, EncodingProblem) else "not CSV as written"
+    return PackageError(
+        f"{path}: line {exc.line}: {what} ({exc.detail}); run `belarus-timeline validate`."
+    )
+
+
 def unknown_table(name: str, names: list[str]) -> UnknownTableError:
     """The error for a table name the package does not have, listing the valid names."""
     return UnknownTableError(f"No table named {name!r}. The tables are: {', '.join(names)}.")
@@ -556,7 +565,10 @@ def read_arrow(
         # looking up their few distinct values.
         vocabularies = [f.name for f in schema.fields if f.enum is not None and f.type == "string"]
         return pq.read_table(path, columns=schema.field_names, read_dictionary=vocabularies)
-    raw = read_raw(path)
+    try:
+        raw = read_raw(path)
+    except (EncodingProblem, CsvProblem) as exc:
+        raise unreadable(path, exc) from None
     if raw.bad_rows:
         raise PackageError(f"{path}: rows of the wrong width; run `belarus-timeline validate`.")
     table = typed_table(raw, schema)

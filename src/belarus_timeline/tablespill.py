@@ -31,11 +31,14 @@ from belarus_timeline.errors import PackageError
 from belarus_timeline.package import TableSchema
 from belarus_timeline.tables import (
     ARROW_TYPES,
+    CsvProblem,
+    EncodingProblem,
     RawTable,
     column_names,
     convert,
     read_header,
     typed_table,
+    unreadable,
 )
 
 __all__ = ["ParquetGroups", "write_spilled"]
@@ -93,7 +96,10 @@ def write_spilled(
     project's row order as canonical CSV ``csv_out`` and Parquet ``parquet_out``; returns
     (rows, content hash, sha256 of ``csv_out``). The buckets go to a temporary folder beside
     ``csv_out``, removed at the end."""
-    names = column_names(read_header(path))
+    try:
+        names = column_names(read_header(path))
+    except (EncodingProblem, CsvProblem) as exc:
+        raise unreadable(path, exc) from None
     keys = list(schema.primary_key) or schema.field_names
     rows, rank = _ranks(path, names, schema, keys)
     size = int(parquet_options["row_group_size"])
