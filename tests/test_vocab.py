@@ -18,6 +18,7 @@ import pytest
 
 from belarus_timeline.package import TableSchema
 from belarus_timeline.tables import RawTable
+from belarus_timeline.validate import keys as keys_module
 from belarus_timeline.validate import vocab as vocab_module
 from belarus_timeline.validate.columns import DroppedColumn, Table, mask
 from belarus_timeline.validate.keys import SEP, Coder, first_rows, index_in, is_in
@@ -286,3 +287,158 @@ def test_a_column_decided_not_coded_on_its_first_batch_stays_so_unhashed(
     found = other.encode_part("t", "z", repeated)  # decided on repeated cells: coded
     assert found is not None
     assert other.encode_part("t", "z", distinct) is not None  # (and stays so)
+
+
+def _id_table(name: str, cells: list[str]) -> Table:
+    schema = TableSchema.from_descriptor({"fields": [{"name": "id", "type": "string"}]})
+    raw = RawTable(["id"], pa.table({"id": pa.chunked_array([pa.array(cells, pa.string())])}))
+    return Table(name, f"data/{name}.csv", schema, raw)
+
+
+def _child_in_parts(cells: list[str], cuts: list[int], vocab: Vocabularies) -> Table:
+    """A child table's cells read in parts (cut at ``cuts``) and joined."""
+    parts = []
+    for a, b in pairwise(cuts):
+        part = _id_table("child", cells[a:b])
+        part.slim({"id"}, vocab, part=True)
+        parts.append(part)
+    return Table.concat(parts)
+
+
+def _grouped(rng: random.Random) -> tuple[list[str], list[str]]:
+    """A parent's ids (in no sorted order), and a child's cells grouped in the parent's order,
+    a few of the runs broken: a parent left out, a value the parent lacks, two neighbours
+    swapped, a value again after others."""
+    ids = [f"p{i}" for i in rng.sample(range(100), rng.randrange(1, 60))]
+    cells = [k for k in ids for _ in range(rng.randrange(1, 3))]
+    for _ in range(rng.randrange(0, 6)):
+        at = rng.randrange(len(cells) + 1)
+        kind = rng.randrange(4)
+        if kind == 0 and cells:
+            del cells[rng.randrange(len(cells))]
+        elif kind == 1:
+            cells.insert(at, f"new{rng.randrange(5)}")
+        elif kind == 2 and len(cells) > at + 1:
+            cells[at], cells[at + 1] = cells[at + 1], cells[at]
+        elif cells:
+            cells.insert(at, rng.choice(cells))
+    return ids, cells or ["new0"]
+
+
+def _same_codes(tables: list[Table]) -> None:
+    """Every table's cells read as they were, and one code per distinct cell across them."""
+    found = [t.codes("id") for t in tables]
+    assert all(f is not None for f in found) and len({f[0] for f in found if f}) == 1
+    cells = [c for t in tables for c in t.col("id").to_pylist()]
+    codes = np.concatenate([f[1] for f in found if f]).tolist()
+    assert len(set(zip(cells, codes, strict=True))) == len(set(cells)) == len(set(codes))
+
+
+def test_parts_in_the_dictionarys_order_are_coded_without_hashing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A child table grouped in its parent's order (each parent's rows together, parents in
+    the order their dictionary holds them; not sorted), read in parts cut anywhere, a run cut
+    in two included: its codes are the parent's, and no part is hashed."""
+    rng = random.Random(5)
+    ids = [f"k{i}" for i in rng.sample(range(1000), 300)]
+    vocab = Vocabularies([[("parent", "id"), ("child", "id")]])
+    parent = _id_table("parent", ids)
+    parent.slim({"id"}, vocab)
+    cells = [k for k in ids for _ in range(rng.randrange(1, 4))]
+    cuts = sorted({0, len(cells), *rng.sample(range(1, len(cells)), 6)})
+
+    def hashed(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a part in the dictionary's order was hashed")
+
+    monkeypatch.setattr(vocab_module, "dictionary_codes", hashed)
+    monkeypatch.setattr(pc, "dictionary_encode", hashed)
+    monkeypatch.setattr(pc, "index_in", hashed)
+    child = _child_in_parts(cells, cuts, vocab)
+    monkeypatch.undo()
+    assert child.col("id").to_pylist() == cells
+    _same_codes([parent, child])
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_parts_partly_in_the_dictionarys_order_get_the_codes_hashing_gives(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Runs in the dictionary's order mixed with what breaks them (a parent left out, a
+    value the parent lacks, two parents swapped, a value again after others, a run cut
+    between parts): the same cells and one code per value, whatever the scan allows."""
+    rng = random.Random(seed)
+    monkeypatch.setattr(vocab_module, "_SCAN_RATIO", rng.choice([0, 1, 64, 1 << 20]))
+    monkeypatch.setattr(vocab_module, "_JOIN_BYTES", rng.choice([1, 40, 1 << 28]))
+    ids, cells = _grouped(rng)
+    vocab = Vocabularies([[("parent", "id"), ("child", "id")]])
+    parent = _id_table("parent", ids)
+    parent.slim({"id"}, vocab)
+    cuts = sorted({0, len(cells), *(rng.randrange(len(cells) + 1) for _ in range(4))})
+    child = _child_in_parts(cells, cuts, vocab)
+    assert child.col("id").to_pylist() == cells
+    _same_codes([parent, child])
+    again = _id_table("child", cells)  # the whole table coded after its parts: the same codes
+    again.slim({"id"}, vocab)
+    assert again.col("id").to_pylist() == cells
+    _same_codes([parent, child, again])
+
+
+def test_slice_at_finds_a_run_only_where_every_value_is_in_order() -> None:
+    known = pa.array(["a", "b", "c", "d", "e"])
+    assert vocab_module.slice_at(known, pa.array(["b", "c"]), 1) == 1  # at the hint
+    assert vocab_module.slice_at(known, pa.array(["b", "c"]), 2) == 1  # one before it
+    assert vocab_module.slice_at(known, pa.array(["c", "d", "e"]), 0) == 2  # scanned for
+    assert vocab_module.slice_at(known, pa.array(["c", "e"]), 2) is None  # a value skipped
+    assert vocab_module.slice_at(known, pa.array(["c", "b"]), 2) is None  # out of order
+    assert vocab_module.slice_at(known, pa.array(["d", "e", "f"]), 3) is None  # runs past
+    assert vocab_module.slice_at(known, pa.array(["b", None]), 1) is None  # (nulls: never)
+    assert vocab_module.slice_at(known, pa.array([], pa.string()), 0) is None
+    assert vocab_module.slice_at(known, pa.array(["x"]), 0) is None
+
+
+def _keyed(name: str, cells: list[str]) -> Table:
+    """A table of one string column ``id``, its primary key."""
+    schema = TableSchema.from_descriptor(
+        {"fields": [{"name": "id", "type": "string"}], "primaryKey": ["id"]}
+    )
+    raw = RawTable(["id"], pa.table({"id": pa.chunked_array([pa.array(cells, pa.string())])}))
+    return Table(name, f"data/{name}.csv", schema, raw)
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_the_coder_codes_children_in_their_parents_order_as_hashing_does(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A domain of a primary key and tables referring to it, grouped in its order or partly
+    (listed before the key, as a domain may list them): one code per distinct cell across
+    the domain, and a child wholly in the key's order is not hashed."""
+    rng = random.Random(seed)
+    monkeypatch.setattr(vocab_module, "_SCAN_RATIO", rng.choice([0, 64, 1 << 20]))
+    ids, broken = _grouped(rng)
+    tables = {
+        "a": _id_table("a", broken),
+        "b": _id_table("b", [k for k in ids for _ in range(rng.randrange(1, 3))]),
+        "key": _keyed("key", ids),
+    }
+    coder = Coder(tables, [[("a", "id"), ("b", "id"), ("key", "id")]])
+    hashed: list[int] = []
+    compared: list[tuple[list[str], bool]] = []
+    real, aligned = vocab_module._dictionary_codes, keys_module._aligned
+
+    def spy(values: pa.Array, col: pa.ChunkedArray) -> np.ndarray | None:
+        found = aligned(values, col)
+        compared.append((col.to_pylist(), found is not None))
+        return found
+
+    monkeypatch.setattr(
+        vocab_module, "_dictionary_codes", lambda c: hashed.append(len(c)) or real(c)
+    )
+    monkeypatch.setattr(keys_module, "_aligned", spy)
+    codes = {n: coder.codes((n, "id")) for n in ("b", "a", "key")}
+    assert hashed[0] == len(ids)  # the key first
+    assert (tables["b"].col("id").to_pylist(), True) in compared  # "b" compared, not hashed
+    assert len(hashed) == 1 + any(not ok for _, ok in compared)
+    cells = {n: t.col("id").to_pylist() for n, t in tables.items()}
+    pairs = {(c, int(k)) for n in tables for c, k in zip(cells[n], codes[n], strict=True)}
+    assert len(pairs) == len({c for c, _ in pairs}) == len({k for _, k in pairs})

@@ -31,6 +31,8 @@ class Vocabularies:
         self._decided: dict[tuple[str, str], bool] = {}
         # By key, the dictionary converted to the field's type (and the size it had then).
         self._typed: dict[tuple[Hashable, str, str | None], tuple[int, pa.Array]] = {}
+        # By column, where its last part found its values in the shared dictionary (``_aligned``).
+        self._next: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
 
     def key(self, table: str, name: str) -> Hashable:
@@ -43,6 +45,9 @@ class Vocabularies:
         is not worth it (most cells distinct, in a dictionary of the column's own) or not
         possible: decided on a column's first rows, so that its parts all have one type."""
         key = self.key(table, name)
+        aligned = self._aligned(table, name, col)
+        if aligned is not None:
+            return pa.chunked_array([pa.array(aligned[0], pa.int32())])
         with self._lock:
             known = self.values.get(key)
             if (
@@ -93,7 +98,11 @@ class Vocabularies:
         with self._lock:
             if self._declined(table, name):
                 return None
-        if col.null_count:
+        aligned = self._aligned(table, name, col)
+        if aligned is not None:  # (its values are a run of the shared dictionary: no hashing)
+            found, local = aligned
+            codes = pa.array(found - found[0] if len(found) else found, pa.int32())
+        elif col.null_count:
             enc = pc.dictionary_encode(col)
             local = enc.chunks[-1].dictionary if enc.num_chunks else pa.array([], pa.string())
             codes = pa.chunked_array([c.indices for c in enc.chunks], pa.int32()).combine_chunks()
@@ -104,6 +113,37 @@ class Vocabularies:
             if not self._decide(table, name, col, local):
                 return None
         return local, pa.chunked_array([codes])
+
+    def _aligned(
+        self, table: str, name: str, col: pa.ChunkedArray
+    ) -> tuple[np.ndarray, pa.Array] | None:
+        """The codes of ``col``'s cells in the shared dictionary (int32) and its distinct
+        values in order of first appearance, when those values are, in that order, a run of the
+        dictionary's values (checked cell by cell); else None. Tables grouped in one order
+        refer to each other so (every event's statements after its evidence): the check is one
+        comparison per cell, where hashing millions of strings misses the cache at every step."""
+        key = self.key(table, name)
+        if key not in self.shared or col.null_count or not pa.types.is_string(col.type):
+            return None
+        with self._lock:
+            known, hint = self.values.get(key), self._next.get((table, name), 0)
+            if known is None or self._decided.get((table, name)) is False:
+                return None
+        at = first_at(known, col[0].as_py(), hint, len(col)) if len(col) else None
+        if at is None:  # (told before the runs are found)
+            return None
+        starts = run_starts(col)
+        heads = np.flatnonzero(starts)
+        values = col.take(pa.array(heads)) if len(heads) < len(col) else col
+        values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+        at = slice_at(known, values, at)
+        if at is None:
+            return None
+        with self._lock:
+            if not self._decide(table, name, col, values):
+                return None
+            self._next[(table, name)] = at + len(values)
+        return at + np.cumsum(starts, dtype=np.int32) - 1, values
 
     def _declined(self, table: str, name: str) -> bool:
         """Whether the column was decided not coded (on earlier rows): its values need not be
@@ -141,20 +181,29 @@ class Vocabularies:
         coded together, looked up in the shared one a group at a time (256 MiB of text: the
         copies a look-up makes stay small), the values it lacks appended."""
         key = self.key(table, name)
-        maps: list[np.ndarray] = []
-        group: list[pa.Array] = []
+        maps: list[np.ndarray] = [np.zeros(0, np.int32)] * len(parts)
+        group: list[int] = []  # the parts whose values are hashed together
+        hint = 0
         for k, (local, _) in enumerate(parts):
-            group.append(local)
-            if (
+            with self._lock:
+                known = self.values.get(key)
+            start = slice_at(known, local, hint) if known is not None else None
+            if start is not None:  # (a run of the shared dictionary: no hashing)
+                maps[k] = np.arange(start, start + len(local), dtype=np.int32)
+                hint = start + len(local)
+            else:
+                group.append(k)
+            if group and (
                 k + 1 == len(parts)
-                or sum(d.nbytes for d in group) + parts[k + 1][0].nbytes >= _JOIN_BYTES
+                or sum(parts[g][0].nbytes for g in group) + parts[k + 1][0].nbytes >= _JOIN_BYTES
             ):
-                both = pc.dictionary_encode(pa.concat_arrays(group))
+                both = pc.dictionary_encode(pa.concat_arrays([parts[g][0] for g in group]))
                 with self._lock:
                     lookup = self._grown(key, both.dictionary)
                 codes = lookup[_int32(both.indices)]
-                ends = np.cumsum([0, *(len(d) for d in group)]).tolist()
-                maps += [codes[a:b] for a, b in pairwise(ends)]
+                ends = np.cumsum([0, *(len(parts[g][0]) for g in group)]).tolist()
+                for g, (a, b) in zip(group, pairwise(ends), strict=True):
+                    maps[g] = codes[a:b]
                 group = []
         out = []
         for m, (_, own) in zip(maps, parts, strict=True):
@@ -230,14 +279,48 @@ def dictionary_codes(col: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Ar
     so the codes are the same."""
     n = len(col)
     if n >= 2 and not col.null_count:
-        starts = np.empty(n, dtype=bool)
-        starts[0] = True
-        starts[1:] = mask(pc.not_equal(col.slice(1), col.slice(0, n - 1)))
+        starts = run_starts(col)
         heads = np.flatnonzero(starts)
         if 4 * len(heads) <= 3 * n:  # (a comparison per row costs far less than a hash)
             codes, values = _dictionary_codes(col.take(pa.array(heads)))
             return codes[np.cumsum(starts, dtype=np.int32) - 1], values
     return _dictionary_codes(col)
+
+
+def run_starts(col: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Whether each cell (of a column without nulls) starts a run of equal cells."""
+    n = len(col)
+    starts = np.ones(n, dtype=bool)
+    if n >= 2:
+        starts[1:] = mask(pc.not_equal(col.slice(1), col.slice(0, n - 1)))
+    return starts
+
+
+def slice_at(known: pa.Array, values: pa.Array, hint: int) -> int | None:
+    """Where ``values`` (distinct) are a run of ``known``'s values, in their order, if they
+    start where :func:`first_at` looks; else None (the caller hashes them)."""
+    n = len(values)
+    if not n or n > len(known) or values.null_count:
+        return None
+    found = first_at(known, values[0].as_py(), hint, n)
+    if found is None or found > len(known) - n:
+        return None
+    same = pc.all(pc.equal(known.slice(found, n), values)).as_py()
+    return found if same else None
+
+
+def first_at(known: pa.Array, first: object, hint: int, n: int) -> int | None:
+    """Where ``first`` is among ``known``'s (distinct) values, if it is where it is looked
+    for: at ``hint`` (where the last part of a column ended), one before it (the value a part
+    shares with the next one), or anywhere when ``n`` (the values to be found from there) are
+    not far fewer than ``known``'s: a scan costs about a hundredth of a hash per value."""
+    found = next(
+        (p for p in (hint, hint - 1) if 0 <= p < len(known) and known[p].as_py() == first), None
+    )
+    if found is None and _SCAN_RATIO * n >= len(known):
+        at = pc.index(known, first).as_py()
+        found = at if at >= 0 else None
+    return found
 
 
 def _dictionary_codes(col: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
@@ -265,6 +348,8 @@ def _lookup(local: pa.Array, known: pa.Array) -> np.ndarray:
 # A dictionary's text stays well inside a ``string`` array's 2 GiB of data.
 _MAX_DICTIONARY = 1 << 30
 _JOIN_BYTES = 1 << 28  # batches' dictionaries looked up at a time (``Vocabularies.join``)
+# ``slice_at`` scans a dictionary up to this many times the values' number for the first value.
+_SCAN_RATIO = 64
 
 
 def _int32(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
