@@ -18,7 +18,6 @@ import pytest
 
 from belarus_timeline.package import TableSchema
 from belarus_timeline.tables import RawTable
-from belarus_timeline.validate import keys as keys_module
 from belarus_timeline.validate import vocab as vocab_module
 from belarus_timeline.validate.columns import DroppedColumn, Table, mask
 from belarus_timeline.validate.keys import SEP, Coder, first_rows, index_in, is_in
@@ -395,50 +394,3 @@ def test_slice_at_finds_a_run_only_where_every_value_is_in_order() -> None:
     assert vocab_module.slice_at(known, pa.array(["b", None]), 1) is None  # (nulls: never)
     assert vocab_module.slice_at(known, pa.array([], pa.string()), 0) is None
     assert vocab_module.slice_at(known, pa.array(["x"]), 0) is None
-
-
-def _keyed(name: str, cells: list[str]) -> Table:
-    """A table of one string column ``id``, its primary key."""
-    schema = TableSchema.from_descriptor(
-        {"fields": [{"name": "id", "type": "string"}], "primaryKey": ["id"]}
-    )
-    raw = RawTable(["id"], pa.table({"id": pa.chunked_array([pa.array(cells, pa.string())])}))
-    return Table(name, f"data/{name}.csv", schema, raw)
-
-
-@pytest.mark.parametrize("seed", range(16))
-def test_the_coder_codes_children_in_their_parents_order_as_hashing_does(
-    seed: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A domain of a primary key and tables referring to it, grouped in its order or partly
-    (listed before the key, as a domain may list them): one code per distinct cell across
-    the domain, and a child wholly in the key's order is not hashed."""
-    rng = random.Random(seed)
-    monkeypatch.setattr(vocab_module, "_SCAN_RATIO", rng.choice([0, 64, 1 << 20]))
-    ids, broken = _grouped(rng)
-    tables = {
-        "a": _id_table("a", broken),
-        "b": _id_table("b", [k for k in ids for _ in range(rng.randrange(1, 3))]),
-        "key": _keyed("key", ids),
-    }
-    coder = Coder(tables, [[("a", "id"), ("b", "id"), ("key", "id")]])
-    hashed: list[int] = []
-    compared: list[tuple[list[str], bool]] = []
-    real, aligned = vocab_module._dictionary_codes, keys_module._aligned
-
-    def spy(values: pa.Array, col: pa.ChunkedArray) -> np.ndarray | None:
-        found = aligned(values, col)
-        compared.append((col.to_pylist(), found is not None))
-        return found
-
-    monkeypatch.setattr(
-        vocab_module, "_dictionary_codes", lambda c: hashed.append(len(c)) or real(c)
-    )
-    monkeypatch.setattr(keys_module, "_aligned", spy)
-    codes = {n: coder.codes((n, "id")) for n in ("b", "a", "key")}
-    assert hashed[0] == len(ids)  # the key first
-    assert (tables["b"].col("id").to_pylist(), True) in compared  # "b" compared, not hashed
-    assert len(hashed) == 1 + any(not ok for _, ok in compared)
-    cells = {n: t.col("id").to_pylist() for n, t in tables.items()}
-    pairs = {(c, int(k)) for n in tables for c, k in zip(cells[n], codes[n], strict=True)}
-    assert len(pairs) == len({c for c, _ in pairs}) == len({k for _, k in pairs})

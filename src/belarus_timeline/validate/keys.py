@@ -26,13 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from belarus_timeline.validate.columns import Table
-from belarus_timeline.validate.vocab import (
-    dictionary_codes,
-    first_at,
-    merge_domains,
-    run_starts,
-    slice_at,
-)
+from belarus_timeline.validate.vocab import dictionary_codes, merge_domains
 
 Column: TypeAlias = pa.Array | pa.ChunkedArray
 Ref = tuple[str, str]  # (table, field)
@@ -170,36 +164,11 @@ class Coder:
         return self.done[ref]
 
     def _encode(self, refs: list[Ref]) -> None:
-        """Code the domain's columns together: first a table's primary key (the first column
-        if none is), hashed; each other column whose values are a run of the key's, in their
-        order (``slice_at``: a table grouped as the table it refers to), by comparing them;
-        the rest hashed together after the key's values (distinct, these keep their codes:
-        they are numbered first)."""
-        values = pa.array([], self.col(refs[0]).type) if refs else pa.array([], pa.string())
-        found: dict[Ref, np.ndarray] = {}
-        rest: list[Ref] = []
-        for k, r in enumerate(sorted(refs, key=lambda r: not self._is_key(r))):
-            if not k:
-                found[r], values = encode(self.col(r))
-                continue
-            aligned = _aligned(values, self.col(r))
-            if aligned is None:
-                rest.append(r)
-            else:
-                found[r] = aligned
-        if rest:
-            first = len(values)
-            codes, values = encode(_concat([values, *(self.col(r) for r in rest)]))
-            ends = np.cumsum([first] + [self.tables[r[0]].raw.num_rows for r in rest]).tolist()
-            for r, (a, b) in zip(rest, pairwise(ends), strict=True):
-                found[r] = codes[a:b]
+        codes, values = encode(_concat([self.col(r) for r in refs]))
         holds = bool(len(values)) and bool(pc.any(pc.match_substring(values, SEP)).as_py())
-        for r in refs:
-            self.done[r], self._sep[r] = found[r], holds
-
-    def _is_key(self, ref: Ref) -> bool:
-        """Whether the column is its table's primary key (a key alone)."""
-        return list(self.tables[ref[0]].schema.primary_key) == [ref[1]]
+        ends = np.cumsum([0] + [self.tables[r[0]].raw.num_rows for r in refs]).tolist()
+        for r, (a, b) in zip(refs, pairwise(ends), strict=True):
+            self.done[r], self._sep[r] = codes[a:b], holds
 
     def holds_sep(self, ref: Ref) -> bool:
         """Whether a cell of the column (or of another of its domain) holds the separator."""
@@ -247,24 +216,6 @@ class Coder:
     def _present(self, ref: Ref) -> bool:
         t = self.tables.get(ref[0])
         return t is not None and t.has(ref[1])
-
-
-def _aligned(values: pa.Array, col: pa.ChunkedArray) -> np.ndarray | None:
-    """The codes of ``col``'s cells, when its distinct values are, in order of first
-    appearance, a run of ``values`` (the values coded so far, code = position); else None."""
-    if not len(values) or not len(col) or col.null_count or col.type != values.type:
-        return None
-    at = first_at(values, col[0].as_py(), 0, len(col))
-    if at is None:  # (told before the runs are found)
-        return None
-    starts = run_starts(col)
-    heads = np.flatnonzero(starts)
-    firsts = col.take(pa.array(heads)) if len(heads) < len(col) else col
-    at = slice_at(values, firsts.combine_chunks(), at)
-    if at is None:
-        return None
-    codes: np.ndarray = at + np.cumsum(starts, dtype=np.int32) - 1
-    return codes
 
 
 def _concat(cols: list[Column]) -> pa.ChunkedArray:
