@@ -94,7 +94,8 @@ class Vocabularies:
         decides). ``join`` codes the batches in the shared dictionary once all are read: one
         look-up per table, where coding each batch in the shared dictionary probed or hashed
         the whole dictionary for every batch (at 10M events, 20 batches of evidence against
-        19.5M statement ids)."""
+        19.5M statement ids). A batch whose values are a run of the shared dictionary
+        (``_aligned``) is not hashed: its dictionary is those values."""
         with self._lock:
             if self._declined(table, name):
                 return None
@@ -177,7 +178,8 @@ class Vocabularies:
         self, table: str, name: str, parts: list[tuple[pa.Array, pa.ChunkedArray]]
     ) -> pa.ChunkedArray:
         """The codes in the shared dictionary of a column whose batches ``encode_part`` coded
-        (each batch's dictionary and codes), as one int32 chunk: the batches' dictionaries
+        (each batch's dictionary and codes), as one int32 chunk. A batch's dictionary that is
+        a run of the shared one (``slice_at``) takes its codes from there; the others are
         coded together, looked up in the shared one a group at a time (256 MiB of text: the
         copies a look-up makes stay small), the values it lacks appended."""
         key = self.key(table, name)
