@@ -167,9 +167,11 @@ def _ratio(
         return Judged(label, n, f"{den}: {b.note}", False if exact else None, bound)
     if not a.ok:
         if at_least and a.status == "timeout" and a.seconds and b.time:
-            # A slower tool that did not finish: its ratio is at least the timeout's.
+            # A slower tool that did not finish: its ratio is at least the timeout's. Below
+            # the limit, that bound decides nothing (the run.py default gives it time to).
             r = a.seconds / b.time
-            return Judged(label, n, f"> {r:.0f}x ({a.note})", r >= limit if exact else None, bound)
+            met = (True if r >= limit else None) if exact else None
+            return Judged(label, n, f"> {r:.1f}x ({a.note})", met, bound)
         return Judged(label, n, f"{num}: {a.note}", False if exact else None, bound)
     r = (a.time or 0) / (b.time or 1)
     met = (r >= limit if at_least else r <= limit) if exact else None

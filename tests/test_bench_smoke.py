@@ -200,7 +200,13 @@ def test_targets_are_judged_from_the_figures_including_killed_and_timed_out_step
     assert "killed at 20.1 GB" in judged[0].measured
     assert judged[1].measured == "400.0 s, 4.9 GB"
     assert "did not finish" in judged[2].bound  # flat: a step did not finish at 10M
-    assert judged[4].measured.startswith("> 138x")  # at least the timeout's ratio
+    assert judged[4].measured.startswith("> 138.5x")  # at least the timeout's ratio
+    # A timeout shorter than 40x ours bounds the ratio below the target: nothing is decided
+    # (it was judged "> 40x ... no" at 39.6x).
+    slow = step(1_000_000, results.VALIDATE, 22.74, 2800, rows[1_000_000], "ok", "", None)
+    by[(1_000_000, results.VALIDATE)] = slow
+    undecided = targets.judge(by, sorted(rows), {})[4]
+    assert undecided.met is None and undecided.measured.startswith("> 39.6x")
     assert judged[5].measured == "6.00x" and judged[7].measured == "1.05x"
     assert "exports, chart and page 260.0 s" in judged[8].bound
 
@@ -248,3 +254,15 @@ def test_the_10m_memory_estimate_scales_the_rows_measured() -> None:
     text = targets._per_m_gb(by, step)
     assert "peak grows 1.00 GB per million rows" in text
     assert "so ~100 GB for the 100M rows of 10M events" in text, text
+
+
+def test_frictionless_is_given_the_time_that_decides_the_40x_target() -> None:
+    """Its timeout is raised to a little over 40x our validator's time at that size (so that
+    running out proves the target), never lowered; without our time, it is the one given."""
+    results, run = _module("results"), _module("run")
+    ours = results.Step(1_000_000, results.VALIDATE, 22.74, 2800, 10, "ok", "", None)
+    failed = results.Step(100_000, results.VALIDATE, 300.0, 2800, 10, "failed", "", None)
+    assert run._decisive([ours], 1_000_000, 900) > 40 * 22.74
+    assert run._decisive([ours], 1_000_000, 5000) == 5000
+    assert run._decisive([ours, failed], 100_000, 900) == 900
+    assert run._decisive([], 1_000_000, 900) == 900
