@@ -4,12 +4,24 @@ Helpers that test modules import live in helpers.py, not here."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from helpers import copy_package, edit_table
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Temporary files (the publishers' lock files among them) go to a folder of the test
+    session's own, in this process and the commands it runs, not to the machine's temporary
+    folder, where they were left behind."""
+    scratch = str(tmp_path_factory.mktemp("tmp"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TMPDIR", scratch)
+        mp.setattr("tempfile.tempdir", scratch)
+        yield
 
 
 @pytest.fixture(autouse=True)
