@@ -136,10 +136,16 @@ def test_hostile_build_case_of_a_package_too_large_to_keep(
     """The same answers when the build lets the validator slim its tables and reads each
     table again to write it (above runner.WHOLE_MAX_BYTES of CSV), whole or, with
     ``spill``, in batches with its rows put in order on disk (above SPILL_MIN_BYTES)."""
+    _too_large_to_keep(monkeypatch, spill)
+    _check_case(case, session, tmp_path, monkeypatch, capsys)
+
+
+def _too_large_to_keep(monkeypatch: pytest.MonkeyPatch, spill: bool) -> None:
+    """Build as for a package above runner.WHOLE_MAX_BYTES: each table read again to be
+    written, whole or, with ``spill``, in batches put in order on disk."""
     monkeypatch.setattr(runner, "WHOLE_MAX_BYTES", 0)
     if spill:
         monkeypatch.setattr(tablefiles, "SPILL_MIN_BYTES", 0)
-    _check_case(case, session, tmp_path, monkeypatch, capsys)
 
 
 def _check_case(
@@ -311,9 +317,7 @@ def test_a_table_written_while_it_is_built_is_refused(
         path.write_bytes(CHANGED_SINCE_VALIDATED[change](path.read_bytes()))
         return report
 
-    monkeypatch.setattr(runner, "WHOLE_MAX_BYTES", 0)  # the table is read again, not kept
-    if spill:
-        monkeypatch.setattr(tablefiles, "SPILL_MIN_BYTES", 0)
+    _too_large_to_keep(monkeypatch, spill)  # the table is read again, not kept
     monkeypatch.setattr(release, "validate_package", validated_then_written)
     dist = tmp_path / "dist"
     argv = ["build", "--root", str(pkg), "--dist", str(dist), "--no-exports", "--quiet"]
