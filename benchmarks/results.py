@@ -254,6 +254,8 @@ def write_results(
     notes = {
         "validate": "our validator (cProfile, by own time; single thread: the measured runs use "
         "a pool of threads). `compute.py:wrapper` lines are pyarrow compute kernels.",
+        "validate-large": "our validator at the largest size, where a large package's tables "
+        "are read in batches (cProfile, by own time; single thread).",
         "build": "`belarus-timeline build --no-exports` (cProfile, cumulative, the project's "
         "functions; single thread: the table writers' pool ran each job at once).",
         "load": "`belarus_timeline.load.load` (cProfile, by own time).",
@@ -262,7 +264,8 @@ def write_results(
     }
     for key in [k for k in notes if k in profiles]:
         n, text = profiles[key]
-        out += ["", f"## Profile: {key} at N = {n:,}", "", notes[key], "", "```", text, "```"]
+        title = key.removesuffix("-large")
+        out += ["", f"## Profile: {title} at N = {n:,}", "", notes[key], "", "```", text, "```"]
     return "\n".join(out) + "\n" + analysis
 
 

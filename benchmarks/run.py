@@ -24,7 +24,9 @@ and then reported as killed at that size after that time):
 - ``belarus-timeline build`` with exports, chart and page, up to ``--full-build-max`` events;
 
 then profiles (cProfile) of the validator, the build and the loader at the largest size up to
-``--profile-max``, and of the full build up to ``--full-profile-max``. It writes
+``--profile-max``, of the validator again at the largest size up to ``--large-profile-max``
+(10M events: there tables are read in batches, another path), and of the full build up to
+``--full-profile-max``. It writes
 ``benchmarks/RESULTS.md``: every target marked met / not met / not measured with the figure or
 profile that bounds it, every figure, ratios and the cost per million rows; the hand-written
 "## Analysis" section of the previous file is kept. Work folders go under ``benchmarks/work/``
@@ -218,7 +220,9 @@ def full_build(b: Bench, n: int, root: Path, rows: int) -> None:
 def profile(b: Bench, n: int, kind: str, args: list[str]) -> None:
     """A cProfile excerpt (``benchmarks/profiling.py``), under the memory guard too; ``args``
     end with the file the excerpt is written to."""
-    step = "profile-build" if kind == "full" else f"profile-{kind}"
+    step = {"full": "profile-build", "validate-large": "profile-validate"}.get(
+        kind, f"profile-{kind}"
+    )
     s, found = b.run(n, f"profile {kind}", [*STEPS, step, *args], 0)
     b.steps.remove(s)  # not a measured step of the report
     out = Path(args[-1] if args[-1] != "--exports" else args[-2])
@@ -261,6 +265,8 @@ def bench_size(b: Bench, n: int) -> None:
         profile(b, n, "build", [str(root), pdist, prof])
         if release is not None:
             profile(b, n, "load", [str(release), prof])
+    if n == a.large_profile_n:
+        profile(b, n, "validate-large", [str(root), prof])
     if n == a.full_profile_n:
         profile(b, n, "full", [str(root), pdist, prof, "--exports"])
     if not a.keep:
@@ -335,6 +341,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="profile at the largest size up to this N",
     )
     p.add_argument(
+        "--large-profile-max",
+        type=int,
+        default=10_000_000,
+        help="also profile the validator at the largest size above --profile-max up to this N "
+        "(where tables are read in batches; a 10M profile takes some 8 minutes)",
+    )
+    p.add_argument(
         "--full-profile-max", type=int, default=100_000, help="the same for the full build"
     )
     p.add_argument("--no-profile", action="store_true", help="skip the profiles")
@@ -359,6 +372,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
         return None if args.no_profile or not fit else max(fit)
 
     args.profile_n = largest(args.profile_max)
+    large = largest(args.large_profile_max)
+    args.large_profile_n = large if large is not None and large != args.profile_n else None
     args.full_profile_n = largest(min(args.full_profile_max, args.full_build_max))
     return args
 

@@ -81,6 +81,7 @@ def test_benchmark_runs_and_reports_every_step_and_target(tmp_path: Path) -> Non
         *("--sizes", "150,300", "--repeat", "1", "--out", str(out)),
         *("--frictionless-max", "150", "--pandera-max", "150", "--full-build-max", "150"),
         *("--full-profile-max", "0"),  # the full build's profile is the build's, with exports
+        *("--profile-max", "150"),  # and the validator's again at 300 (as at 10M after 1M)
     )
     assert done.returncode == 0, done.stderr[-3000:]
     text = out.read_text(encoding="utf-8")
@@ -103,7 +104,8 @@ def test_benchmark_runs_and_reports_every_step_and_target(tmp_path: Path) -> Non
         # Judged at 1M or 10M only: at these sizes each is "not measured", with its figure.
         assert _cells(rows[0])[3] == "not measured", rows[0]
     for profile in ("validate", "build", "load"):
-        assert f"## Profile: {profile} at N = 300" in text
+        assert f"## Profile: {profile} at N = 150" in text
+    assert "## Profile: validate at N = 300" in text
     assert "<repo>" in text and str(ROOT) not in text  # no machine-specific path
     assert text.endswith("## Analysis\n\nWritten by hand.\n")  # the hand-written part is kept
 
@@ -209,6 +211,44 @@ def test_targets_are_judged_from_the_figures_including_killed_and_timed_out_step
     assert undecided.met is None and undecided.measured.startswith("> 39.6x")
     assert judged[5].measured == "6.00x" and judged[7].measured == "1.05x"
     assert "exports, chart and page 260.0 s" in judged[8].bound
+    # The 10M targets are bounded by the validator's profile at 10M (tables read in batches
+    # there) where it was taken, not by the 1M one's (tables read whole).
+    profiles = {
+        "validate": (1_000_000, [["a.py:1(whole)", 5.0]]),
+        "validate-large": (10_000_000, [["b.py:2(batched)", 50.0]]),
+        "build": (1_000_000, [["c.py:3(write)", 9.0]]),
+    }
+    ten_m = targets.judge(by, sorted(rows), profiles)
+    for j in ten_m[:2]:  # validate (killed) and build at 10M
+        assert "validate profile at N = 10,000,000: `b.py:2(batched)`" in j.bound, j
+        assert "whole" not in j.bound
+    assert "build profile at N = 1,000,000: `c.py:3(write)`" in ten_m[1].bound
+    assert "validate profile at N = 1,000,000: `a.py:1(whole)`" in ten_m[3].bound
+    del profiles["validate-large"]
+    assert "`a.py:1(whole)`" in targets.judge(by, sorted(rows), profiles)[0].bound
+
+
+def test_a_profile_counts_arrow_kernels_to_the_function_that_called_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """pyarrow runs every kernel through one generic wrapper: its time is shown under the
+    callers, which is what bounds the step."""
+    monkeypatch.syspath_prepend(str(BENCH))
+    profiling = _module("profiling")
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    big = pa.array([str(i) for i in range(200_000)])
+
+    def hashes() -> None:
+        for _ in range(5):
+            pc.dictionary_encode(big)
+
+    stats, _ = profiling._profiled(hashes)
+    top = profiling._kernels_to_callers(stats)
+    labels = [label for label, _ in top]
+    assert not any("compute.py" in label for label in labels), labels
+    assert any(label.endswith("(hashes) in Arrow kernels") for label in labels), labels
 
 
 def test_a_rise_in_cost_per_row_is_seen_against_the_cheapest_smaller_size() -> None:
