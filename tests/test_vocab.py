@@ -394,3 +394,82 @@ def test_slice_at_finds_a_run_only_where_every_value_is_in_order() -> None:
     assert vocab_module.slice_at(known, pa.array(["b", None]), 1) is None  # (nulls: never)
     assert vocab_module.slice_at(known, pa.array([], pa.string()), 0) is None
     assert vocab_module.slice_at(known, pa.array(["x"]), 0) is None
+
+
+def test_all_distinct_is_proved_by_hashes_and_refused_on_any_equal_pair(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    many = [f"id-{i}" for i in range(3 * vocab_module._SAMPLE)]
+    assert vocab_module.all_distinct(pa.array(many))
+    assert vocab_module.all_distinct(pa.chunked_array([pa.array(many[:5]), pa.array(many[5:])]))
+    assert vocab_module.all_distinct(pa.array(many, pa.large_string()))
+    assert not vocab_module.all_distinct(pa.array([*many, many[7]]))  # past the first rows
+    assert not vocab_module.all_distinct(pa.array(["a", "b", "a"]))
+    assert not vocab_module.all_distinct(pa.array(["a", None]))  # (nulls: never)
+    assert not vocab_module.all_distinct(pa.array([1, 2]))  # (strings only)
+    assert vocab_module.all_distinct(pa.array(["a"]))
+    # A collision (equal hashes of different cells) is refused: the caller hashes exactly.
+    monkeypatch.setattr(vocab_module, "hash64", lambda col: np.zeros(len(col), np.uint64))
+    assert not vocab_module.all_distinct(pa.array(["a", "b"]))
+
+
+@pytest.mark.parametrize("collide", [False, True], ids=["hashes", "every-hash-equal"])
+@pytest.mark.parametrize("seed", range(6))
+def test_codes_of_distinct_or_repeated_cells_are_arrows_codes(
+    seed: int, collide: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``dictionary_codes`` gives Arrow's codes (first appearance) and values, whether the
+    cells (or the heads of their runs) are all distinct (no hash table: the row numbers),
+    repeated, or colliding in every hash."""
+    rng = random.Random(seed)
+    if collide:
+        monkeypatch.setattr(vocab_module, "hash64", lambda col: np.zeros(len(col), np.uint64))
+    ids = [f"v{i}" for i in rng.sample(range(10_000), rng.randrange(1, 50))]
+    cells = [k for k in ids for _ in range(rng.randrange(1, 4))]
+    if seed % 2:  # a value again after others
+        cells.insert(rng.randrange(len(cells) + 1), rng.choice(ids))
+    col = pa.chunked_array([pa.array(cells[:3], pa.string()), pa.array(cells[3:], pa.string())])
+    codes, values = vocab_module.dictionary_codes(col)
+    enc = pc.dictionary_encode(pa.array(cells))
+    assert codes.dtype == np.int32
+    assert codes.tolist() == enc.indices.to_pylist()
+    assert values.to_pylist() == enc.dictionary.to_pylist()
+
+
+def test_a_fresh_domains_batches_that_follow_each_other_are_joined_without_hashing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first table of a domain read in batches, grouped by its ids (a run cut between two
+    batches included): the batches' values are put one after the other, proved distinct by
+    their 64-bit hashes; no hash table is built, and the codes read back as the cells."""
+    rng = random.Random(3)
+    ids = [f"k{i}" for i in rng.sample(range(100_000), 20_000)]
+    cells = [k for k in ids for _ in range(rng.randrange(1, 4))]
+    cuts = sorted({0, len(cells), *rng.sample(range(1, len(cells)), 6)})
+    vocab = Vocabularies([[("child", "id"), ("parent", "id")]])
+
+    def hashed(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a batch of distinct ids was hashed")
+
+    monkeypatch.setattr(vocab_module, "_dictionary_codes", hashed)
+    monkeypatch.setattr(pc, "dictionary_encode", hashed)
+    monkeypatch.setattr(pc, "index_in", hashed)
+    child = _child_in_parts(cells, cuts, vocab)
+    monkeypatch.undo()
+    assert child.col("id").to_pylist() == cells
+    assert vocab.values[vocab.key("child", "id")].to_pylist() == ids
+    parent = _id_table("parent", ids)
+    parent.slim({"id"}, vocab)
+    _same_codes([child, parent])
+
+
+def test_disjoint_union_shares_only_a_value_cut_between_two_parts() -> None:
+    union = vocab_module.disjoint_union
+    a, b, c = pa.array(["x", "y"]), pa.array(["y", "z"]), pa.array(["w"])
+    values, maps = union([a, b, pa.array([], pa.string()), c]) or (None, [])
+    assert values is not None and values.to_pylist() == ["x", "y", "z", "w"]
+    assert [m.tolist() for m in maps] == [[0, 1], [1, 2], [], [3]]
+    assert union([a, pa.array(["z", "x"])]) is None  # a value shared elsewhere: hashed
+    assert union([a, pa.array(["y"]), pa.array(["y", "q"])]) is not None  # (a run over three)
+    assert union([a, pa.array(["q", None])]) is None  # (nulls: never)
+    assert union([]) is None

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 
 from belarus_timeline.package import Field
 from belarus_timeline.tables import convert
+from belarus_timeline.validate.hashing import hash64
 
 
 class Vocabularies:
@@ -184,9 +185,18 @@ class Vocabularies:
         copies a look-up makes stay small), the values it lacks appended."""
         key = self.key(table, name)
         maps: list[np.ndarray] = [np.zeros(0, np.int32)] * len(parts)
+        joined = False
+        with self._lock:
+            fresh = not len(self.values.get(key, ()))
+        if fresh:  # (the domain's first table: its batches' values may just follow each other)
+            union = disjoint_union([local for local, _ in parts])
+            with self._lock:
+                if union is not None and not len(self.values.get(key, ())):
+                    self.values[key], maps = union
+                    joined = True
         group: list[int] = []  # the parts whose values are hashed together
         hint = 0
-        for k, (local, _) in enumerate(parts):
+        for k, (local, _) in enumerate([] if joined else parts):
             with self._lock:
                 known = self.values.get(key)
             start = slice_at(known, local, hint) if known is not None else None
@@ -284,9 +294,60 @@ def dictionary_codes(col: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Ar
         starts = run_starts(col)
         heads = np.flatnonzero(starts)
         if 4 * len(heads) <= 3 * n:  # (a comparison per row costs far less than a hash)
-            codes, values = _dictionary_codes(col.take(pa.array(heads)))
+            codes, values = _codes(col.take(pa.array(heads)))
             return codes[np.cumsum(starts, dtype=np.int32) - 1], values
+    return _codes(col)
+
+
+def _codes(col: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """``_dictionary_codes``, without a hash table where the cells are all distinct (a key, or
+    the heads of runs of a table grouped by it): then the codes are the row numbers."""
+    if all_distinct(col):
+        whole = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+        return np.arange(len(col), dtype=np.int32), whole
     return _dictionary_codes(col)
+
+
+def all_distinct(col: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether the cells of a string column without nulls are all distinct, proved by their
+    64-bit hashes (``hashing.hash64``) all differing; False where two hashes are equal (equal
+    cells or a collision: the caller then hashes them exactly) or the column is not such a
+    column. Sorting 8-byte hashes costs a third of a hash table of the strings per value, and
+    a fifth at 20M values, whose table misses the cache at every step."""
+    n = len(col)
+    if col.null_count or not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+        return False
+    if n < 2:
+        return True
+    if n > 4 * _SAMPLE:  # (repeated values are most often told by the first rows alone)
+        first = np.sort(hash64(col.slice(0, _SAMPLE)))
+        if (first[1:] == first[:-1]).any():
+            return False
+    found = np.sort(hash64(col))
+    return not bool((found[1:] == found[:-1]).any())
+
+
+def disjoint_union(parts: list[pa.Array]) -> tuple[pa.Array, list[np.ndarray]] | None:
+    """The values of ``parts`` (each of distinct strings, without nulls) one after the other,
+    and each part's positions in them, when no two parts share a value but a part's first,
+    which may be the last of the part before (a run of equal cells cut between two batches);
+    else None (the caller hashes them). Proved by ``all_distinct`` of the values kept."""
+    if any(p.null_count for p in parts):
+        return None
+    kept: list[pa.Array] = []
+    maps: list[np.ndarray] = []
+    size, last = 0, None
+    for p in parts:
+        shared = int(bool(len(p)) and last is not None and p[0].as_py() == last)
+        # (A shared first value keeps the position it was given: the last one so far.)
+        maps.append(np.arange(size - shared, size - shared + len(p), dtype=np.int32))
+        kept.append(p.slice(shared))
+        size += len(p) - shared
+        last = p[len(p) - 1].as_py() if len(p) else last
+    # (Hashed part by part: a hash's copies of the strings stay the size of one batch.)
+    if not kept or not all_distinct(pa.chunked_array(kept, parts[0].type)):
+        return None
+    return pa.concat_arrays(kept), maps
 
 
 def run_starts(col: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -352,6 +413,7 @@ _MAX_DICTIONARY = 1 << 30
 _JOIN_BYTES = 1 << 28  # batches' dictionaries looked up at a time (``Vocabularies.join``)
 # ``slice_at`` scans a dictionary up to this many times the values' number for the first value.
 _SCAN_RATIO = 64
+_SAMPLE = 4096  # rows ``all_distinct`` looks at first
 
 
 def _int32(a: pa.Array | pa.ChunkedArray) -> np.ndarray:
