@@ -107,12 +107,31 @@ def _kernels_to_callers(stats: pstats.Stats) -> list[Any]:
     """By own time, the heaviest functions, where the time of pyarrow's compute wrappers (one
     generic ``compute.py:wrapper`` for every kernel) is counted to the function that called the
     kernel: what a reader can act on."""
+    table = stats.stats  # type: ignore[attr-defined]
     own: dict[str, float] = {}
-    for func, v in stats.stats.items():  # type: ignore[attr-defined]
-        if func[0].endswith(("pyarrow/compute.py", "pyarrow\\compute.py")):
-            for caller, c in v[4].items():
+
+    def kernel(func: tuple[str, int, str]) -> bool:
+        return func[0].replace("\\", "/").endswith("pyarrow/compute.py")
+
+    def count(func: tuple[str, int, str], seconds: float, depth: int) -> None:
+        """``seconds`` of a kernel wrapper's own time, shared among its callers by what each
+        called (a wrapper called by another wrapper: up to that one's callers)."""
+        callers = table[func][4] if func in table else {}
+        total = sum(float(c[3]) for c in callers.values())
+        if not callers or not total or depth > 8:
+            own["pyarrow kernels"] = own.get("pyarrow kernels", 0.0) + seconds
+            return
+        for caller, c in callers.items():
+            share = seconds * float(c[3]) / total
+            if kernel(caller):
+                count(caller, share, depth + 1)
+            else:
                 label = f"{_label(caller)} in Arrow kernels"
-                own[label] = own.get(label, 0.0) + float(c[2])
+                own[label] = own.get(label, 0.0) + share
+
+    for func, v in table.items():
+        if kernel(func):
+            count(func, float(v[2]), 0)
         else:
             own[_label(func)] = own.get(_label(func), 0.0) + float(v[2])
     return [list(r) for r in sorted(own.items(), key=lambda r: -r[1])[:4]]

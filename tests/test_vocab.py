@@ -473,3 +473,24 @@ def test_disjoint_union_shares_only_a_value_cut_between_two_parts() -> None:
     assert union([a, pa.array(["y"]), pa.array(["y", "q"])]) is not None  # (a run over three)
     assert union([a, pa.array(["q", None])]) is None  # (nulls: never)
     assert union([]) is None
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_part_with_empty_cells_is_coded_as_arrow_codes_it(seed: int) -> None:
+    """A batch's column with nulls (e.g. evidence's statement_id, empty on occurrence rows):
+    the codes of its cells that hold a value, distinct or repeated, are Arrow's, its nulls
+    stay null, and its dictionary holds the values in order of first appearance."""
+    rng = random.Random(seed)
+    ids = [f"s{i}" for i in rng.sample(range(1000), rng.randrange(1, 30))]
+    cells: list[str | None] = [k for k in ids for _ in range(rng.randrange(1, 3))]
+    for _ in range(rng.randrange(1, 8)):
+        cells.insert(rng.randrange(len(cells) + 1), None)
+    if seed % 2:  # a value again after others
+        cells.insert(rng.randrange(len(cells) + 1), rng.choice(ids))
+    vocab = Vocabularies([[("t", "id"), ("u", "id")]])
+    found = vocab.encode_part("t", "id", pa.chunked_array([pa.array(cells, pa.string())]))
+    assert found is not None
+    local, codes = found
+    enc = pc.dictionary_encode(pa.array(cells, pa.string()))
+    assert local.to_pylist() == enc.dictionary.to_pylist()
+    assert codes.to_pylist() == enc.indices.to_pylist()

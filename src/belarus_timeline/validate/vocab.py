@@ -104,10 +104,12 @@ class Vocabularies:
         if aligned is not None:  # (its values are a run of the shared dictionary: no hashing)
             found, local = aligned
             codes = pa.array(found - found[0] if len(found) else found, pa.int32())
-        elif col.null_count:
-            enc = pc.dictionary_encode(col)
-            local = enc.chunks[-1].dictionary if enc.num_chunks else pa.array([], pa.string())
-            codes = pa.chunked_array([c.indices for c in enc.chunks], pa.int32()).combine_chunks()
+        elif col.null_count:  # (coded as the cells that hold a value; nulls stay null)
+            valid = mask(pc.is_valid(col))
+            found, local = dictionary_codes(col.filter(pa.array(valid)))
+            at = np.zeros(len(col), np.int32)
+            at[valid] = found
+            codes = pa.array(at, pa.int32(), mask=~valid)
         else:
             found, local = dictionary_codes(col)
             codes = pa.array(found, pa.int32())
