@@ -324,6 +324,27 @@ def _grouped(rng: random.Random) -> tuple[list[str], list[str]]:
     return ids, cells or ["new0"]
 
 
+def _unhashed_in_parts(
+    monkeypatch: pytest.MonkeyPatch,
+    coder: str,
+    cells: list[str],
+    cuts: list[int],
+    vocab: Vocabularies,
+) -> Table:
+    """``_child_in_parts`` with Arrow's hash kernels and ``vocab``'s function ``coder`` made to
+    fail: the parts are coded without hashing, or the test fails."""
+
+    def hashed(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"{cells[:3]}... was hashed")
+
+    monkeypatch.setattr(vocab_module, coder, hashed)
+    monkeypatch.setattr(pc, "dictionary_encode", hashed)
+    monkeypatch.setattr(pc, "index_in", hashed)
+    child = _child_in_parts(cells, cuts, vocab)
+    monkeypatch.undo()
+    return child
+
+
 def _same_codes(tables: list[Table]) -> None:
     """Every table's cells read as they were, and one code per distinct cell across them."""
     found = [t.codes("id") for t in tables]
@@ -347,14 +368,7 @@ def test_parts_in_the_dictionarys_order_are_coded_without_hashing(
     cells = [k for k in ids for _ in range(rng.randrange(1, 4))]
     cuts = sorted({0, len(cells), *rng.sample(range(1, len(cells)), 6)})
 
-    def hashed(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a part in the dictionary's order was hashed")
-
-    monkeypatch.setattr(vocab_module, "dictionary_codes", hashed)
-    monkeypatch.setattr(pc, "dictionary_encode", hashed)
-    monkeypatch.setattr(pc, "index_in", hashed)
-    child = _child_in_parts(cells, cuts, vocab)
-    monkeypatch.undo()
+    child = _unhashed_in_parts(monkeypatch, "dictionary_codes", cells, cuts, vocab)
     assert child.col("id").to_pylist() == cells
     _same_codes([parent, child])
 
@@ -448,14 +462,7 @@ def test_a_fresh_domains_batches_that_follow_each_other_are_joined_without_hashi
     cuts = sorted({0, len(cells), *rng.sample(range(1, len(cells)), 6)})
     vocab = Vocabularies([[("child", "id"), ("parent", "id")]])
 
-    def hashed(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a batch of distinct ids was hashed")
-
-    monkeypatch.setattr(vocab_module, "_dictionary_codes", hashed)
-    monkeypatch.setattr(pc, "dictionary_encode", hashed)
-    monkeypatch.setattr(pc, "index_in", hashed)
-    child = _child_in_parts(cells, cuts, vocab)
-    monkeypatch.undo()
+    child = _unhashed_in_parts(monkeypatch, "_dictionary_codes", cells, cuts, vocab)
     assert child.col("id").to_pylist() == cells
     assert vocab.values[vocab.key("child", "id")].to_pylist() == ids
     parent = _id_table("parent", ids)
