@@ -345,7 +345,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         type=int,
         default=10_000_000,
         help="also profile the validator at the largest size above --profile-max up to this N "
-        "(where tables are read in batches; a 10M profile takes some 8 minutes)",
+        "(where tables are read in batches; cProfile took 365 s and 422 s at 10M here)",
     )
     p.add_argument(
         "--full-profile-max", type=int, default=100_000, help="the same for the full build"

@@ -11,7 +11,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 
 import pytest
 
@@ -249,6 +249,34 @@ def test_a_profile_counts_arrow_kernels_to_the_function_that_called_them(
     labels = [label for label, _ in top]
     assert not any("compute.py" in label for label in labels), labels
     assert any(label.endswith("(hashes) in Arrow kernels") for label in labels), labels
+
+
+def test_a_kernel_wrapper_called_by_another_is_counted_to_that_ones_callers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The case the full test run met: a wrapper whose caller is another wrapper. Its time
+    goes to the project's functions above them (shared by what each called), never to a
+    ``compute.py`` line."""
+    monkeypatch.syspath_prepend(str(BENCH))
+    profiling = _module("profiling")
+    inner = ("/venv/pyarrow/compute.py", 257, "wrapper")
+    outer = ("/venv/pyarrow/compute.py", 468, "take")
+    mine, other = ("/repo/a.py", 1, "mine"), ("/repo/b.py", 2, "other")
+
+    # pstats' table: func -> (calls, calls, own time, cumulative, callers)
+    stats = SimpleNamespace(
+        stats={
+            inner: (1, 1, 6.0, 6.0, {outer: (1, 1, 6.0, 6.0)}),
+            outer: (2, 2, 2.0, 8.0, {mine: (1, 1, 1.5, 6.0), other: (1, 1, 0.5, 2.0)}),
+            mine: (1, 1, 1.0, 7.0, {}),
+            other: (1, 1, 0.5, 2.5, {}),
+        }
+    )
+    top = dict((label, secs) for label, secs in profiling._kernels_to_callers(stats))
+    assert not any("compute.py" in label for label in top), top
+    # 8 s of kernels (6 + 2), shared 3:1 as the two callers' cumulative time in them.
+    assert top["/repo/a.py:1(mine) in Arrow kernels"] == pytest.approx(6.0)
+    assert top["/repo/b.py:2(other) in Arrow kernels"] == pytest.approx(2.0)
 
 
 def test_a_rise_in_cost_per_row_is_seen_against_the_cheapest_smaller_size() -> None:

@@ -81,6 +81,18 @@ CASES: dict[str, tuple[list[Any], list[Any], set[str]]] = {
         set(),
     ),
     "duplicate compound keys": ([_copy_row("participants", 1, -1)], [], set()),
+    # Ids of a domain's first table read in batches are coded without a hash table only when
+    # no value recurs in another batch: these recur (the exact hashing then codes them).
+    "an id again in a later batch": (
+        [_copy_key("evidence", "statement_id", 2, -2), _copy_key("evidence", "event_id", 1, -1)],
+        [],
+        set(),
+    ),
+    "an unknown id in several batches": (
+        [_cells("evidence", "statement_id", "no-such-statement", 4)],
+        [],
+        set(),
+    ),
     "bad cells in several batches": (
         [_cells("evidence", "stance", "maybe"), _cells("events", "title", "=1+1", 2)],
         [],
